@@ -1,0 +1,28 @@
+import { InvalidConfigError, isNotFound, UnknownChannelTypeError } from '@switchboard/core';
+import { ConflictError } from '@switchboard/db';
+import type { FastifyInstance } from 'fastify';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
+
+/** Translates the stores' and core's typed errors into API errors; anything else passes through. */
+export function toApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (isNotFound(error)) return notFound((error as { entity?: string }).entity ?? 'resource');
+  if (error instanceof ConflictError) return conflict(`${error.entity}_exists`, error.message);
+  if (error instanceof InvalidConfigError) {
+    return badRequest('invalid_config', 'installation config is invalid', error.issues);
+  }
+  if (error instanceof UnknownChannelTypeError) {
+    return badRequest('unknown_channel_type', error.message, { registeredTypes: error.registeredTypes });
+  }
+  return error;
+}
+
+/**
+ * Installs the translation in an encapsulated API plugin. Rethrowing hands the (translated)
+ * error to the root handler, which owns the envelope and the logging.
+ */
+export function translateDomainErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error) => {
+    throw toApiError(error);
+  });
+}

@@ -1,0 +1,116 @@
+import { mergeSecrets } from '@switchboard/core';
+import { createStores, migrationStatus, openDatabase, resolveSecretKey } from '@switchboard/db';
+import type { Command } from 'commander';
+import { createChannelRegistry } from '../../channels/registry.js';
+import { type CliContext, cliContext } from '../context.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What the operator can do about a failed check. */
+  fix?: string;
+}
+
+/** Read-only health report: it never creates a key, applies a migration or changes a row. */
+export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const embedded = !context.env.DATABASE_URL;
+  const registry = createChannelRegistry();
+
+  const key = await resolveSecretKey({
+    envValue: context.env.SWITCHBOARD_SECRET_KEY,
+    dataDir: embedded ? context.dataDir : undefined,
+    create: false,
+  }).then(
+    (resolved) => {
+      checks.push({ name: 'secret key', ok: true, detail: `from ${resolved.source}, key id ${resolved.box.currentKeyId}` });
+      return resolved;
+    },
+    (error: unknown) => {
+      checks.push({
+        name: 'secret key',
+        ok: false,
+        detail: (error as Error).message,
+        fix: 'set SWITCHBOARD_SECRET_KEY (32 random bytes, base64) or run `switchboard start` once on the embedded database',
+      });
+      return undefined;
+    },
+  );
+
+  checks.push({ name: 'channel types', ok: registry.types().length > 0, detail: registry.types().join(', ') });
+
+  let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    database = await openDatabase(embedded ? { dataDir: context.dataDir } : { url: context.env.DATABASE_URL });
+    await database.ping();
+    checks.push({ name: 'database', ok: true, detail: database.location });
+  } catch (error) {
+    checks.push({
+      name: 'database',
+      ok: false,
+      detail: (error as Error).message,
+      fix: 'check DATABASE_URL and that PostgreSQL is running',
+    });
+    await database?.close().catch(() => {});
+    return checks;
+  }
+
+  try {
+    const status = await migrationStatus({ adapterFactory: database.adapterFactory });
+    checks.push({
+      name: 'migrations',
+      ok: status.upToDate,
+      detail: status.upToDate
+        ? `${status.appliedCount} applied`
+        : `pending: [${status.pending.join(', ')}] failed: [${status.failed.join(', ')}] edited: [${status.edited.join(', ')}] unknown: [${status.unknown.join(', ')}]`,
+      fix: status.upToDate ? undefined : 'run `switchboard db migrate`',
+    });
+    if (status.upToDate && key) {
+      const stores = createStores(database.prisma, key.box);
+      const installations = await database.prisma.channelInstallation.findMany({
+        where: { status: 'active' },
+        select: { id: true, channelType: true },
+      });
+      const broken: string[] = [];
+      for (const { id, channelType } of installations) {
+        try {
+          const installation = await stores.installations.getWithSecrets(id);
+          const factory = registry.get(channelType);
+          const result = factory.configSchema.safeParse(mergeSecrets(installation.config, installation.secrets));
+          if (!result.success) broken.push(`${id} (${channelType}): ${result.error.issues.map((i) => i.message).join('; ')}`);
+        } catch (error) {
+          broken.push(`${id} (${channelType}): ${(error as Error).message}`);
+        }
+      }
+      checks.push({
+        name: 'installations',
+        ok: broken.length === 0,
+        detail: broken.length === 0 ? `${installations.length} active, all valid` : broken.join(' | '),
+        fix: broken.length === 0 ? undefined : 'PATCH the installation config or revoke it',
+      });
+    }
+  } finally {
+    await database.close();
+  }
+  return checks;
+}
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check database, migrations, secret key, channel types and installation configs')
+    .option('--data-dir <dir>', 'data directory of the embedded database')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { dataDir?: string; json?: boolean }) => {
+      const checks = await runDoctor(cliContext(options));
+      if (options.json) {
+        console.log(JSON.stringify(checks, null, 2));
+      } else {
+        for (const check of checks) {
+          console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}${check.fix ? `\n      fix: ${check.fix}` : ''}`);
+        }
+      }
+      if (checks.some((check) => !check.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,69 @@
+import type { Logger, Registry } from '@switchboard/core';
+import {
+  applyMigrations,
+  createStores,
+  type Database,
+  openDatabase,
+  resolveSecretKey,
+  type SecretBox,
+  type Stores,
+} from '@switchboard/db';
+import { createChannelRegistry } from '../channels/registry.js';
+
+export interface HubRuntime {
+  readonly database: Database;
+  readonly stores: Stores;
+  readonly registry: Registry;
+  readonly secrets: SecretBox;
+  close(): Promise<void>;
+}
+
+export interface OpenRuntimeOptions {
+  databaseUrl?: string;
+  /** PGlite data dir and home of the generated secret key on the embedded default. */
+  dataDir: string;
+  secretKey?: string;
+  logger: Logger;
+  /** Apply pending migrations before returning (what `switchboard start` does). */
+  migrate?: boolean;
+  registry?: Registry;
+}
+
+/** Wires the stores and channel registry around an open database. */
+export function createHubRuntime(parts: { database: Database; secrets: SecretBox; registry?: Registry }): HubRuntime {
+  return {
+    database: parts.database,
+    stores: createStores(parts.database.prisma, parts.secrets),
+    registry: parts.registry ?? createChannelRegistry(),
+    secrets: parts.secrets,
+    close: () => parts.database.close(),
+  };
+}
+
+/** Opens the database, the secret key and the stores the hub runs on. */
+export async function openHubRuntime(options: OpenRuntimeOptions): Promise<HubRuntime> {
+  const embedded = !options.databaseUrl;
+  const key = await resolveSecretKey({
+    envValue: options.secretKey,
+    dataDir: embedded ? options.dataDir : undefined,
+  });
+  if (key.source !== 'env') {
+    options.logger.warn(
+      { path: key.path, generated: key.source === 'generated' },
+      'SWITCHBOARD_SECRET_KEY is not set: secrets are sealed with a key kept in the data dir; set the variable in production',
+    );
+  }
+  const database = await openDatabase(
+    embedded ? { dataDir: options.dataDir } : { url: options.databaseUrl },
+  );
+  try {
+    if (options.migrate) {
+      const applied = await applyMigrations({ adapterFactory: database.adapterFactory });
+      if (applied.length > 0) options.logger.info({ applied }, 'applied database migrations');
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return createHubRuntime({ database, secrets: key.box, registry: options.registry });
+}

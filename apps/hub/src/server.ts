@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type pino from 'pino';
+import { buildHubApp } from './app.js';
+import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
+
+export interface StartHubOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  secretKey?: string;
+  host: string;
+  port: number;
+  publicUrl?: string;
+  logger: pino.Logger;
+}
+
+export interface RunningHub {
+  app: FastifyInstance;
+  runtime: HubRuntime;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the runtime (applying migrations), builds the app and listens. */
+export async function startHub(options: StartHubOptions): Promise<RunningHub> {
+  const runtime = await openHubRuntime({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    secretKey: options.secretKey,
+    logger: options.logger,
+    migrate: true,
+  });
+  let app: FastifyInstance;
+  try {
+    app = await buildHubApp({ runtime, logger: options.logger, publicUrl: options.publicUrl });
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  return {
+    app,
+    runtime,
+    url,
+    close: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

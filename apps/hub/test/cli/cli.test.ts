@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateSecretKey } from '@switchboard/db';
+import { createPostgresDatabase, testDatabaseKinds } from '@switchboard/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(import.meta.dirname, '../../bin/switchboard.mjs');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, 'start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: match[1] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sb-cli-'));
+    env = { ...process.env, SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    delete env.DATABASE_URL;
+    delete env.SWITCHBOARD_SECRET_KEY;
+    if (kind === 'postgres') {
+      const created = await createPostgresDatabase('sb_cli');
+      dropDatabase = created.drop;
+      env.DATABASE_URL = created.url;
+      env.SWITCHBOARD_SECRET_KEY = generateSecretKey();
+    }
+  });
+  afterAll(async () => {
+    await dropDatabase?.();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates, creates a workspace and an admin, passes doctor, and serves the API with the token', async () => {
+    const before = await runCli(['db', 'status'], env);
+    expect(before.code).toBe(1);
+    expect(JSON.parse(before.stdout)).toMatchObject({ upToDate: false });
+
+    const migrate = await runCli(['db', 'migrate'], env);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain('applied');
+    const after = await runCli(['db', 'status'], env);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ upToDate: true, pending: [] });
+
+    const ws = await runCli(['workspace', 'create', 'acme', '--name', 'Acme Inc'], env);
+    expect(ws.code, ws.stderr).toBe(0);
+    expect(JSON.parse(ws.stdout)).toMatchObject({ slug: 'acme', name: 'Acme Inc' });
+    const duplicate = await runCli(['workspace', 'create', 'acme'], env);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('already exists');
+
+    const admin = await runCli(['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test'], env);
+    expect(admin.code, admin.stderr).toBe(0);
+    const { token } = JSON.parse(admin.stdout) as { token: string };
+    expect(token).toMatch(/^sb_/);
+
+    const doctor = await runCli(['doctor', '--json'], env);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    const checks = JSON.parse(doctor.stdout) as Array<{ name: string; ok: boolean }>;
+    expect(checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['secret key', 'channel types', 'database', 'migrations', 'installations']),
+    );
+    expect(checks.every((c) => c.ok)).toBe(true);
+
+    const { child, url } = await startServer(['--port', '0'], env);
+    try {
+      const res = await fetch(`${url}/api/v1/workspaces/acme`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ slug: 'acme' });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
+  it('doctor fails with a fix hint when the database is not migrated', async () => {
+    if (kind === 'pglite') {
+      const emptyDir = await mkdtemp(join(tmpdir(), 'sb-cli-empty-'));
+      try {
+        const doctor = await runCli(['doctor'], { ...env, SWITCHBOARD_DATA_DIR: emptyDir });
+        expect(doctor.code).toBe(1);
+        expect(doctor.stdout).toMatch(/FAIL\s+secret key/);
+        expect(doctor.stdout).toMatch(/FAIL\s+migrations/);
+        expect(doctor.stdout).toContain('switchboard db migrate');
+      } finally {
+        await rm(emptyDir, { recursive: true, force: true });
+      }
+    } else {
+      const empty = await createPostgresDatabase('sb_cli_empty');
+      try {
+        const doctor = await runCli(['doctor'], { ...env, DATABASE_URL: empty.url });
+        expect(doctor.code).toBe(1);
+        expect(doctor.stdout).toMatch(/FAIL\s+migrations/);
+      } finally {
+        await empty.drop();
+      }
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+import { generateSecretKey, SecretBox } from '@switchboard/db';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@switchboard/db/testing';
+import type { FastifyInstance } from 'fastify';
+import { buildHubApp } from '../../src/app.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+
+export interface HubFixture {
+  app: FastifyInstance;
+  runtime: HubRuntime;
+  database: TestDatabase;
+  url: string;
+  /** Everything the hub logged, for asserting that no secret reaches the logs. */
+  logs: string[];
+  /** Creates a workspace with an admin and returns the admin's bearer token. */
+  seedWorkspace(slug: string, role?: 'owner' | 'admin' | 'member'): Promise<{ workspaceId: string; token: string; userId: string }>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests assert on response fields one by one
+  request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+/** A real hub on a real HTTP port, on a fresh database of the given kind. */
+export async function startHubFixture(kind: TestDatabaseKind): Promise<HubFixture> {
+  const database = await createTestDatabase(kind);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination: sink });
+  const runtime = createHubRuntime({ database: database.db, secrets: SecretBox.fromSpec(generateSecretKey()) });
+  const app = await buildHubApp({ runtime, logger });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  let users = 0;
+
+  return {
+    app,
+    runtime,
+    database,
+    url,
+    logs,
+    async seedWorkspace(slug, role = 'owner') {
+      const ws = await runtime.stores.workspaces.create({ slug });
+      const user = await runtime.stores.users.create({ username: `${slug}-${role}-${++users}` });
+      await runtime.stores.members.upsert(ws.id, user.id, role);
+      const issued = await runtime.stores.apiTokens.issue({ userId: user.id, workspaceId: ws.id });
+      return { workspaceId: ws.id, token: issued.token, userId: user.id };
+    },
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined = options.raw;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] = 'application/json';
+      } else if (options.raw !== undefined && !headers['content-type']) {
+        headers['content-type'] = 'application/json';
+      }
+      const response = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: response.status, body: parsed, text };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { translateDatabaseError } from './errors.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; absent selects embedded PGlite. */
+  url?: string;
+  /** PGlite data directory; absent means an in-memory database (tests). */
+  dataDir?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+function createClient(adapter: SqlMigrationAwareDriverAdapterFactory) {
+  // Every query error passes through one place that turns outages into a typed error, so no
+  // caller has to recognise driver-specific failure shapes.
+  return new PrismaClient({ adapter }).$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          translateDatabaseError(error);
+        }
+      },
+    },
+  });
+}
+
+export type Db = ReturnType<typeof createClient>;
+/** The client handed to a `$transaction` callback. */
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: Db;
+  /** Adapter factory for the migration engine (same database as `prisma`). */
+  readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Human-readable location without credentials. */
+  readonly location: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+function describePostgresUrl(url: string): string {
+  const parsed = new URL(url);
+  return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.url !== undefined && options.url !== '') {
+    if (!isPostgresUrl(options.url)) {
+      throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
+    }
+    const adapterFactory = new PrismaPg({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      // Without a timeout a blackholed server would hang requests instead of answering 503.
+      connectionTimeoutMillis: 5_000,
+    });
+    const prisma = createClient(adapterFactory);
+    return {
+      kind: 'postgres',
+      prisma,
+      adapterFactory,
+      location: describePostgresUrl(options.url),
+      ping: async () => {
+        await prisma.$queryRaw`SELECT 1`;
+      },
+      close: () => prisma.$disconnect(),
+    };
+  }
+  let pglite: PGlite;
+  if (options.dataDir) {
+    const dir = join(options.dataDir, 'pgdata');
+    await mkdir(dir, { recursive: true });
+    pglite = await PGlite.create(dir);
+  } else {
+    pglite = await PGlite.create();
+  }
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = createClient(adapterFactory);
+  return {
+    kind: 'pglite',
+    prisma,
+    adapterFactory,
+    location: options.dataDir ? `pglite:${join(options.dataDir, 'pgdata')}` : 'pglite:memory',
+    ping: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      // One process owns a PGlite data dir at a time: close it so the next start can open it.
+      await pglite.close();
+    },
+  };
+}

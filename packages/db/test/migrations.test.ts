@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/database/open.js';
+import { diffSchemaAgainstMigrations } from '../src/migrate/diff.js';
+import { readMigrationFolder } from '../src/migrate/migration-folder.js';
+import { applyMigrations, migrationStatus } from '../src/migrate/runner.js';
+import { migrationsDir } from '../src/paths.js';
+import { createTestDatabase, testDatabaseKinds } from '../src/testing/index.js';
+
+describe('committed migrations', () => {
+  it('match schema.prisma (no pending diff)', async () => {
+    expect(await diffSchemaAgainstMigrations()).toBe('');
+  });
+});
+
+describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
+  it('applies every migration once, then reports the database up to date', async () => {
+    const test = await createTestDatabase(kind, { migrate: false });
+    try {
+      const adapterFactory = test.db.adapterFactory;
+      const before = await migrationStatus({ adapterFactory });
+      const all = (await readMigrationFolder(migrationsDir)).migrationDirectories.map((m) => m.path);
+      expect(before.upToDate).toBe(false);
+      expect(before.pending).toEqual(all);
+
+      expect(await applyMigrations({ adapterFactory })).toEqual(all);
+      expect(await applyMigrations({ adapterFactory })).toEqual([]);
+
+      const after = await migrationStatus({ adapterFactory });
+      expect(after).toMatchObject({ upToDate: true, pending: [], failed: [], edited: [], appliedCount: all.length });
+    } finally {
+      await test.drop();
+    }
+  });
+
+  it('enforces the hand-written unique index on (channel_type, config->>app_id)', async () => {
+    const test = await createTestDatabase(kind);
+    try {
+      const { prisma } = test.db;
+      const ws = await prisma.workspace.create({ data: { slug: 'acme', name: 'Acme' } });
+      const a1 = await prisma.agent.create({ data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' } });
+      const a2 = await prisma.agent.create({ data: { workspaceId: ws.id, name: 'a2', deliveryUrl: 'http://x' } });
+      await prisma.channelInstallation.create({
+        data: { workspaceId: ws.id, agentId: a1.id, channelType: 'slack', config: { app_id: 'A1' } },
+      });
+      await expect(
+        prisma.channelInstallation.create({
+          data: { workspaceId: ws.id, agentId: a2.id, channelType: 'slack', config: { app_id: 'A1' } },
+        }),
+      ).rejects.toMatchObject({ code: 'P2002' });
+      // Another platform may use the same app id, and installations without one never collide.
+      await prisma.channelInstallation.create({
+        data: { workspaceId: ws.id, agentId: a2.id, channelType: 'feishu', config: { app_id: 'A1' } },
+      });
+      await prisma.channelInstallation.create({
+        data: { workspaceId: ws.id, agentId: a2.id, channelType: 'slack', config: {} },
+      });
+    } finally {
+      await test.drop();
+    }
+  });
+});
+
+describe('embedded PGlite data dir', () => {
+  it('persists across restarts and applies nothing on the second start', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sb-pglite-'));
+    try {
+      const first = await openDatabase({ dataDir });
+      expect((await applyMigrations({ adapterFactory: first.adapterFactory })).length).toBeGreaterThan(0);
+      await first.prisma.workspace.create({ data: { slug: 'kept', name: 'Kept' } });
+      await first.close();
+
+      const second = await openDatabase({ dataDir });
+      expect(await applyMigrations({ adapterFactory: second.adapterFactory })).toEqual([]);
+      expect(await second.prisma.workspace.findUnique({ where: { slug: 'kept' } })).not.toBeNull();
+      await second.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
