@@ -46,16 +46,16 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       'POST',
       '/api/v1/workspaces/{ws}/installations',
       '/api/v1/workspaces/leak-ws/installations',
-      { agentId: agent.body.id, channelType: 'echo', config: { signing_secret: SECRETS.signing } },
+      { agentId: agent.body.id, channelType: 'echo', config: { signingSecret: SECRETS.signing } },
     );
     expect(installation.status).toBe(201);
     const instPath = `/api/v1/workspaces/leak-ws/installations/${installation.body.id}`;
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     // Invalid input echoes nothing back either (zod issues carry no input values).
-    await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, { config: { signing_secret: 7 } });
+    await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, { config: { signingSecret: 7 } });
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
-      config: { signing_secret: SECRETS.rotated },
+      config: { signingSecret: SECRETS.rotated },
     });
     await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call('DELETE', '/api/v1/workspaces/{ws}/members/{userId}', `/api/v1/workspaces/leak-ws/members/${member.body.userId}`);

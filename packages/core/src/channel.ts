@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import { type Capabilities, Capability, has } from './capability.js';
+import type { Sender } from './envelope/inbound.js';
+import type { OutboundMessage, SendResult } from './envelope/outbound.js';
+import type { Logger } from './logger.js';
+import type { AccountProvisioner, DirectoryProfile, Provisioner } from './provisioning.js';
+import type { InboundEvent, WebhookHandler } from './webhook.js';
+
+/** What the hub hands a channel when it starts an installation. */
+export interface ChannelContext {
+  installationId: string;
+  workspaceId: string;
+  logger: Logger;
+  /** Aborted when the hub stops the installation; long-running loops must end on it. */
+  signal: AbortSignal;
+  /** Long-connection channels push events here; resolves once the event is durably recorded. */
+  emit(event: InboundEvent): Promise<void>;
+  provisioner?: Provisioner;
+}
+
+/** One running installation of a platform. Optional members exist iff the matching capability is declared. */
+export interface Channel {
+  readonly type: string;
+  capabilities(): Capabilities;
+  connect(ctx: ChannelContext): Promise<void>;
+  disconnect(): Promise<void>;
+  send(msg: OutboundMessage): Promise<SendResult>;
+  /** `Capability.Edit` */
+  update?(platformMessageId: string, msg: OutboundMessage): Promise<SendResult>;
+  /** `Capability.Webhook` */
+  readonly webhook?: WebhookHandler;
+  /** `Capability.AutoProvision` */
+  fetchProfile?(sender: Sender): Promise<DirectoryProfile>;
+  /** `Capability.AccountProvisioning` */
+  readonly accounts?: AccountProvisioner;
+}
+
+export interface ChannelDeps {
+  installationId: string;
+  logger: Logger;
+  /** Injected so tests and egress proxies control every outbound call; defaults to global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface ChannelFactory<C extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly displayName: string;
+  /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
+  readonly configSchema: z.ZodType<C>;
+  create(config: C, deps: ChannelDeps): Channel;
+}
+
+/** One installation row: which factory, and its validated config (secrets merged back in). */
+export interface ChannelConfig {
+  channelType: string;
+  config: Record<string, unknown>;
+}
+
+const capabilityMembers: ReadonlyArray<{ flag: number; flagName: string; member: keyof Channel }> = [
+  { flag: Capability.Webhook, flagName: 'Webhook', member: 'webhook' },
+  { flag: Capability.Edit, flagName: 'Edit', member: 'update' },
+  { flag: Capability.AutoProvision, flagName: 'AutoProvision', member: 'fetchProfile' },
+  { flag: Capability.AccountProvisioning, flagName: 'AccountProvisioning', member: 'accounts' },
+];
+
+/**
+ * Mismatches between the capabilities a channel declares and the members it implements, one
+ * sentence each; empty when honest. The hub trusts the bits, so a lie here breaks routing.
+ */
+export function checkDeclaredCapabilities(channel: Channel): string[] {
+  const declared = channel.capabilities();
+  const problems: string[] = [];
+  for (const { flag, flagName, member } of capabilityMembers) {
+    const implemented = channel[member] !== undefined;
+    if (has(declared, flag) && !implemented) {
+      problems.push(`declares ${flagName} but does not implement ${member}`);
+    } else if (!has(declared, flag) && implemented) {
+      problems.push(`implements ${member} but does not declare ${flagName}`);
+    }
+  }
+  return problems;
+}

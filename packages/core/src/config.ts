@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { ChannelFactory } from './channel.js';
+import { InvalidConfigError } from './errors.js';
+
+/** Schemas registered here hold credentials: the hub seals them and never returns them. */
+export const secretFields = z.registry<{ secret: true }>();
+
+/** Marks a config field as secret, e.g. `signingSecret: secret(z.string().min(1))`. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  secretFields.add(schema, { secret: true });
+  return schema;
+}
+
+/** Every adapter accepts one, so tests and egress proxies can redirect its API calls. */
+export const apiBaseUrlField = z
+  .url({ protocol: /^https?$/ })
+  .optional()
+  .describe('Base URL of the platform API; overrides the default (tests, egress proxies)');
+
+// `.optional()`, `.default()` and friends wrap the marked schema in a new one; look through them.
+function innerSchema(schema: z.ZodType): z.ZodType | undefined {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+  if (def.type === 'pipe') return def.in;
+  return def.innerType;
+}
+
+function isSecretSchema(schema: z.ZodType): boolean {
+  for (let current: z.ZodType | undefined = schema; current; current = innerSchema(current)) {
+    // `get`, not `has`: zod lets clones made by `.min()` or `.describe()` inherit their parent's entry.
+    if (secretFields.get(current)?.secret === true) return true;
+  }
+  return false;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
+  for (let current: z.ZodType | undefined = schema; current; current = innerSchema(current)) {
+    if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+  }
+  return {};
+}
+
+/** Top-level keys of a config object schema that are marked `secret`. */
+export function secretKeys(schema: z.ZodType): string[] {
+  return Object.entries(objectShape(schema))
+    .filter(([, field]) => isSecretSchema(field))
+    .map(([key]) => key);
+}
+
+/** Parses installation config with the factory's schema; throws `InvalidConfigError` with zod's issues. */
+export function validateConfig<C extends Record<string, unknown>>(
+  factory: ChannelFactory<C>,
+  input: unknown,
+): C {
+  const result = factory.configSchema.safeParse(input);
+  if (!result.success) throw new InvalidConfigError(result.error.issues);
+  return result.data;
+}
+
+export interface SplitConfig {
+  publicConfig: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+}
+
+/** Separates secret fields (to be sealed) from the rest (stored and shown in clear). */
+export function splitSecrets(schema: z.ZodType, config: Record<string, unknown>): SplitConfig {
+  const secretKeySet = new Set(secretKeys(schema));
+  const publicConfig: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (secretKeySet.has(key)) secrets[key] = value;
+    else publicConfig[key] = value;
+  }
+  return { publicConfig, secrets };
+}
+
+export function mergeSecrets(
+  publicConfig: Record<string, unknown>,
+  secrets: Record<string, unknown>,
+): Record<string, unknown> {
+  return { ...publicConfig, ...secrets };
+}
+
+/** The config with every secret field removed; safe to log or return from the API. */
+export function redactSecrets(schema: z.ZodType, config: Record<string, unknown>): Record<string, unknown> {
+  return splitSecrets(schema, config).publicConfig;
+}

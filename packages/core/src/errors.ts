@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+
+/** Base of every error core defines; `code` is stable and safe to show to API clients. */
+export class SwitchboardError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A lookup found nothing. Stores throw it; callers probing "is this free?" test with `isNotFound`. */
+export class NotFoundError extends SwitchboardError {
+  readonly entity: string;
+  readonly key?: string;
+
+  constructor(entity: string, key?: string) {
+    super('not_found', key === undefined ? `${entity} not found` : `${entity} "${key}" not found`);
+    this.entity = entity;
+    if (key !== undefined) this.key = key;
+  }
+}
+
+/**
+ * The only error a probe may read as "free". Anything else (a dropped connection, a timeout)
+ * must propagate, or an outage would be mistaken for an available name.
+ */
+export function isNotFound(error: unknown): error is NotFoundError {
+  return error instanceof NotFoundError;
+}
+
+export class UnknownChannelTypeError extends SwitchboardError {
+  readonly channelType: string;
+  readonly registeredTypes: string[];
+
+  constructor(channelType: string, registeredTypes: string[]) {
+    const known = registeredTypes.length > 0 ? registeredTypes.join(', ') : '(none)';
+    super('unknown_channel_type', `unknown channel type "${channelType}"; registered types: ${known}`);
+    this.channelType = channelType;
+    this.registeredTypes = [...registeredTypes];
+  }
+}
+
+export type ValidationIssue = z.core.$ZodIssue;
+
+// Zod messages never echo the input value, so the summary cannot leak a secret.
+function summarizeIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ` : '') + issue.message)
+    .join('; ');
+}
+
+export class InvalidConfigError extends SwitchboardError {
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super('invalid_config', `invalid channel config: ${summarizeIssues(issues)}`);
+    this.issues = [...issues];
+  }
+}
+
+export class InvalidEnvelopeError extends SwitchboardError {
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super('invalid_envelope', `invalid envelope: ${summarizeIssues(issues)}`);
+    this.issues = [...issues];
+  }
+}
+
+/** Thrown by a webhook handler's `parse` for bad JSON or an unexpected shape; the hub answers 400. */
+export class MalformedPayloadError extends SwitchboardError {
+  readonly issues?: ValidationIssue[];
+
+  constructor(message: string, options?: { issues?: readonly ValidationIssue[]; cause?: unknown }) {
+    super('malformed_payload', message, options);
+    if (options?.issues) this.issues = [...options.issues];
+  }
+}
+
+export type PlatformErrorKind = 'rate_limited' | 'transient' | 'permanent' | 'not_found' | 'unauthorized';
+
+export interface PlatformErrorDetails {
+  retryAfterMs?: number;
+  status?: number;
+  platformCode?: string;
+  cause?: unknown;
+}
+
+/** A platform API call failed; `kind` tells the hub whether and when to retry. */
+export class PlatformError extends SwitchboardError {
+  readonly kind: PlatformErrorKind;
+  readonly retryAfterMs?: number;
+  readonly status?: number;
+  readonly platformCode?: string;
+
+  constructor(kind: PlatformErrorKind, message: string, details: PlatformErrorDetails = {}) {
+    super('platform_error', message, { cause: details.cause });
+    this.kind = kind;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.platformCode !== undefined) this.platformCode = details.platformCode;
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof PlatformError && (error.kind === 'rate_limited' || error.kind === 'transient');
+}
+
+/** Neither the external id nor any fallback id had content, so there is nothing to key a user on. */
+export class EmptyExternalIdError extends SwitchboardError {
+  constructor(namespace: string) {
+    super('empty_external_id', `no non-empty external id for namespace "${namespace}"`);
+  }
+}
+
+export class UnknownCapabilityError extends SwitchboardError {
+  readonly names: string[];
+
+  constructor(names: string[], known: readonly string[]) {
+    super('unknown_capability', `unknown capabilities: ${names.join(', ')}; known: ${known.join(', ')}`);
+    this.names = names;
+  }
+}

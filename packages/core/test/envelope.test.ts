@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidEnvelopeError,
+  inboundMessageSchema,
+  parseInboundMessage,
+  parseOutboundMessage,
+  safeParseInboundMessage,
+  safeParseOutboundMessage,
+} from '../src/index.js';
+
+const goodInbound = {
+  platformMessageId: 'm-1',
+  source: {
+    channelType: 'echo',
+    installationId: 'inst-1',
+    chatId: 'C1',
+    chatType: 'group',
+    sender: { id: 'U1', displayName: 'Ada', isBot: false, isExternal: false },
+  },
+  msgType: 'text',
+  text: 'hello',
+  mentionsBot: true,
+  sentAt: '2025-01-02T03:04:05.000Z',
+};
+
+function issuesOf(fn: () => unknown): Array<{ path: PropertyKey[] }> {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidEnvelopeError);
+    return (error as InvalidEnvelopeError).issues;
+  }
+  throw new Error('expected the validator to throw');
+}
+
+describe('inbound envelope', () => {
+  it('accepts a minimal message and defaults media and mentions to empty lists', () => {
+    const message = parseInboundMessage(goodInbound);
+    expect(message.media).toEqual([]);
+    expect(message.mentions).toEqual([]);
+    expect(message.source.sender.id).toBe('U1');
+  });
+
+  it('accepts media, mentions, reply context, an offset timestamp and an opaque raw payload', () => {
+    const message = parseInboundMessage({
+      ...goodInbound,
+      msgType: 'image',
+      media: [{ kind: 'image', id: 'img-1', mimeType: 'image/png', size: 0 }],
+      mentions: [{ id: 'B1', isBot: true, isSelf: true }],
+      reply: { threadId: 'T1', replyToMessageId: 'm-0' },
+      sentAt: '2025-01-02T11:04:05+08:00',
+      raw: { anything: ['goes'] },
+    });
+    expect(message.media[0]?.kind).toBe('image');
+    expect(message.raw).toEqual({ anything: ['goes'] });
+  });
+
+  it('rejects an empty sender id and a missing chat id, reporting both paths', () => {
+    const bad = {
+      ...goodInbound,
+      source: { ...goodInbound.source, chatId: '', sender: { ...goodInbound.source.sender, id: '' } },
+    };
+    const paths = issuesOf(() => parseInboundMessage(bad)).map((issue) => issue.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['source.chatId', 'source.sender.id']));
+  });
+
+  it('rejects a sentAt that is not an ISO-8601 datetime', () => {
+    const paths = issuesOf(() => parseInboundMessage({ ...goodInbound, sentAt: 'yesterday' })).map((i) =>
+      i.path.join('.'),
+    );
+    expect(paths).toEqual(['sentAt']);
+  });
+
+  it('rejects unknown message and chat types', () => {
+    expect(safeParseInboundMessage({ ...goodInbound, msgType: 'hologram' }).success).toBe(false);
+    expect(
+      safeParseInboundMessage({ ...goodInbound, source: { ...goodInbound.source, chatType: 'room' } })
+        .success,
+    ).toBe(false);
+  });
+
+  it('rejects negative or fractional media sizes', () => {
+    const withSize = (size: number) => ({ ...goodInbound, media: [{ kind: 'file', id: 'f', size }] });
+    expect(safeParseInboundMessage(withSize(-1)).success).toBe(false);
+    expect(safeParseInboundMessage(withSize(1.5)).success).toBe(false);
+  });
+
+  it('returns zod-style results from the safe parser', () => {
+    const ok = safeParseInboundMessage(goodInbound);
+    expect(ok.success && ok.data.platformMessageId).toBe('m-1');
+    const bad = safeParseInboundMessage({});
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.length).toBeGreaterThan(0);
+    expect(inboundMessageSchema.safeParse(goodInbound).success).toBe(true);
+  });
+});
+
+describe('outbound envelope', () => {
+  const target = { chatId: 'C1', reply: { threadId: 'T1' } };
+
+  it('accepts text, a card, or both', () => {
+    expect(parseOutboundMessage({ target, text: 'hi', idempotencyKey: 'k1' }).text).toBe('hi');
+    expect(parseOutboundMessage({ target, card: { blocks: [] }, idempotencyKey: 'k2' }).card).toEqual({
+      blocks: [],
+    });
+    expect(safeParseOutboundMessage({ target, text: 'hi', card: {}, idempotencyKey: 'k3' }).success).toBe(
+      true,
+    );
+  });
+
+  it('rejects a message with neither text nor card', () => {
+    const issues = issuesOf(() => parseOutboundMessage({ target, idempotencyKey: 'k' }));
+    expect(issues.map((issue) => issue.path.join('.'))).toEqual(['text']);
+    expect(safeParseOutboundMessage({ target, text: '', idempotencyKey: 'k' }).success).toBe(false);
+  });
+
+  it('requires an idempotency key of 1 to 128 characters', () => {
+    expect(safeParseOutboundMessage({ target, text: 'hi', idempotencyKey: '' }).success).toBe(false);
+    expect(safeParseOutboundMessage({ target, text: 'hi', idempotencyKey: 'k'.repeat(128) }).success).toBe(
+      true,
+    );
+    expect(safeParseOutboundMessage({ target, text: 'hi', idempotencyKey: 'k'.repeat(129) }).success).toBe(
+      false,
+    );
+  });
+
+  it('requires a target chat id', () => {
+    expect(
+      safeParseOutboundMessage({ target: { chatId: '' }, text: 'hi', idempotencyKey: 'k' }).success,
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,35 @@
+export {
+  createSlackChannelFactory,
+  SlackChannel,
+  type SlackChannelFactory,
+  type SlackChannelOptions,
+} from './channel.js';
+export {
+  SLACK_API_BASE_URL,
+  type SlackChannelConfig,
+  type SlackChannelConfigInput,
+  slackConfigSchema,
+} from './config.js';
+export { platformErrorKindForCode, platformErrorKindForStatus, toPlatformError } from './errors.js';
+export {
+  DUPLICATE_OF_APP_MENTION,
+  extractMentions,
+  parseSlackPayload,
+  parseSlackRequest,
+  type SlackParseContext,
+  slackTsToIso,
+} from './parse.js';
+export { fetchSlackProfile } from './profile.js';
+export { postSlackMessage, updateSlackMessage } from './send.js';
+export {
+  SLACK_MAX_CLOCK_SKEW_SECONDS,
+  SLACK_SIGNATURE_HEADER,
+  SLACK_TIMESTAMP_HEADER,
+  slackSignatureDigest,
+  verifySlackRequest,
+} from './verify.js';
+export {
+  createSlackWebClient,
+  DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
+  type SlackWebClientOptions,
+} from './web-client.js';

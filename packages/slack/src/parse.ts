@@ -1,0 +1,295 @@
+import {
+  type IgnoreReason,
+  type InboundEvent,
+  MalformedPayloadError,
+  type MediaRef,
+  type Mention,
+  type MsgType,
+  type ParseResult,
+  parseInboundMessage,
+  type ValidationIssue,
+  type WebhookRequest,
+} from '@switchboard/core';
+import { z } from 'zod';
+
+export interface SlackParseContext {
+  installationId: string;
+  /** The installation's app; messages the app posted itself are ignored as `ignored_self`. */
+  appId: string;
+  botUserId: string;
+}
+
+/** `detail` of the channel `message` that repeats an `app_mention` Slack also delivered. */
+export const DUPLICATE_OF_APP_MENTION = 'duplicate_of_app_mention';
+
+/** Plain user messages carry no subtype; these subtypes are user messages too. */
+const MESSAGE_SUBTYPES: ReadonlySet<string> = new Set(['file_share', 'thread_broadcast', 'me_message']);
+/** Edits, deletions and thread bookkeeping; Slack also marks them `hidden: true`. */
+const EDIT_SUBTYPES: ReadonlySet<string> = new Set(['message_changed', 'message_deleted', 'message_replied']);
+
+const typedBodySchema = z.looseObject({ type: z.string().min(1) });
+const urlVerificationSchema = z.looseObject({ challenge: z.string().min(1) });
+const appRateLimitedSchema = z.looseObject({
+  team_id: z.string().min(1),
+  minute_rate_limited: z.number(),
+});
+const eventCallbackSchema = z.looseObject({
+  team_id: z.string().min(1),
+  enterprise_id: z.string().nullish(),
+  is_ext_shared_channel: z.boolean().optional(),
+  event_id: z.string().min(1),
+  event: z.looseObject({ type: z.string().min(1) }),
+});
+type EventCallback = z.output<typeof eventCallbackSchema>;
+
+/** The fields that decide whether a message is ignored; all optional so odd subtypes still classify. */
+const messageTraitsSchema = z.looseObject({
+  subtype: z.string().optional(),
+  hidden: z.boolean().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().nullish(),
+  app_id: z.string().nullish(),
+  bot_profile: z.looseObject({ app_id: z.string().nullish() }).nullish(),
+  channel_type: z.string().optional(),
+  text: z.string().nullish(),
+});
+type MessageTraits = z.output<typeof messageTraitsSchema>;
+
+/** Slack message timestamps: unix seconds with a microsecond-ish suffix, e.g. "1712345678.123456". */
+const slackTsSchema = z
+  .string()
+  .regex(/^\d{1,12}\.\d{1,6}$/, { message: 'expected a Slack ts like 1712345678.123456' });
+
+const fileSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  title: z.string().nullish(),
+  mimetype: z.string().nullish(),
+  size: z.number().int().min(0).nullish(),
+  url_private: z.string().nullish(),
+});
+type SlackFile = z.output<typeof fileSchema>;
+
+const userMessageSchema = z.looseObject({
+  channel: z.string().min(1),
+  user: z.string().min(1),
+  ts: slackTsSchema,
+  thread_ts: slackTsSchema.optional(),
+  text: z.string().nullish(),
+  files: z.array(fileSchema).optional(),
+  team: z.string().optional(),
+  user_team: z.string().optional(),
+  user_profile: z
+    .looseObject({ display_name: z.string().nullish(), real_name: z.string().nullish() })
+    .nullish(),
+});
+type UserMessage = z.output<typeof userMessageSchema>;
+
+/** Parses a verified Events API request body; throws `MalformedPayloadError` on bad JSON or shape. */
+export function parseSlackRequest(req: WebhookRequest, context: SlackParseContext): ParseResult {
+  return parseSlackPayload(decodeJson(req.rawBody), context);
+}
+
+/** The same on an already decoded body (an Events API post, or a Socket Mode `events_api` payload). */
+export function parseSlackPayload(body: unknown, context: SlackParseContext): ParseResult {
+  const { type } = check(typedBodySchema, body, []);
+  switch (type) {
+    case 'url_verification': {
+      const { challenge } = check(urlVerificationSchema, body, []);
+      return { response: { status: 200, body: { challenge } }, events: [] };
+    }
+    case 'event_callback':
+      return { events: [toInboundEvent(check(eventCallbackSchema, body, []), context)] };
+    case 'app_rate_limited': {
+      // Slack dropped events for a minute; there is no event_id, so key it on team and minute.
+      const limited = check(appRateLimitedSchema, body, []);
+      return {
+        events: [
+          {
+            kind: 'ignored',
+            eventId: `app_rate_limited:${limited.team_id}:${limited.minute_rate_limited}`,
+            reason: 'unsupported_event',
+            detail: 'app_rate_limited: Slack dropped events during this minute',
+          },
+        ],
+      };
+    }
+    default:
+      // Nothing else is posted to an Events API URL; acknowledge without recording anything.
+      return { events: [] };
+  }
+}
+
+function decodeJson(rawBody: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody));
+  } catch (cause) {
+    throw new MalformedPayloadError('Slack webhook body is not UTF-8 JSON', { cause });
+  }
+}
+
+function check<S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
+    ...issue,
+    path: [...path, ...issue.path],
+  }));
+  throw new MalformedPayloadError('Slack payload has an unexpected shape', { issues });
+}
+
+function toInboundEvent(body: EventCallback, context: SlackParseContext): InboundEvent {
+  const eventId = body.event_id;
+  const eventType = body.event.type;
+  const ignored = (reason: IgnoreReason, detail: string): InboundEvent => ({
+    kind: 'ignored',
+    eventId,
+    reason,
+    detail,
+  });
+  if (eventType !== 'message' && eventType !== 'app_mention') {
+    return ignored('unsupported_event', `event type "${eventType}"`);
+  }
+  const traits = check(messageTraitsSchema, body.event, ['event']);
+  const skip = classify(eventType, traits, context);
+  if (skip) return ignored(skip.reason, skip.detail);
+  const event = check(userMessageSchema, body.event, ['event']);
+  return { kind: 'message', eventId, message: toInboundMessage(eventType, body, event, context) };
+}
+
+function classify(
+  eventType: 'message' | 'app_mention',
+  traits: MessageTraits,
+  context: SlackParseContext,
+): { reason: IgnoreReason; detail: string } | undefined {
+  // Self before bot: the bot's own posts carry a bot_id too.
+  if (traits.user !== undefined && traits.user === context.botUserId) {
+    return { reason: 'ignored_self', detail: `sender ${traits.user}` };
+  }
+  if (traits.app_id === context.appId || traits.bot_profile?.app_id === context.appId) {
+    return { reason: 'ignored_self', detail: `posted by app ${context.appId}` };
+  }
+  if (traits.bot_id || traits.subtype === 'bot_message') {
+    return { reason: 'ignored_bot', detail: `bot ${traits.bot_id ?? traits.user ?? 'unknown'}` };
+  }
+  const subtype = traits.subtype;
+  if ((subtype !== undefined && EDIT_SUBTYPES.has(subtype)) || traits.hidden === true) {
+    return { reason: 'ignored_edit', detail: `message subtype "${subtype ?? 'hidden'}"` };
+  }
+  if (subtype !== undefined && !MESSAGE_SUBTYPES.has(subtype)) {
+    return { reason: 'unsupported_event', detail: `message subtype "${subtype}"` };
+  }
+  // Outside DMs Slack delivers a mention of the bot twice: as `app_mention` and as `message`
+  // (message.channels/groups/mpim) with another event_id. Keep the app_mention only.
+  if (
+    eventType === 'message' &&
+    traits.channel_type !== 'im' &&
+    extractMentions(traits.text ?? '', context.botUserId).some((mention) => mention.isSelf)
+  ) {
+    return { reason: 'unsupported_event', detail: DUPLICATE_OF_APP_MENTION };
+  }
+  return undefined;
+}
+
+function toInboundMessage(
+  eventType: 'message' | 'app_mention',
+  body: EventCallback,
+  event: UserMessage,
+  context: SlackParseContext,
+) {
+  // app_mention carries no channel_type; it never fires in DMs, so it is a group or thread message.
+  const isDirect = eventType === 'message' && body.event.channel_type === 'im';
+  const inThread = event.thread_ts !== undefined && event.thread_ts !== event.ts;
+  const text = event.text ?? undefined;
+  const mentions = extractMentions(text ?? '', context.botUserId);
+  const media = (event.files ?? []).map(toMediaRef);
+  const displayName = event.user_profile?.display_name || event.user_profile?.real_name || undefined;
+  return parseInboundMessage({
+    // A ts is unique within its channel (chatId); chat.update addresses messages by (channel, ts).
+    platformMessageId: event.ts,
+    source: {
+      channelType: 'slack',
+      installationId: context.installationId,
+      tenantKey: body.team_id,
+      chatId: event.channel,
+      chatType: isDirect ? 'direct' : inThread ? 'thread' : 'group',
+      sender: {
+        id: event.user,
+        displayName,
+        isBot: false,
+        isExternal: isExternalSender(body, event),
+      },
+    },
+    msgType: msgTypeFor(media),
+    text: text === '' ? undefined : text,
+    media,
+    // thread_ts is the PARENT message's ts: replying with it lands in the same thread.
+    reply: inThread ? { threadId: event.thread_ts } : undefined,
+    mentions,
+    mentionsBot: eventType === 'app_mention' || isDirect || mentions.some((mention) => mention.isSelf),
+    sentAt: slackTsToIso(event.ts),
+    // The inner event only: the envelope carries the legacy verification token.
+    raw: body.event,
+  });
+}
+
+/**
+ * Slack Connect users carry their home team in `user_team` (or `team`). In an Enterprise Grid org,
+ * users of sibling workspaces have their own team id too, so there only a channel Slack flags as
+ * shared with another organisation makes a sender external.
+ */
+function isExternalSender(body: EventCallback, event: UserMessage): boolean {
+  const userTeam = event.user_team ?? event.team;
+  if (userTeam === undefined || userTeam === body.team_id) return false;
+  if (body.enterprise_id) return body.is_ext_shared_channel === true;
+  return true;
+}
+
+function toMediaRef(file: SlackFile): MediaRef {
+  return {
+    kind: mediaKindFor(file.mimetype ?? undefined),
+    id: file.id,
+    url: file.url_private ?? undefined,
+    mimeType: file.mimetype || undefined,
+    name: file.name || file.title || undefined,
+    size: file.size ?? undefined,
+  };
+}
+
+function mediaKindFor(mimeType: string | undefined): MediaRef['kind'] {
+  if (mimeType?.startsWith('image/')) return 'image';
+  if (mimeType?.startsWith('audio/')) return 'audio';
+  if (mimeType?.startsWith('video/')) return 'video';
+  return 'file';
+}
+
+function msgTypeFor(media: MediaRef[]): MsgType {
+  const first = media[0];
+  if (!first) return 'text';
+  return media.every((ref) => ref.kind === first.kind) ? first.kind : 'file';
+}
+
+const MENTION_PATTERN = /<@([A-Z0-9]+)(?:\|([^>]*))?>/g;
+
+/** `<@U123>` (and the legacy `<@U123|name>`) user mentions, once per user, in order of appearance. */
+export function extractMentions(text: string, botUserId: string): Mention[] {
+  const mentions = new Map<string, Mention>();
+  for (const match of text.matchAll(MENTION_PATTERN)) {
+    const id = match[1];
+    if (!id || mentions.has(id)) continue;
+    const isSelf = id === botUserId;
+    mentions.set(id, {
+      id,
+      ...(match[2] ? { name: match[2] } : {}),
+      ...(isSelf ? { isSelf: true, isBot: true } : {}),
+    });
+  }
+  return [...mentions.values()];
+}
+
+/** "1712345678.123456" → "2024-04-05T19:34:38.123Z" (millisecond precision). */
+export function slackTsToIso(ts: string): string {
+  const [seconds = '0', fraction = ''] = ts.split('.');
+  const micros = Number(fraction.padEnd(6, '0').slice(0, 6));
+  return new Date(Number(seconds) * 1000 + Math.floor(micros / 1000)).toISOString();
+}

@@ -1,0 +1,123 @@
+import {
+  type Capabilities,
+  Capability,
+  type Channel,
+  type ChannelContext,
+  type ChannelDeps,
+  type ChannelFactory,
+  capabilities,
+  type OutboundMessage,
+  PlatformError,
+  parseOutboundMessage,
+  type SendResult,
+  type WebhookHandler,
+} from '@switchboard/core';
+import { z } from 'zod';
+import { EchoApiClient } from './api-client.js';
+import { type EchoChannelConfig, echoConfigSchema } from './config.js';
+import { parseEchoRequest } from './parse.js';
+import { verifyEchoRequest } from './verify.js';
+
+export interface EchoSentMessage {
+  platformMessageId: string;
+  message: OutboundMessage;
+}
+
+export type EchoChannelState = 'created' | 'connected' | 'disconnected';
+
+const sendResponseSchema = z.object({ id: z.string().min(1) });
+
+/** A channel with no platform behind it: webhooks signed with a shared secret, sends kept in memory. */
+export class EchoChannel implements Channel {
+  readonly type = 'echo';
+  readonly webhook: WebhookHandler;
+  /** Messages delivered in memory (no `apiBaseUrl`), oldest first; `update` edits entries in place. */
+  readonly sent: EchoSentMessage[] = [];
+  state: EchoChannelState = 'created';
+  /** The context of the latest `connect`, so tests can `emit` as a long-connection channel would. */
+  context?: ChannelContext;
+  readonly #api?: EchoApiClient;
+
+  constructor(config: EchoChannelConfig, deps: ChannelDeps) {
+    const parseContext = {
+      installationId: deps.installationId,
+      botUserId: config.botUserId,
+      tenantKey: config.tenantKey,
+    };
+    this.webhook = {
+      verify: (req) => verifyEchoRequest(config.signingSecret, req),
+      parse: (req) => parseEchoRequest(req, parseContext),
+    };
+    if (config.apiBaseUrl) {
+      this.#api = new EchoApiClient({ baseUrl: config.apiBaseUrl, fetch: deps.fetch ?? globalThis.fetch });
+    }
+  }
+
+  capabilities(): Capabilities {
+    return capabilities(Capability.Text, Capability.Threads, Capability.Webhook, Capability.Edit);
+  }
+
+  async connect(ctx: ChannelContext): Promise<void> {
+    this.context = ctx;
+    this.state = 'connected';
+  }
+
+  async disconnect(): Promise<void> {
+    this.state = 'disconnected';
+  }
+
+  async send(msg: OutboundMessage): Promise<SendResult> {
+    const message = parseOutboundMessage(msg);
+    if (this.#api) {
+      const response = await this.#api.request('POST', '/messages', wireBody(message));
+      const parsed = sendResponseSchema.safeParse(response);
+      if (!parsed.success)
+        throw new PlatformError('permanent', 'echo API POST /messages answered without an id');
+      return { platformMessageId: parsed.data.id };
+    }
+    const platformMessageId = `echo-${this.sent.length + 1}`;
+    this.sent.push({ platformMessageId, message });
+    return { platformMessageId };
+  }
+
+  async update(platformMessageId: string, msg: OutboundMessage): Promise<SendResult> {
+    const message = parseOutboundMessage(msg);
+    if (this.#api) {
+      const response = await this.#api.request(
+        'PATCH',
+        `/messages/${encodeURIComponent(platformMessageId)}`,
+        wireBody(message),
+      );
+      const parsed = sendResponseSchema.safeParse(response);
+      return { platformMessageId: parsed.success ? parsed.data.id : platformMessageId };
+    }
+    const entry = this.sent.find((candidate) => candidate.platformMessageId === platformMessageId);
+    if (!entry) throw new PlatformError('not_found', `echo message ${platformMessageId} was never sent`);
+    entry.message = message;
+    return { platformMessageId };
+  }
+}
+
+function wireBody(message: OutboundMessage): Record<string, unknown> {
+  return {
+    chatId: message.target.chatId,
+    text: message.text,
+    threadId: message.target.reply?.threadId,
+    card: message.card,
+    idempotencyKey: message.idempotencyKey,
+  };
+}
+
+export interface EchoChannelFactory extends ChannelFactory<EchoChannelConfig> {
+  readonly configSchema: typeof echoConfigSchema;
+  create(config: EchoChannelConfig, deps: ChannelDeps): EchoChannel;
+}
+
+export function createEchoChannelFactory(): EchoChannelFactory {
+  return {
+    type: 'echo',
+    displayName: 'Echo (test channel)',
+    configSchema: echoConfigSchema,
+    create: (config, deps) => new EchoChannel(config, deps),
+  };
+}
