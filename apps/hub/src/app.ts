@@ -11,8 +11,8 @@ import { healthRoutes } from './http/health.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
-import { createReadinessCheck } from './runtime/readiness.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
+import { createReadinessCheck } from './runtime/readiness.js';
 
 export const HUB_VERSION = '0.1.0';
 

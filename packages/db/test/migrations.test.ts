@@ -29,7 +29,13 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
       expect(await applyMigrations({ adapterFactory })).toEqual([]);
 
       const after = await migrationStatus({ adapterFactory });
-      expect(after).toMatchObject({ upToDate: true, pending: [], failed: [], edited: [], appliedCount: all.length });
+      expect(after).toMatchObject({
+        upToDate: true,
+        pending: [],
+        failed: [],
+        edited: [],
+        appliedCount: all.length,
+      });
     } finally {
       await test.drop();
     }
@@ -40,8 +46,12 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
     try {
       const { prisma } = test.db;
       const ws = await prisma.workspace.create({ data: { slug: 'acme', name: 'Acme' } });
-      const a1 = await prisma.agent.create({ data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' } });
-      const a2 = await prisma.agent.create({ data: { workspaceId: ws.id, name: 'a2', deliveryUrl: 'http://x' } });
+      const a1 = await prisma.agent.create({
+        data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' },
+      });
+      const a2 = await prisma.agent.create({
+        data: { workspaceId: ws.id, name: 'a2', deliveryUrl: 'http://x' },
+      });
       await prisma.channelInstallation.create({
         data: { workspaceId: ws.id, agentId: a1.id, channelType: 'slack', config: { app_id: 'A1' } },
       });

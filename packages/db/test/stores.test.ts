@@ -19,7 +19,11 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
 
   async function workspaceWithAgent(slug: string) {
     const ws = await stores.workspaces.create({ slug, name: slug.toUpperCase() });
-    const agent = await stores.agents.create({ workspaceId: ws.id, name: 'bot', deliveryUrl: 'http://127.0.0.1:9/agent' });
+    const agent = await stores.agents.create({
+      workspaceId: ws.id,
+      name: 'bot',
+      deliveryUrl: 'http://127.0.0.1:9/agent',
+    });
     return { ws, agent };
   }
 
@@ -45,17 +49,25 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     await expect(stores.users.create({ username: 'alice-m' })).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('prunes a removed member\'s bindings on every channel of the workspace, and only there', async () => {
+  it("prunes a removed member's bindings on every channel of the workspace, and only there", async () => {
     const { ws, agent } = await workspaceWithAgent('prune');
     const other = await workspaceWithAgent('prune-other');
     const bob = await stores.users.create({ username: 'bob-prune' });
     await stores.members.upsert(ws.id, bob.id, 'member');
     await stores.members.upsert(other.ws.id, bob.id, 'member');
     const mine = await stores.installations.create({
-      workspaceId: ws.id, agentId: agent.id, channelType: 'echo', config: {}, secrets: {},
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: {},
     });
     const theirs = await stores.installations.create({
-      workspaceId: other.ws.id, agentId: other.agent.id, channelType: 'echo', config: {}, secrets: {},
+      workspaceId: other.ws.id,
+      agentId: other.agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: {},
     });
     for (const inst of [mine, theirs]) {
       await test.db.prisma.channelUserBinding.create({
@@ -71,23 +83,30 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
   it('seals agent delivery secrets and never exposes them on the record', async () => {
     const ws = await stores.workspaces.create({ slug: 'agents' });
     const agent = await stores.agents.create({
-      workspaceId: ws.id, name: 'a', deliveryUrl: 'http://x', deliverySecret: 'whsec-123',
+      workspaceId: ws.id,
+      name: 'a',
+      deliveryUrl: 'http://x',
+      deliverySecret: 'whsec-123',
     });
     expect(JSON.stringify(agent)).not.toContain('whsec-123');
     expect(agent.hasDeliverySecret).toBe(true);
     const row = await test.db.prisma.agent.findUnique({ where: { id: agent.id } });
     expect(row?.deliverySecretSealed).toMatch(/^sb1\./);
     expect(await stores.agents.deliverySecret(agent.id)).toBe('whsec-123');
-    await expect(stores.agents.create({ workspaceId: ws.id, name: 'a', deliveryUrl: 'http://y' })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      stores.agents.create({ workspaceId: ws.id, name: 'a', deliveryUrl: 'http://y' }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('reads another workspace\'s agent or installation as not found', async () => {
+  it("reads another workspace's agent or installation as not found", async () => {
     const a = await workspaceWithAgent('scope-a');
     const b = await workspaceWithAgent('scope-b');
     const inst = await stores.installations.create({
-      workspaceId: a.ws.id, agentId: a.agent.id, channelType: 'echo', config: {}, secrets: {},
+      workspaceId: a.ws.id,
+      agentId: a.agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: {},
     });
     await expect(stores.agents.get(b.ws.id, a.agent.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(stores.installations.get(b.ws.id, inst.id)).rejects.toBeInstanceOf(NotFoundError);
@@ -107,28 +126,50 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     const raw = await test.db.prisma.channelInstallation.findUnique({ where: { id: inst.id } });
     expect(raw?.secretsSealed).toMatch(/^sb1\./);
     expect(JSON.stringify(raw?.config)).not.toContain('sig-secret-1');
-    expect((await stores.installations.getWithSecrets(inst.id)).secrets).toEqual({ signingSecret: 'sig-secret-1' });
+    expect((await stores.installations.getWithSecrets(inst.id)).secrets).toEqual({
+      signingSecret: 'sig-secret-1',
+    });
 
     const updated = await stores.installations.replaceConfig(ws.id, inst.id, {
       config: { app_id: 'APP1', botUserId: 'B2' },
       secrets: { signingSecret: 'sig-secret-2' },
     });
     expect(updated.config).toEqual({ app_id: 'APP1', botUserId: 'B2' });
-    expect((await stores.installations.getWithSecrets(inst.id)).secrets).toEqual({ signingSecret: 'sig-secret-2' });
+    expect((await stores.installations.getWithSecrets(inst.id)).secrets).toEqual({
+      signingSecret: 'sig-secret-2',
+    });
   });
 
   it('refuses a second installation for the same agent and channel type, and a reused app id', async () => {
     const { ws, agent } = await workspaceWithAgent('unique');
-    const second = await stores.agents.create({ workspaceId: ws.id, name: 'second', deliveryUrl: 'http://x' });
+    const second = await stores.agents.create({
+      workspaceId: ws.id,
+      name: 'second',
+      deliveryUrl: 'http://x',
+    });
     await stores.installations.create({
-      workspaceId: ws.id, agentId: agent.id, channelType: 'echo', config: { app_id: 'U-APP' }, secrets: {},
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: { app_id: 'U-APP' },
+      secrets: {},
     });
     await expect(
-      stores.installations.create({ workspaceId: ws.id, agentId: agent.id, channelType: 'echo', config: {}, secrets: {} }),
+      stores.installations.create({
+        workspaceId: ws.id,
+        agentId: agent.id,
+        channelType: 'echo',
+        config: {},
+        secrets: {},
+      }),
     ).rejects.toThrow(/already has a echo installation/);
     await expect(
       stores.installations.create({
-        workspaceId: ws.id, agentId: second.id, channelType: 'echo', config: { app_id: 'U-APP' }, secrets: {},
+        workspaceId: ws.id,
+        agentId: second.id,
+        channelType: 'echo',
+        config: { app_id: 'U-APP' },
+        secrets: {},
       }),
     ).rejects.toBeInstanceOf(ConflictError);
   });
@@ -136,14 +177,22 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
   it('revokes an installation, keeps the row, and re-activates it on a new install', async () => {
     const { ws, agent } = await workspaceWithAgent('revoke');
     const inst = await stores.installations.create({
-      workspaceId: ws.id, agentId: agent.id, channelType: 'echo', config: {}, secrets: { signingSecret: 's1' },
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: { signingSecret: 's1' },
     });
     const revoked = await stores.installations.revoke(ws.id, inst.id);
     expect(revoked.status).toBe('revoked');
     expect(revoked.revokedAt).toBeInstanceOf(Date);
     expect((await stores.installations.revoke(ws.id, inst.id)).status).toBe('revoked');
     const again = await stores.installations.create({
-      workspaceId: ws.id, agentId: agent.id, channelType: 'echo', config: { v: 2 }, secrets: { signingSecret: 's2' },
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: { v: 2 },
+      secrets: { signingSecret: 's2' },
     });
     expect(again).toMatchObject({ id: inst.id, status: 'active', config: { v: 2 }, revokedAt: null });
   });
@@ -161,7 +210,10 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     expect(JSON.stringify(row)).not.toContain(scoped.token);
 
     const principal = await stores.apiTokens.authenticate(scoped.token);
-    expect(principal).toMatchObject({ userId: carol.id, memberships: [{ workspaceId: ws.id, role: 'admin' }] });
+    expect(principal).toMatchObject({
+      userId: carol.id,
+      memberships: [{ workspaceId: ws.id, role: 'admin' }],
+    });
 
     const wide = await stores.apiTokens.issue({ userId: carol.id });
     expect((await stores.apiTokens.authenticate(wide.token))?.memberships).toHaveLength(2);
@@ -172,7 +224,7 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     expect(await stores.apiTokens.authenticate(scoped.token)).toBeNull();
   });
 
-  it('stops honouring a token\'s workspace once its user is no longer a member', async () => {
+  it("stops honouring a token's workspace once its user is no longer a member", async () => {
     const ws = await stores.workspaces.create({ slug: 'tokens-removed' });
     const dave = await stores.users.create({ username: 'dave-t' });
     await stores.members.upsert(ws.id, dave.id, 'admin');

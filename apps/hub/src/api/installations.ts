@@ -51,7 +51,8 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
   function parseParams(params: unknown) {
     const parsed = installationParams.safeParse(params);
     // A malformed id cannot name an installation: answer as for any unknown one.
-    if (!parsed.success) throw badRequest('invalid_input', 'installation id must be a UUID', parsed.error.issues);
+    if (!parsed.success)
+      throw badRequest('invalid_input', 'installation id must be a UUID', parsed.error.issues);
     return parsed.data;
   }
 
@@ -65,11 +66,18 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       }),
     },
     async (request, reply) => {
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES);
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        request.params.ws,
+        WRITE_ROLES,
+      );
       const body = createInstallationBody.parse(request.body);
       const factory = registry.get(body.channelType);
       await stores.agents.get(workspace.id, body.agentId).catch((error: unknown) => {
-        throw isNotFound(error) ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace') : error;
+        throw isNotFound(error)
+          ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')
+          : error;
       });
       const prepared = prepareConfig(factory, body.config);
       const installation = await stores.installations.create({
@@ -90,7 +98,9 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       const installations = await stores.installations.list(workspace.id);
       return {
-        installations: await Promise.all(installations.map(async (i) => present(request, i, await secretNames(i.id)))),
+        installations: await Promise.all(
+          installations.map(async (i) => present(request, i, await secretNames(i.id))),
+        ),
       };
     },
   );

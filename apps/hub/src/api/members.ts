@@ -59,7 +59,12 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
       }),
     },
     async (request, reply) => {
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES);
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        request.params.ws,
+        WRITE_ROLES,
+      );
       const body = addMemberBody.parse(request.body);
       const callerRole = principal.memberships.find((m) => m.workspaceId === workspace.id)?.role;
       if (body.role === 'owner' && callerRole !== 'owner') throw forbidden('only an owner can add an owner');
@@ -96,13 +101,18 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
     {
       schema: routeDocs({
         tags: ['members'],
-        summary: "Remove a member; their bindings on every channel of the workspace are pruned",
+        summary: 'Remove a member; their bindings on every channel of the workspace are pruned',
       }),
     },
     async (request) => {
       const params = userIdParam.safeParse(request.params);
       if (!params.success) throw badRequest('invalid_input', 'userId must be a UUID', params.error.issues);
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, params.data.ws, WRITE_ROLES);
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        params.data.ws,
+        WRITE_ROLES,
+      );
       const target = await stores.members.find(workspace.id, params.data.userId);
       if (target && target.role === 'owner') {
         const callerRole = principal.memberships.find((m) => m.workspaceId === workspace.id)?.role;

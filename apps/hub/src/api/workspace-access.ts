@@ -1,7 +1,7 @@
+import { isNotFound } from '@switchboard/core';
 import type { WorkspaceRecord } from '@switchboard/db';
 import type { FastifyRequest } from 'fastify';
 import { type Principal, requireAuth, requireWorkspaceRole } from '../http/auth.js';
-import { isNotFound } from '@switchboard/core';
 import { notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 

@@ -20,7 +20,13 @@ export function presentWorkspace(ws: { id: string; slug: string; name: string; c
 export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
   app.post(
     '/api/v1/workspaces',
-    { schema: routeDocs({ tags: ['workspaces'], summary: 'Create a workspace; the caller becomes its owner', body: createWorkspaceBody }) },
+    {
+      schema: routeDocs({
+        tags: ['workspaces'],
+        summary: 'Create a workspace; the caller becomes its owner',
+        body: createWorkspaceBody,
+      }),
+    },
     async (request, reply) => {
       const principal = await requireAuth(request);
       const body = createWorkspaceBody.parse(request.body);

@@ -13,7 +13,10 @@ export interface CliContext {
 /** Command-line tools log warnings to stderr so stdout stays for their answer. */
 export function cliContext(options: { dataDir?: string }): CliContext {
   const env = readHubEnv();
-  const logger = createLogger({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, destination: pino.destination(2) });
+  const logger = createLogger({
+    level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL,
+    destination: pino.destination(2),
+  });
   return { env, dataDir: resolve(options.dataDir ?? env.SWITCHBOARD_DATA_DIR), logger };
 }
 

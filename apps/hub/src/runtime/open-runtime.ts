@@ -30,7 +30,11 @@ export interface OpenRuntimeOptions {
 }
 
 /** Wires the stores and channel registry around an open database. */
-export function createHubRuntime(parts: { database: Database; secrets: SecretBox; registry?: Registry }): HubRuntime {
+export function createHubRuntime(parts: {
+  database: Database;
+  secrets: SecretBox;
+  registry?: Registry;
+}): HubRuntime {
   return {
     database: parts.database,
     stores: createStores(parts.database.prisma, parts.secrets),
@@ -53,9 +57,7 @@ export async function openHubRuntime(options: OpenRuntimeOptions): Promise<HubRu
       'SWITCHBOARD_SECRET_KEY is not set: secrets are sealed with a key kept in the data dir; set the variable in production',
     );
   }
-  const database = await openDatabase(
-    embedded ? { dataDir: options.dataDir } : { url: options.databaseUrl },
-  );
+  const database = await openDatabase(embedded ? { dataDir: options.dataDir } : { url: options.databaseUrl });
   try {
     if (options.migrate) {
       const applied = await applyMigrations({ adapterFactory: database.adapterFactory });

@@ -25,9 +25,14 @@ export function createReadinessCheck(database: Database): () => Promise<Readines
         WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
       const applied = new Set(rows.map((row) => row.migration_name));
       const missing = names.filter((name) => !applied.has(name));
-      return missing.length === 0 ? { ok: true } : { ok: false, reason: `migrations not applied: ${missing.join(', ')}` };
+      return missing.length === 0
+        ? { ok: true }
+        : { ok: false, reason: `migrations not applied: ${missing.join(', ')}` };
     } catch (error) {
-      const message = (error as { code?: string }).code === 'database_unavailable' ? 'database unreachable' : 'database check failed';
+      const message =
+        (error as { code?: string }).code === 'database_unavailable'
+          ? 'database unreachable'
+          : 'database check failed';
       return { ok: false, reason: message };
     }
   };

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '@switchboard/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
 
 const ECHO_SECRET = 'echo-signing-secret-0001';
@@ -25,7 +25,10 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
   it('creates a workspace whose creator becomes owner', async () => {
     const { token, userId } = await hub.seedWorkspace('creator-home');
     const wide = await hub.runtime.stores.apiTokens.issue({ userId });
-    const res = await hub.request('POST', '/api/v1/workspaces', { token: wide.token, body: { slug: 'fresh', name: 'Fresh' } });
+    const res = await hub.request('POST', '/api/v1/workspaces', {
+      token: wide.token,
+      body: { slug: 'fresh', name: 'Fresh' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ slug: 'fresh', name: 'Fresh' });
     const members = await hub.request('GET', '/api/v1/workspaces/fresh/members', { token: wide.token });
@@ -37,13 +40,19 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
 
   it('reads a workspace by id or slug', async () => {
     const { token, workspaceId } = await hub.seedWorkspace('readable');
-    expect((await hub.request('GET', `/api/v1/workspaces/${workspaceId}`, { token })).body.slug).toBe('readable');
+    expect((await hub.request('GET', `/api/v1/workspaces/${workspaceId}`, { token })).body.slug).toBe(
+      'readable',
+    );
     expect((await hub.request('GET', '/api/v1/workspaces/readable', { token })).body.id).toBe(workspaceId);
   });
 
   it('answers 401 without a token, with a malformed one and with an unknown one', async () => {
     await hub.seedWorkspace('auth-ws');
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer sb_unknown' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Basic abc' },
+      { authorization: 'Bearer sb_unknown' },
+    ]) {
       const res = await hub.request('GET', '/api/v1/workspaces/auth-ws', { headers });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthorized');
@@ -90,24 +99,38 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
       body: { email: 'Erin.Smith@example.com', role: 'member' },
     });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ username: 'erin.smith', email: 'erin.smith@example.com', role: 'member' });
+    expect(added.body).toMatchObject({
+      username: 'erin.smith',
+      email: 'erin.smith@example.com',
+      role: 'member',
+    });
     const agentId = await agentIn(token, 'team-ws');
     const install = await hub.request('POST', '/api/v1/workspaces/team-ws/installations', {
       token,
       body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET } },
     });
     await hub.database.db.prisma.channelUserBinding.create({
-      data: { installationId: install.body.id, channelType: 'echo', channelUserId: 'U-ERIN', userId: added.body.userId },
+      data: {
+        installationId: install.body.id,
+        channelType: 'echo',
+        channelUserId: 'U-ERIN',
+        userId: added.body.userId,
+      },
     });
-    const removed = await hub.request('DELETE', `/api/v1/workspaces/team-ws/members/${added.body.userId}`, { token });
+    const removed = await hub.request('DELETE', `/api/v1/workspaces/team-ws/members/${added.body.userId}`, {
+      token,
+    });
     expect(removed.status).toBe(200);
     expect(removed.body).toMatchObject({ removed: true, prunedBindings: 1 });
-    expect(await hub.database.db.prisma.channelUserBinding.count({ where: { userId: added.body.userId } })).toBe(0);
+    expect(
+      await hub.database.db.prisma.channelUserBinding.count({ where: { userId: added.body.userId } }),
+    ).toBe(0);
     const list = await hub.request('GET', `/api/v1/workspaces/${workspaceId}/members`, { token });
     expect(list.body.members.map((m: { username: string }) => m.username)).not.toContain('erin.smith');
-    expect((await hub.request('DELETE', `/api/v1/workspaces/team-ws/members/${added.body.userId}`, { token })).status).toBe(
-      404,
-    );
+    expect(
+      (await hub.request('DELETE', `/api/v1/workspaces/team-ws/members/${added.body.userId}`, { token }))
+        .status,
+    ).toBe(404);
   });
 
   it('refuses to remove the last owner or admin', async () => {
@@ -119,7 +142,10 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
 
   it('validates input with clear 400s', async () => {
     const { token } = await hub.seedWorkspace('valid-ws');
-    const badMember = await hub.request('POST', '/api/v1/workspaces/valid-ws/members', { token, body: { role: 'member' } });
+    const badMember = await hub.request('POST', '/api/v1/workspaces/valid-ws/members', {
+      token,
+      body: { role: 'member' },
+    });
     expect(badMember.status).toBe(400);
     expect(badMember.body.error.code).toBe('invalid_input');
     const badAgent = await hub.request('POST', '/api/v1/workspaces/valid-ws/agents', {
@@ -127,7 +153,9 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
       body: { name: 'a', deliveryUrl: 'ftp://nope' },
     });
     expect(badAgent.status).toBe(400);
-    expect(badAgent.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['deliveryUrl'] })]));
+    expect(badAgent.body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: ['deliveryUrl'] })]),
+    );
   });
 
   it('installs a channel: 201 with webhook URL and no secrets; 400 on invalid config; 409 on a second', async () => {
@@ -197,12 +225,17 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('revoked');
     expect((await hub.request('GET', path, { token })).body.status).toBe('revoked');
-    expect((await hub.request('GET', '/api/v1/workspaces/patch-ws/installations', { token })).body.installations).toHaveLength(1);
+    expect(
+      (await hub.request('GET', '/api/v1/workspaces/patch-ws/installations', { token })).body.installations,
+    ).toHaveLength(1);
   });
 
   it('answers 400 for malformed JSON and 413 for a body over 1 MiB', async () => {
     const { token } = await hub.seedWorkspace('limits-ws');
-    const malformed = await hub.request('POST', '/api/v1/workspaces/limits-ws/agents', { token, raw: '{"name": ' });
+    const malformed = await hub.request('POST', '/api/v1/workspaces/limits-ws/agents', {
+      token,
+      raw: '{"name": ',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('malformed_json');
     const huge = JSON.stringify({ name: 'x'.repeat(1024 * 1024), deliveryUrl: 'http://127.0.0.1:9/' });

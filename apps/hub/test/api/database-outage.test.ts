@@ -1,4 +1,4 @@
-import { generateSecretKey, openDatabase, SecretBox, applyMigrations } from '@switchboard/db';
+import { applyMigrations, generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
 import { createPostgresDatabase, postgresTestUrl } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,8 @@ describe.skipIf(!postgresTestUrl())('database outage [postgres]', () => {
     await created?.drop();
   });
 
-  const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  const get = (url: string) =>
+    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
   it('answers 503 while the database is down, stays up, and recovers when it returns', async () => {
     expect((await get('/readyz')).statusCode).toBe(200);

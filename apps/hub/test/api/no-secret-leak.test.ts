@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '@switchboard/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
 
 const SECRETS = {
@@ -31,9 +31,14 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
 
     await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { slug: 'leak-ws-2' }, wide);
     await call('GET', '/api/v1/workspaces/{ws}', '/api/v1/workspaces/leak-ws');
-    const member = await call('POST', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members', {
-      username: 'leaky-member',
-    });
+    const member = await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/members',
+      '/api/v1/workspaces/leak-ws/members',
+      {
+        username: 'leaky-member',
+      },
+    );
     await call('GET', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members');
     const agent = await call('POST', '/api/v1/workspaces/{ws}/agents', '/api/v1/workspaces/leak-ws/agents', {
       name: 'agent',
@@ -53,18 +58,26 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     // Invalid input echoes nothing back either (zod issues carry no input values).
-    await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, { config: { signingSecret: 7 } });
+    await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
+      config: { signingSecret: 7 },
+    });
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
       config: { signingSecret: SECRETS.rotated },
     });
     await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
-    await call('DELETE', '/api/v1/workspaces/{ws}/members/{userId}', `/api/v1/workspaces/leak-ws/members/${member.body.userId}`);
+    await call(
+      'DELETE',
+      '/api/v1/workspaces/{ws}/members/{userId}',
+      `/api/v1/workspaces/leak-ws/members/${member.body.userId}`,
+    );
     for (const open of ['/healthz', '/readyz', '/metrics', '/docs/json']) {
       responses.push((await hub.request('GET', open)).text);
     }
 
     // Every documented admin route was exercised: a new endpoint must join this walk.
-    const docs = (await hub.request('GET', '/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    const docs = (await hub.request('GET', '/docs/json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const documented = Object.entries(docs.paths)
       .filter(([path]) => path.startsWith('/api/'))
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));

@@ -28,7 +28,10 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
 
 function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
@@ -70,7 +73,9 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('migrates, creates a workspace and an admin, passes doctor, and serves the API with the token', async () => {
+  it('migrates, creates a workspace and an admin, passes doctor, and serves the API with the token', {
+    timeout: 240_000,
+  }, async () => {
     const before = await runCli(['db', 'status'], env);
     expect(before.code).toBe(1);
     expect(JSON.parse(before.stdout)).toMatchObject({ upToDate: false });
@@ -89,7 +94,10 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
 
-    const admin = await runCli(['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test'], env);
+    const admin = await runCli(
+      ['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test'],
+      env,
+    );
     expect(admin.code, admin.stderr).toBe(0);
     const { token } = JSON.parse(admin.stdout) as { token: string };
     expect(token).toMatch(/^sb_/);
@@ -104,7 +112,9 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
 
     const { child, url } = await startServer(['--port', '0'], env);
     try {
-      const res = await fetch(`${url}/api/v1/workspaces/acme`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${url}/api/v1/workspaces/acme`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ slug: 'acme' });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -114,7 +124,7 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     }
   });
 
-  it('doctor fails with a fix hint when the database is not migrated', async () => {
+  it('doctor fails with a fix hint when the database is not migrated', { timeout: 120_000 }, async () => {
     if (kind === 'pglite') {
       const emptyDir = await mkdtemp(join(tmpdir(), 'sb-cli-empty-'));
       try {

@@ -14,9 +14,16 @@ export interface HubFixture {
   /** Everything the hub logged, for asserting that no secret reaches the logs. */
   logs: string[];
   /** Creates a workspace with an admin and returns the admin's bearer token. */
-  seedWorkspace(slug: string, role?: 'owner' | 'admin' | 'member'): Promise<{ workspaceId: string; token: string; userId: string }>;
+  seedWorkspace(
+    slug: string,
+    role?: 'owner' | 'admin' | 'member',
+  ): Promise<{ workspaceId: string; token: string; userId: string }>;
   // biome-ignore lint/suspicious/noExplicitAny: tests assert on response fields one by one
-  request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -31,7 +38,10 @@ export async function startHubFixture(kind: TestDatabaseKind): Promise<HubFixtur
     },
   });
   const logger = createLogger({ level: 'debug', destination: sink });
-  const runtime = createHubRuntime({ database: database.db, secrets: SecretBox.fromSpec(generateSecretKey()) });
+  const runtime = createHubRuntime({
+    database: database.db,
+    secrets: SecretBox.fromSpec(generateSecretKey()),
+  });
   const app = await buildHubApp({ runtime, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

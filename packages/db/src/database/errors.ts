@@ -37,11 +37,19 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (code && (UNREACHABLE_PRISMA_CODES.has(code) || UNREACHABLE_SOCKET_CODES.has(code))) return true;
   if (code && UNREACHABLE_SQLSTATES.has(code)) return true;
   const adapterCause = e.meta?.driverAdapterError?.cause;
-  if (adapterCause && typeof adapterCause.kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(adapterCause.kind)) {
+  if (
+    adapterCause &&
+    typeof adapterCause.kind === 'string' &&
+    UNREACHABLE_ADAPTER_KINDS.has(adapterCause.kind)
+  ) {
     return true;
   }
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/Can't reach database server|Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+  if (
+    /Can't reach database server|Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return true;
   }
   return isDatabaseUnavailable(e.cause, depth + 1);

@@ -27,7 +27,10 @@ async function withEngine<T>(
   run: (engine: OpenSchemaEngine['engine']) => Promise<T>,
 ): Promise<T> {
   const path = options.schemaPath ?? schemaPath;
-  const opened = await openSchemaEngine({ path, content: await readFile(path, 'utf8') }, options.adapterFactory);
+  const opened = await openSchemaEngine(
+    { path, content: await readFile(path, 'utf8') },
+    options.adapterFactory,
+  );
   try {
     return await run(opened.engine);
   } finally {
@@ -48,7 +51,11 @@ export async function applyMigrations(options: MigrationRunnerOptions): Promise<
 export async function migrationStatus(options: MigrationRunnerOptions): Promise<MigrationStatus> {
   const migrationsList = await readMigrationFolder(options.migrationsDir ?? migrationsDir);
   const diagnosis = await withEngine(options, (engine) =>
-    engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noSchemaFilter }),
+    engine.diagnoseMigrationHistory({
+      migrationsList,
+      optInToShadowDatabase: false,
+      filters: noSchemaFilter,
+    }),
   );
   const history: HistoryDiagnostic | null = diagnosis.history;
   const pending =
@@ -57,7 +64,8 @@ export async function migrationStatus(options: MigrationRunnerOptions): Promise<
       : history.diagnostic === 'migrationsDirectoryIsBehind'
         ? []
         : history.unappliedMigrationNames;
-  const unknown = history === null || history.diagnostic === 'databaseIsBehind' ? [] : history.unpersistedMigrationNames;
+  const unknown =
+    history === null || history.diagnostic === 'databaseIsBehind' ? [] : history.unpersistedMigrationNames;
   const total = migrationsList.migrationDirectories.length;
   return {
     upToDate:

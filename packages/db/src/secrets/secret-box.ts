@@ -87,7 +87,14 @@ export class SecretBox {
 
   open(sealed: string, purpose: string): string {
     const [format, keyId, iv, ciphertext, tag, ...rest] = sealed.split('.');
-    if (format !== FORMAT || !keyId || iv === undefined || ciphertext === undefined || !tag || rest.length > 0) {
+    if (
+      format !== FORMAT ||
+      !keyId ||
+      iv === undefined ||
+      ciphertext === undefined ||
+      !tag ||
+      rest.length > 0
+    ) {
       throw new SecretKeyError('sealed secret is malformed');
     }
     const key = this.keys.get(keyId);
@@ -100,11 +107,14 @@ export class SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(purpose));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
-        'utf8',
-      );
+      return Buffer.concat([
+        decipher.update(Buffer.from(ciphertext, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
-      throw new SecretKeyError(`secret sealed with key "${keyId}" failed authentication (wrong key or tampered)`);
+      throw new SecretKeyError(
+        `secret sealed with key "${keyId}" failed authentication (wrong key or tampered)`,
+      );
     }
   }
 

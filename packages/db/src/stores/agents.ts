@@ -61,7 +61,9 @@ export class AgentStore {
           name: input.name,
           deliveryUrl: input.deliveryUrl,
           deliverySecretSealed:
-            input.deliverySecret === undefined ? null : this.secrets.seal(input.deliverySecret, DELIVERY_SECRET_PURPOSE),
+            input.deliverySecret === undefined
+              ? null
+              : this.secrets.seal(input.deliverySecret, DELIVERY_SECRET_PURPOSE),
         },
         select: agentSelect,
       });
@@ -75,7 +77,11 @@ export class AgentStore {
   }
 
   async list(workspaceId: string): Promise<AgentRecord[]> {
-    const rows = await this.db.agent.findMany({ where: { workspaceId }, orderBy: { createdAt: 'asc' }, select: agentSelect });
+    const rows = await this.db.agent.findMany({
+      where: { workspaceId },
+      orderBy: { createdAt: 'asc' },
+      select: agentSelect,
+    });
     return rows.map(toRecord);
   }
 
@@ -90,6 +96,8 @@ export class AgentStore {
   async deliverySecret(id: string): Promise<string | null> {
     const row = await this.db.agent.findUnique({ where: { id }, select: { deliverySecretSealed: true } });
     if (!row) throw new NotFoundError('agent', id);
-    return row.deliverySecretSealed === null ? null : this.secrets.open(row.deliverySecretSealed, DELIVERY_SECRET_PURPOSE);
+    return row.deliverySecretSealed === null
+      ? null
+      : this.secrets.open(row.deliverySecretSealed, DELIVERY_SECRET_PURPOSE);
   }
 }

@@ -30,7 +30,12 @@ export interface TokenPrincipal {
 export class ApiTokenStore {
   constructor(private readonly db: Db) {}
 
-  async issue(input: { userId: string; workspaceId?: string; name?: string; expiresAt?: Date }): Promise<IssuedToken> {
+  async issue(input: {
+    userId: string;
+    workspaceId?: string;
+    name?: string;
+    expiresAt?: Date;
+  }): Promise<IssuedToken> {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, 10);
     const row = await this.db.apiToken.create({
@@ -77,11 +82,16 @@ export class ApiTokenStore {
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
     }
-    const memberships = row.user.memberships.filter((m) => row.workspaceId === null || m.workspaceId === row.workspaceId);
+    const memberships = row.user.memberships.filter(
+      (m) => row.workspaceId === null || m.workspaceId === row.workspaceId,
+    );
     return { tokenId: row.id, userId: row.user.id, username: row.user.username, memberships };
   }
 
   async revoke(tokenId: string): Promise<void> {
-    await this.db.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
+    await this.db.apiToken.updateMany({
+      where: { id: tokenId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
   }
 }

@@ -24,7 +24,9 @@ export function isUniqueViolation(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
   const e = error as PrismaLikeError;
   return (
-    e.code === 'P2002' || e.code === '23505' || e.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation'
+    e.code === 'P2002' ||
+    e.code === '23505' ||
+    e.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation'
   );
 }
 

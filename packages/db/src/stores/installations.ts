@@ -1,6 +1,6 @@
 import { NotFoundError } from '@switchboard/core';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../database/open.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { ConflictError, isUniqueViolation, uniqueViolationTarget } from './errors.js';
 
@@ -104,7 +104,12 @@ export class InstallationStore {
           });
         }
         return tx.channelInstallation.create({
-          data: { ...data, workspaceId: input.workspaceId, agentId: input.agentId, channelType: input.channelType },
+          data: {
+            ...data,
+            workspaceId: input.workspaceId,
+            agentId: input.agentId,
+            channelType: input.channelType,
+          },
           select: installationSelect,
         });
       });
@@ -125,7 +130,10 @@ export class InstallationStore {
 
   /** Reads an installation of one workspace; another workspace's is reported as not found. */
   async get(workspaceId: string, id: string): Promise<InstallationRecord> {
-    const row = await this.db.channelInstallation.findFirst({ where: { id, workspaceId }, select: installationSelect });
+    const row = await this.db.channelInstallation.findFirst({
+      where: { id, workspaceId },
+      select: installationSelect,
+    });
     if (!row) throw new NotFoundError('installation', id);
     return toRecord(row);
   }
@@ -140,7 +148,8 @@ export class InstallationStore {
     const { secretsSealed, ...rest } = row;
     return {
       ...toRecord(rest),
-      secrets: secretsSealed === null ? {} : this.secretBox.openJson<JsonObject>(secretsSealed, SECRETS_PURPOSE),
+      secrets:
+        secretsSealed === null ? {} : this.secretBox.openJson<JsonObject>(secretsSealed, SECRETS_PURPOSE),
     };
   }
 

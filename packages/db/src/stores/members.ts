@@ -82,7 +82,10 @@ export class MemberStore {
     return this.db.$transaction(async (tx) => {
       const deleted = await tx.workspaceMember.deleteMany({ where: { workspaceId, userId } });
       if (deleted.count === 0) throw new NotFoundError('member', userId);
-      const installations = await tx.channelInstallation.findMany({ where: { workspaceId }, select: { id: true } });
+      const installations = await tx.channelInstallation.findMany({
+        where: { workspaceId },
+        select: { id: true },
+      });
       const pruned = await tx.channelUserBinding.deleteMany({
         where: { userId, installationId: { in: installations.map((i) => i.id) } },
       });

@@ -33,7 +33,9 @@ function withDatabase(url: string, database: string): string {
 }
 
 /** Creates an empty PostgreSQL database and returns its URL and a function that drops it. */
-export async function createPostgresDatabase(prefix = 'sb_test'): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(
+  prefix = 'sb_test',
+): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = postgresTestUrl();
   if (!adminUrl) throw new Error('SWITCHBOARD_TEST_POSTGRES_URL is not set: PostgreSQL is not available');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;

@@ -20,9 +20,18 @@ export function registerAdminCommands(program: Command): void {
         const current = await stores.members.find(workspace.id, user.id);
         // Never demote an owner by making them an admin.
         if (current?.role !== 'owner') await stores.members.upsert(workspace.id, user.id, 'admin');
-        const issued = await stores.apiTokens.issue({ userId: user.id, workspaceId: workspace.id, name: 'cli' });
+        const issued = await stores.apiTokens.issue({
+          userId: user.id,
+          workspaceId: workspace.id,
+          name: 'cli',
+        });
         console.log(
-          JSON.stringify({ workspace: workspace.slug, userId: user.id, username: user.username, token: issued.token }),
+          JSON.stringify({
+            workspace: workspace.slug,
+            userId: user.id,
+            username: user.username,
+            token: issued.token,
+          }),
         );
         console.error('The token is shown once; store it now. Use it as: Authorization: Bearer <token>');
       });

@@ -24,7 +24,11 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     create: false,
   }).then(
     (resolved) => {
-      checks.push({ name: 'secret key', ok: true, detail: `from ${resolved.source}, key id ${resolved.box.currentKeyId}` });
+      checks.push({
+        name: 'secret key',
+        ok: true,
+        detail: `from ${resolved.source}, key id ${resolved.box.currentKeyId}`,
+      });
       return resolved;
     },
     (error: unknown) => {
@@ -38,11 +42,17 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     },
   );
 
-  checks.push({ name: 'channel types', ok: registry.types().length > 0, detail: registry.types().join(', ') });
+  checks.push({
+    name: 'channel types',
+    ok: registry.types().length > 0,
+    detail: registry.types().join(', '),
+  });
 
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
-    database = await openDatabase(embedded ? { dataDir: context.dataDir } : { url: context.env.DATABASE_URL });
+    database = await openDatabase(
+      embedded ? { dataDir: context.dataDir } : { url: context.env.DATABASE_URL },
+    );
     await database.ping();
     checks.push({ name: 'database', ok: true, detail: database.location });
   } catch (error) {
@@ -77,8 +87,11 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
         try {
           const installation = await stores.installations.getWithSecrets(id);
           const factory = registry.get(channelType);
-          const result = factory.configSchema.safeParse(mergeSecrets(installation.config, installation.secrets));
-          if (!result.success) broken.push(`${id} (${channelType}): ${result.error.issues.map((i) => i.message).join('; ')}`);
+          const result = factory.configSchema.safeParse(
+            mergeSecrets(installation.config, installation.secrets),
+          );
+          if (!result.success)
+            broken.push(`${id} (${channelType}): ${result.error.issues.map((i) => i.message).join('; ')}`);
         } catch (error) {
           broken.push(`${id} (${channelType}): ${(error as Error).message}`);
         }
@@ -108,7 +121,9 @@ export function registerDoctorCommand(program: Command): void {
         console.log(JSON.stringify(checks, null, 2));
       } else {
         for (const check of checks) {
-          console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}${check.fix ? `\n      fix: ${check.fix}` : ''}`);
+          console.log(
+            `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}${check.fix ? `\n      fix: ${check.fix}` : ''}`,
+          );
         }
       }
       if (checks.some((check) => !check.ok)) process.exitCode = 1;

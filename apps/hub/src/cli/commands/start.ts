@@ -1,8 +1,8 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readHubEnv } from '../../config/env.js';
 import { createLogger } from '../../logging/logger.js';
 import { startHub } from '../../server.js';
-import { resolve } from 'node:path';
 
 export function registerStartCommand(program: Command): void {
   program
