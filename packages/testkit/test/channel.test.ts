@@ -18,7 +18,7 @@ import { createEchoChannelFactory, type EchoChannelConfig } from '../src/index.j
 const factory = createEchoChannelFactory();
 const deps = { installationId: 'inst-1', logger: noopLogger };
 const config = (extra: Partial<EchoChannelConfig> = {}) =>
-  validateConfig(factory, { signingSecret: 'long-enough', ...extra });
+  validateConfig(factory, { signing_secret: 'long-enough', ...extra });
 const outbound = { target: { chatId: 'C1', reply: { threadId: 'T1' } }, text: 'hi', idempotencyKey: 'k-1' };
 
 describe('echo channel factory', () => {
@@ -28,9 +28,9 @@ describe('echo channel factory', () => {
   });
 
   it('validates config, defaulting the bot user id and marking the signing secret', () => {
-    expect(config()).toEqual({ signingSecret: 'long-enough', botUserId: 'echo-bot' });
-    expect(() => validateConfig(factory, { signingSecret: 'short' })).toThrow(/signingSecret/);
-    expect(secretKeys(factory.configSchema)).toEqual(['signingSecret']);
+    expect(config()).toEqual({ signing_secret: 'long-enough', bot_user_id: 'echo-bot' });
+    expect(() => validateConfig(factory, { signing_secret: 'short' })).toThrow(/signing_secret/);
+    expect(secretKeys(factory.configSchema)).toEqual(['signing_secret']);
   });
 
   it('declares text, threads, webhook and edit, and implements exactly those', () => {
@@ -130,7 +130,7 @@ describe('echo channel with an API base URL', () => {
     recorded.length = 0;
   });
 
-  const channel = () => factory.create(config({ apiBaseUrl: baseUrl }), deps);
+  const channel = () => factory.create(config({ api_base_url: baseUrl }), deps);
 
   it('posts the message as JSON and returns the platform id', async () => {
     reply = { status: 200, body: JSON.stringify({ id: 'remote-7' }) };
@@ -195,7 +195,7 @@ describe('echo channel with an API base URL', () => {
     const failingFetch: typeof fetch = async () => {
       throw new TypeError('connect ECONNREFUSED');
     };
-    const ch = factory.create(config({ apiBaseUrl: baseUrl }), { ...deps, fetch: failingFetch });
+    const ch = factory.create(config({ api_base_url: baseUrl }), { ...deps, fetch: failingFetch });
     await expect(ch.send(outbound)).rejects.toMatchObject({
       kind: 'transient',
       message: expect.stringContaining('ECONNREFUSED'),

@@ -75,7 +75,7 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     }
     const install = await hub.request('POST', '/api/v1/workspaces/mine-ws/installations', {
       token: mine.token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: ECHO_SECRET } },
     });
     expect(install.status).toBe(400);
     expect(install.body.error.code).toBe('unknown_agent');
@@ -107,7 +107,7 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     const agentId = await agentIn(token, 'team-ws');
     const install = await hub.request('POST', '/api/v1/workspaces/team-ws/installations', {
       token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: ECHO_SECRET } },
     });
     await hub.database.db.prisma.channelUserBinding.create({
       data: {
@@ -163,31 +163,31 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     const agentId = await agentIn(token, 'install-ws');
     const created = await hub.request('POST', '/api/v1/workspaces/install-ws/installations', {
       token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET, app_id: 'ECHO-APP-1' } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: ECHO_SECRET, app_id: 'ECHO-APP-1' } },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       channelType: 'echo',
       status: 'active',
       webhookUrl: `${hub.url}/hooks/${created.body.id}`,
-      secretsSet: ['signingSecret'],
+      secretsSet: ['signing_secret'],
     });
     expect(created.body.config.app_id).toBe('ECHO-APP-1');
     expect(created.text).not.toContain(ECHO_SECRET);
 
     const invalid = await hub.request('POST', '/api/v1/workspaces/install-ws/installations', {
       token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: 'short' } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: 'short' } },
     });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('invalid_config');
     expect(invalid.body.error.details).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: ['signingSecret'] })]),
+      expect.arrayContaining([expect.objectContaining({ path: ['signing_secret'] })]),
     );
 
     const second = await hub.request('POST', '/api/v1/workspaces/install-ws/installations', {
       token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: ECHO_SECRET } },
     });
     expect(second.status).toBe(409);
   });
@@ -210,15 +210,15 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     const agentId = await agentIn(token, 'patch-ws');
     const created = await hub.request('POST', '/api/v1/workspaces/patch-ws/installations', {
       token,
-      body: { agentId, channelType: 'echo', config: { signingSecret: ECHO_SECRET, botUserId: 'B1' } },
+      body: { agentId, channelType: 'echo', config: { signing_secret: ECHO_SECRET, bot_user_id: 'B1' } },
     });
     const path = `/api/v1/workspaces/patch-ws/installations/${created.body.id}`;
-    const patched = await hub.request('PATCH', path, { token, body: { config: { botUserId: 'B2' } } });
+    const patched = await hub.request('PATCH', path, { token, body: { config: { bot_user_id: 'B2' } } });
     expect(patched.status).toBe(200);
-    expect(patched.body.config.botUserId).toBe('B2');
+    expect(patched.body.config.bot_user_id).toBe('B2');
     const stored = await hub.runtime.stores.installations.getWithSecrets(created.body.id);
-    expect(stored.secrets).toEqual({ signingSecret: ECHO_SECRET });
-    const invalid = await hub.request('PATCH', path, { token, body: { config: { signingSecret: 'x' } } });
+    expect(stored.secrets).toEqual({ signing_secret: ECHO_SECRET });
+    const invalid = await hub.request('PATCH', path, { token, body: { config: { signing_secret: 'x' } } });
     expect(invalid.status).toBe(400);
 
     const revoked = await hub.request('DELETE', path, { token });

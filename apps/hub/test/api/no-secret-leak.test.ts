@@ -51,7 +51,7 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       'POST',
       '/api/v1/workspaces/{ws}/installations',
       '/api/v1/workspaces/leak-ws/installations',
-      { agentId: agent.body.id, channelType: 'echo', config: { signingSecret: SECRETS.signing } },
+      { agentId: agent.body.id, channelType: 'echo', config: { signing_secret: SECRETS.signing } },
     );
     expect(installation.status).toBe(201);
     const instPath = `/api/v1/workspaces/leak-ws/installations/${installation.body.id}`;
@@ -59,10 +59,10 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     // Invalid input echoes nothing back either (zod issues carry no input values).
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
-      config: { signingSecret: 7 },
+      config: { signing_secret: 7 },
     });
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
-      config: { signingSecret: SECRETS.rotated },
+      config: { signing_secret: SECRETS.rotated },
     });
     await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call(

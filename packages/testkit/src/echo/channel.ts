@@ -31,7 +31,7 @@ const sendResponseSchema = z.object({ id: z.string().min(1) });
 export class EchoChannel implements Channel {
   readonly type = 'echo';
   readonly webhook: WebhookHandler;
-  /** Messages delivered in memory (no `apiBaseUrl`), oldest first; `update` edits entries in place. */
+  /** Messages delivered in memory (no `api_base_url`), oldest first; `update` edits entries in place. */
   readonly sent: EchoSentMessage[] = [];
   state: EchoChannelState = 'created';
   /** The context of the latest `connect`, so tests can `emit` as a long-connection channel would. */
@@ -41,15 +41,15 @@ export class EchoChannel implements Channel {
   constructor(config: EchoChannelConfig, deps: ChannelDeps) {
     const parseContext = {
       installationId: deps.installationId,
-      botUserId: config.botUserId,
-      tenantKey: config.tenantKey,
+      botUserId: config.bot_user_id,
+      tenantKey: config.tenant_key,
     };
     this.webhook = {
-      verify: (req) => verifyEchoRequest(config.signingSecret, req),
+      verify: (req) => verifyEchoRequest(config.signing_secret, req),
       parse: (req) => parseEchoRequest(req, parseContext),
     };
-    if (config.apiBaseUrl) {
-      this.#api = new EchoApiClient({ baseUrl: config.apiBaseUrl, fetch: deps.fetch ?? globalThis.fetch });
+    if (config.api_base_url) {
+      this.#api = new EchoApiClient({ baseUrl: config.api_base_url, fetch: deps.fetch ?? globalThis.fetch });
     }
   }
 

@@ -3,14 +3,14 @@ import { z } from 'zod';
 
 export const echoConfigSchema = z.object({
   /** HMAC key shared with whoever posts to the echo webhook (usually a test). */
-  signingSecret: secret(z.string().min(8)),
+  signing_secret: secret(z.string().min(8)),
   /** Messages from this user id are the bot's own and are ignored. */
-  botUserId: z.string().min(1).default('echo-bot'),
-  tenantKey: z.string().min(1).optional(),
+  bot_user_id: z.string().min(1).default('echo-bot'),
+  tenant_key: z.string().min(1).optional(),
   /** Optional platform app id; the hub keeps one installation per (channel type, app id). */
   app_id: z.string().min(1).optional(),
   /** When set, sends go over HTTP to this URL instead of the in-memory `sent` list. */
-  apiBaseUrl: apiBaseUrlField,
+  api_base_url: apiBaseUrlField,
 });
 
 export type EchoChannelConfig = z.output<typeof echoConfigSchema>;
