@@ -1,13 +1,13 @@
 import {
+  checkPayload,
+  decodeJsonBody,
   type IgnoreReason,
   type InboundEvent,
-  MalformedPayloadError,
   type MediaRef,
   type Mention,
   type MsgType,
   type ParseResult,
   parseInboundMessage,
-  type ValidationIssue,
   type WebhookRequest,
 } from '@switchboard/core';
 import { z } from 'zod';
@@ -121,21 +121,11 @@ export function parseSlackPayload(body: unknown, context: SlackParseContext): Pa
 }
 
 function decodeJson(rawBody: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody));
-  } catch (cause) {
-    throw new MalformedPayloadError('Slack webhook body is not UTF-8 JSON', { cause });
-  }
+  return decodeJsonBody(rawBody, 'Slack');
 }
 
 function check<S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
-    ...issue,
-    path: [...path, ...issue.path],
-  }));
-  throw new MalformedPayloadError('Slack payload has an unexpected shape', { issues });
+  return checkPayload(schema, value, path, 'Slack payload has an unexpected shape');
 }
 
 function toInboundEvent(body: EventCallback, context: SlackParseContext): InboundEvent {

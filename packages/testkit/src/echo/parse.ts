@@ -1,9 +1,10 @@
 import {
+  checkPayload,
+  decodeJsonBody,
   type InboundEvent,
   MalformedPayloadError,
   type ParseResult,
   parseInboundMessage,
-  type ValidationIssue,
   type WebhookRequest,
 } from '@switchboard/core';
 import type { z } from 'zod';
@@ -43,21 +44,11 @@ export function parseEchoRequest(req: WebhookRequest, context: EchoParseContext)
 }
 
 function decodeJson(rawBody: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody));
-  } catch (cause) {
-    throw new MalformedPayloadError('echo webhook body is not UTF-8 JSON', { cause });
-  }
+  return decodeJsonBody(rawBody, 'echo');
 }
 
 function check<S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
-    ...issue,
-    path: [...path, ...issue.path],
-  }));
-  throw new MalformedPayloadError('echo webhook body has an unexpected shape', { issues });
+  return checkPayload(schema, value, path, 'echo webhook body has an unexpected shape');
 }
 
 function checkEvent(value: unknown, path: PropertyKey[]): EchoMessageEvent | EchoOtherEvent {
