@@ -15,6 +15,11 @@ export interface ChannelContext {
   signal: AbortSignal;
   /** Long-connection channels push events here; resolves once the event is durably recorded. */
   emit(event: InboundEvent): Promise<void>;
+  /**
+   * Long-connection channels call this when their connection ends without `disconnect()` being
+   * asked for (server closed it, network dropped). The supervisor then reconnects with backoff.
+   */
+  reportConnectionLost?(error: Error): void;
   provisioner?: Provisioner;
 }
 
