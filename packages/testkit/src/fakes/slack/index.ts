@@ -13,3 +13,4 @@ export {
   type SlackSignatureHeaders,
   signSlackRequest,
 } from './sign.js';
+export type { FakeSocketAck, FakeSocketPushOptions, FakeSocketServerMessage } from './socket-mode.js';

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeSocketAck, FakeSocketMode, type FakeSocketPushOptions } from './socket-mode.js';
 
 /** One Web API request as the fake received it. */
 export interface FakeSlackCall {
@@ -62,6 +63,10 @@ export interface FakeSlackOptions {
   botUserId?: string;
   botId?: string;
   appId?: string;
+  /** Accepted app-level tokens for `apps.connections.open`; by default any `xapp-` token. */
+  appTokens?: string[];
+  /** How long `pushEvent` and `waitForSocketConnections` wait by default (5 s). */
+  socketTimeoutMs?: number;
 }
 
 export interface FakeSlack {
@@ -76,6 +81,33 @@ export interface FakeSlack {
   failNext(method: string, failure: FakeSlackFailure): void;
   /** The calls of one method, oldest first. */
   callsTo(method: string): FakeSlackCall[];
+
+  // Socket Mode: `apps.connections.open` hands out `ws://127.0.0.1:<port>/link/?ticket=…` URLs
+  // (single-use tickets) served on the same port.
+
+  /** Sockets open right now. */
+  socketConnections(): number;
+  /** Sockets ever accepted. */
+  readonly socketConnectCount: number;
+  /** Every `{ envelope_id }` ack received, in arrival order. */
+  readonly acks: FakeSocketAck[];
+  /** Every message clients sent over a socket, parsed. */
+  readonly socketMessages: unknown[];
+  /**
+   * Sends an `events_api` envelope carrying `payload` (an `event_callback` body) to the newest open
+   * socket. Resolves with the ack; rejects when none arrives in time or the socket closes first.
+   */
+  pushEvent(payload: unknown, options?: FakeSocketPushOptions): Promise<FakeSocketAck>;
+  /** Sends `{ type: 'disconnect', reason }` to every socket and closes them; resolves when all are closed. */
+  disconnectAll(reason?: string): Promise<void>;
+  /** Cuts every socket without a disconnect message or close frame, like a network drop. */
+  dropSockets(): Promise<void>;
+  /** While true, WebSocket upgrades are answered HTTP 503 (an outage); `apps.connections.open` still works. */
+  refuseSockets(refuse?: boolean): void;
+  /** While true, new sockets get no `hello`, so clients never see the connection as ready. */
+  withholdHello(withhold?: boolean): void;
+  /** Resolves once exactly `count` sockets are open. */
+  waitForSocketConnections(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +128,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const messages = new Map<string, FakeSlackMessage>();
   const failures = new Map<string, FakeSlackFailure[]>();
   let lastTsMicros = 0;
+  let port = 0;
+  const socketMode = new FakeSocketMode(appId, options.socketTimeoutMs ?? 5000);
 
   const nextTs = (): string => {
     lastTsMicros = Math.max(Date.now() * 1000, lastTsMicros + 1);
@@ -149,6 +183,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const { channel: _channel, ...wire } = message;
       return { ok: true, channel, ts, text: message.text ?? '', message: wire };
     },
+    'apps.connections.open': () => ({ ok: true, url: socketMode.issueUrl(port) }),
     'users.info': (params) => {
       const user = users.get(stringParam(params.user) ?? '');
       return user ? { ok: true, user } : slackError('user_not_found');
@@ -220,18 +255,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       sendJson(res, 200, slackError('not_authed'));
       return;
     }
-    const tokenOk = options.botTokens ? options.botTokens.includes(token) : token.startsWith('xoxb-');
-    if (!tokenOk) {
-      sendJson(res, 200, slackError('invalid_auth'));
+    const tokenError = checkToken(method, token, options);
+    if (tokenError) {
+      sendJson(res, 200, slackError(tokenError));
       return;
     }
     const handler = handlers[method];
     sendJson(res, 200, handler ? handler(params) : slackError('unknown_method'));
   }
 
+  server.on('upgrade', (req, socket, head) => socketMode.handleUpgrade(req, socket, head));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}/api/`,
@@ -244,12 +280,42 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       failures.set(method, queue);
     },
     callsTo: (method) => calls.filter((call) => call.method === method),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    socketConnections: () => socketMode.openCount,
+    get socketConnectCount() {
+      return socketMode.connectCount;
+    },
+    acks: socketMode.acks,
+    socketMessages: socketMode.received,
+    pushEvent: (payload, pushOptions) => socketMode.push(payload, pushOptions),
+    disconnectAll: (reason = 'refresh_requested') => socketMode.disconnectAll(reason),
+    dropSockets: () => socketMode.dropAll(),
+    refuseSockets: (refuse = true) => socketMode.refuse(refuse),
+    withholdHello: (withhold = true) => socketMode.withholdHello(withhold),
+    waitForSocketConnections: (count, timeoutMs) => socketMode.waitForCount(count, timeoutMs),
+    close: async () => {
+      // Upgraded sockets are no longer the HTTP server's connections: end them first.
+      await socketMode.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
+}
+
+/**
+ * Slack keeps token kinds apart: `apps.connections.open` takes only an app-level token, every
+ * other method here only a bot token; the wrong kind is `not_allowed_token_type`.
+ */
+function checkToken(method: string, token: string, options: FakeSlackOptions): string | undefined {
+  const wantsAppToken = method === 'apps.connections.open';
+  const isAppToken = token.startsWith('xapp-');
+  if (isAppToken !== wantsAppToken && (isAppToken || token.startsWith('xoxb-'))) {
+    return 'not_allowed_token_type';
+  }
+  const accepted = wantsAppToken ? options.appTokens : options.botTokens;
+  const known = accepted ? accepted.includes(token) : token.startsWith(wantsAppToken ? 'xapp-' : 'xoxb-');
+  return known ? undefined : 'invalid_auth';
 }
 
 function slackError(error: string): Json & { error: string } {
