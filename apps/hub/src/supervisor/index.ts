@@ -1,0 +1,109 @@
+/**
+ * Supervisor for long-connection channels (Slack Socket Mode, Feishu WS): every hub replica runs
+ * one; together they keep each active long-connection installation connected exactly once.
+ *
+ * Invariants (see also ARCHITECTURE.md §5 Scale-out):
+ * - One holder per installation. A replica connects an installation only while it holds the
+ *   installation's lease row (`channel_installation.lease_owner/lease_expires_at/lease_generation`),
+ *   claimed by one compare-and-set UPDATE on the database clock. Each claim bumps the generation.
+ * - Fenced renew and release. Renew and release match (owner, generation), so a replica can only
+ *   extend or free the holding it claimed, never a newer one.
+ * - Lost lease -> disconnect. A renew that matches no row (taken over, revoked, deleted), or renews
+ *   failing until the lease may have expired (counted from when the last good renew was sent),
+ *   aborts the connection at once, without waiting for anything queued.
+ * - Disconnect before release. Stopping or retiring an installation disconnects first and frees
+ *   the lease after, so no other replica can connect while this one still is.
+ * - A crashed replica's installations are claimed by a survivor once the lease expires (one TTL).
+ * - Isolation. Every channel call is caught and bounded by a timeout; one installation failing,
+ *   hanging or throwing only puts that installation into backoff.
+ * - Revoked or deleted installations (or whose workspace or agent is gone) are disconnected on the
+ *   next scan; a changed config or secret restarts the connection under the same lease.
+ * - `disabled` replicas never claim: every installation is reported `parked` (rolling cut-overs).
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { InboundEvent, Logger } from '@switchboard/core';
+import type { HubRuntime } from '../runtime/open-runtime.js';
+import { type BackoffPolicy, defaultBackoff } from './backoff.js';
+import type { ConnectionStatus } from './status.js';
+import { SupervisorLoop } from './supervisor.js';
+
+export type { BackoffPolicy } from './backoff.js';
+export type { ConnectionStatus } from './status.js';
+
+export interface SupervisorOptions {
+  runtime: HubRuntime;
+  logger: Logger;
+  /** Records one event durably (the hub's inbox); resolves after commit. */
+  emit(installationId: string, event: InboundEvent): Promise<void>;
+  /** Default `${hostname}:${pid}:${random}`; unique per replica run. */
+  ownerId?: string;
+  /** Default 30_000. */
+  leaseTtlMs?: number;
+  /** Default leaseTtlMs / 3; at most leaseTtlMs / 2 so a renew always lands before the deadline. */
+  renewEveryMs?: number;
+  /** How often to look for installations to claim, changed or revoked; default 2_000. */
+  scanEveryMs?: number;
+  /** SWITCHBOARD_CONNECTIONS_DISABLED=true: the replica starts with connections parked. */
+  disabled?: boolean;
+  /** Reconnect backoff, full jitter; default 1_000 / 60_000. */
+  backoff?: BackoffPolicy;
+  /** How long `connect` (and `disconnect`) may take before it counts as failed; default 30_000. */
+  connectTimeoutMs?: number;
+  /** Source of randomness for the backoff jitter (tests). */
+  random?: () => number;
+}
+
+export interface StopOptions {
+  /**
+   * Free the leases after disconnecting (default true). `false` leaves them to expire, which is
+   * what a crashed replica looks like to the others; tests use it.
+   */
+  release?: boolean;
+}
+
+export interface Supervisor {
+  readonly ownerId: string;
+  /** Disconnects everything, releases leases and ends all timers; idempotent. */
+  stop(options?: StopOptions): Promise<void>;
+  status(installationId: string): ConnectionStatus | undefined;
+  statuses(): ConnectionStatus[];
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+export function startSupervisor(options: SupervisorOptions): Supervisor {
+  const ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const ttlMs = Math.round(positive('leaseTtlMs', options.leaseTtlMs ?? 30_000));
+  const renewEveryMs = positive('renewEveryMs', options.renewEveryMs ?? ttlMs / 3);
+  if (renewEveryMs > ttlMs / 2) throw new RangeError('renewEveryMs must be at most half of leaseTtlMs');
+  const backoff = options.backoff ?? defaultBackoff;
+  positive('backoff.baseMs', backoff.baseMs);
+  positive('backoff.maxMs', backoff.maxMs);
+  const logger = options.logger.child({ component: 'supervisor', ownerId });
+  const loop = new SupervisorLoop({
+    runtime: options.runtime,
+    logger,
+    scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? 2_000),
+    slot: {
+      ownerId,
+      timing: { ttlMs, renewEveryMs },
+      disabled: options.disabled ?? false,
+      backoff,
+      callTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 30_000),
+      emit: options.emit,
+      random: options.random,
+    },
+  });
+  loop.start();
+  logger.info({ disabled: options.disabled ?? false, leaseTtlMs: ttlMs }, 'supervisor started');
+  return {
+    ownerId,
+    stop: (stopOptions = {}) => loop.stop({ release: stopOptions.release ?? true }),
+    status: (installationId) => loop.status(installationId),
+    statuses: () => loop.statuses(),
+  };
+}
