@@ -1,16 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { agentRoutes } from './api/agents.js';
+import { auditRoutes } from './api/audit.js';
+import { bindingRoutes } from './api/bindings.js';
+import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
-import { installationRoutes } from './api/installations.js';
+import { type ConnectionView, installationRoutes } from './api/installations.js';
 import { memberRoutes } from './api/members.js';
+import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { workspaceRoutes } from './api/workspaces.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
+import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
+import { webhookRoutes } from './ingress/webhook-route.js';
+import { Pipeline } from './pipeline/index.js';
+import { createPipelineMetrics } from './pipeline/metrics.js';
+import {
+  defaultPipelineSettings,
+  mergeSettings,
+  type PipelineSettingsOverrides,
+} from './pipeline/settings.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
 
@@ -20,15 +33,49 @@ export interface HubAppOptions {
   runtime: HubRuntime;
   logger: pino.Logger;
   publicUrl?: string;
+  pipeline?: PipelineSettingsOverrides;
+  /** Start the inbox and outbound workers and the retention job (default true). */
+  workers?: boolean;
+  /** Every outbound HTTP call of channels and agent deliveries goes through this. */
+  fetch?: typeof globalThis.fetch;
+  /** The long-connection view of this process (the supervisor), for installation status. */
+  connectionStatus?(installationId: string): ConnectionView | undefined;
 }
 
-/** Assembles the HTTP surface: health, metrics, OpenAPI, admin API. Listening is the caller's. */
-export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstance> {
+export interface HubApp {
+  app: FastifyInstance;
+  pipeline: Pipeline;
+}
+
+/**
+ * Assembles the HTTP surface (health, metrics, OpenAPI, webhook ingress, admin and agent API)
+ * and the pipeline behind it. Listening is the caller's; closing the app stops the workers.
+ */
+export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const { runtime } = options;
   const app = createHttpServer({ logger: options.logger });
+  const metricsRegistry = createMetricsRegistry();
+  const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
+  const pipeline = new Pipeline({
+    runtime,
+    logger: options.logger,
+    settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
+    metrics: createPipelineMetrics(metricsRegistry),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  app.addHook('onClose', async () => {
+    await pipeline.stop();
+  });
+
   await registerOpenApi(app, { title: 'Switchboard hub', version: HUB_VERSION });
   await app.register(healthRoutes, { readiness: createReadinessCheck(runtime.database) });
-  await app.register(metricsRoutes, { registry: createMetricsRegistry() });
+  await app.register(metricsRoutes, { registry: metricsRegistry });
+  await app.register(webhookRoutes, {
+    channels: pipeline.channels,
+    recorder: pipeline.recorder,
+    audit: runtime.stores.audit,
+  });
+  await app.register(linkPageRoutes);
 
   await app.register(async (api) => {
     translateDomainErrors(api);
@@ -39,7 +86,22 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
     await api.register(workspaceRoutes, { runtime });
     await api.register(memberRoutes, { runtime });
     await api.register(agentRoutes, { runtime });
-    await api.register(installationRoutes, { runtime, publicUrl: options.publicUrl });
+    await api.register(installationRoutes, {
+      runtime,
+      publicUrl: options.publicUrl,
+      invalidate: (id) => pipeline.channels.invalidate(id),
+      ...(options.connectionStatus ? { connectionStatus: options.connectionStatus } : {}),
+    });
+    await api.register(auditRoutes, { runtime });
+    await api.register(bindingRoutes, { runtime });
+    await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
+    await api.register(outboundRoutes, { runtime, pipeline });
   });
-  return app;
+  if (options.workers !== false) pipeline.start();
+  return { app, pipeline };
+}
+
+/** The HTTP app alone (callers that do not need the pipeline handle). */
+export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstance> {
+  return (await buildHub(options)).app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { buildHubApp } from './app.js';
+import { buildHub } from './app.js';
+import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
 
 export interface StartHubOptions {
@@ -11,6 +12,7 @@ export interface StartHubOptions {
   port: number;
   publicUrl?: string;
   logger: pino.Logger;
+  pipeline?: PipelineSettingsOverrides;
 }
 
 export interface RunningHub {
@@ -31,7 +33,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   });
   let app: FastifyInstance;
   try {
-    app = await buildHubApp({ runtime, logger: options.logger, publicUrl: options.publicUrl });
+    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    ({ app } = await buildHub({ runtime, logger: options.logger, publicUrl, pipeline: options.pipeline }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await runtime.close();

@@ -1,4 +1,5 @@
 import { type ChannelFactory, mergeSecrets, splitSecrets, validateConfig } from '@switchboard/core';
+import { pickPolicy } from '../pipeline/policy.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -8,13 +9,15 @@ export interface StoredConfig {
 }
 
 /**
- * Validates a full installation config with the adapter's schema and splits it into the public
- * part (JSONB column) and the secret part (sealed column).
+ * Validates a full installation config with the adapter's schema (and the hub's policy keys, see
+ * pipeline/policy.ts) and splits it into the public part (JSONB column) and the secret part
+ * (sealed column).
  */
 export function prepareConfig(factory: ChannelFactory, input: unknown): StoredConfig {
   const valid = validateConfig(factory, input) as JsonObject;
+  const policy = typeof input === 'object' && input !== null ? pickPolicy(input as JsonObject) : {};
   const { publicConfig, secrets } = splitSecrets(factory.configSchema, valid);
-  return { config: publicConfig, secrets };
+  return { config: { ...policy, ...publicConfig }, secrets };
 }
 
 /**

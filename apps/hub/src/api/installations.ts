@@ -21,6 +21,19 @@ export interface InstallationRouteOptions {
   runtime: HubRuntime;
   /** Base URL platforms reach the hub at; defaults to the request's own origin. */
   publicUrl?: string;
+  /** Told about every write, so cached channels of this process are rebuilt at once. */
+  invalidate?(installationId: string): void;
+  /** The local view of the installation's long connection, when this process supervises it. */
+  connectionStatus?(installationId: string): ConnectionView | undefined;
+}
+
+/** What the supervisor of this process knows about one long connection. */
+export interface ConnectionView {
+  connected: boolean;
+  state: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  reconnectAttempts: number;
 }
 
 export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = async (app, options) => {
@@ -41,6 +54,33 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       createdAt: installation.createdAt.toISOString(),
       updatedAt: installation.updatedAt.toISOString(),
       revokedAt: installation.revokedAt?.toISOString() ?? null,
+    };
+  }
+
+  const invalidate = (id: string) => options.invalidate?.(id);
+
+  /** Connection, traffic and backlog of one installation, from the database and this process. */
+  async function runtimeStatus(installation: InstallationRecord) {
+    const [lease, backlog, lastOutboundAt] = await Promise.all([
+      stores.installations.lease(installation.id),
+      stores.inbox.backlog(installation.id),
+      stores.outbound.lastSentAt(installation.id),
+    ]);
+    const local = options.connectionStatus?.(installation.id);
+    const leaseLive =
+      lease.owner !== null && lease.expiresAt !== null && lease.expiresAt.getTime() > Date.now();
+    return {
+      connected: local ? local.connected : leaseLive,
+      connectionState: local?.state ?? null,
+      leaseHolder: leaseLive ? lease.owner : null,
+      leaseExpiresAt: lease.expiresAt?.toISOString() ?? null,
+      lastInboundAt: backlog.lastInboundAt?.toISOString() ?? null,
+      lastOutboundAt: lastOutboundAt?.toISOString() ?? null,
+      lastError: local?.lastError ?? null,
+      lastErrorAt: local?.lastErrorAt ?? null,
+      reconnectAttempts: local?.reconnectAttempts ?? 0,
+      inboxBacklog: backlog.pending,
+      deadLetters: backlog.deadLetters,
     };
   }
 
@@ -87,6 +127,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
         ...prepared,
         installedByUserId: principal.userId,
       });
+      invalidate(installation.id);
       return reply.code(201).send(present(request, installation, Object.keys(prepared.secrets).sort()));
     },
   );
@@ -112,7 +153,10 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const params = parseParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
       const installation = await stores.installations.get(workspace.id, params.id);
-      return present(request, installation, await secretNames(installation.id));
+      return {
+        ...present(request, installation, await secretNames(installation.id)),
+        runtime: await runtimeStatus(installation),
+      };
     },
   );
 
@@ -133,6 +177,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const stored = await stores.installations.getWithSecrets(current.id);
       const next = patchConfig(registry.get(current.channelType), stored, body.config);
       const updated = await stores.installations.replaceConfig(workspace.id, current.id, next);
+      invalidate(updated.id);
       return present(request, updated, Object.keys(next.secrets).sort());
     },
   );
@@ -146,6 +191,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const params = parseParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
       const revoked = await stores.installations.revoke(workspace.id, params.id);
+      invalidate(revoked.id);
       return present(request, revoked, await secretNames(revoked.id));
     },
   );

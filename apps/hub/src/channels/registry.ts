@@ -1,4 +1,5 @@
 import { Registry } from '@switchboard/core';
+import { createSlackChannelFactory } from '@switchboard/slack';
 import { createEchoChannelFactory } from '@switchboard/testkit';
 
 /**
@@ -6,5 +7,5 @@ import { createEchoChannelFactory } from '@switchboard/testkit';
  * switch on the type name, so a platform is added here and nowhere else.
  */
 export function createChannelRegistry(): Registry {
-  return new Registry().register(createEchoChannelFactory());
+  return new Registry().register(createEchoChannelFactory()).register(createSlackChannelFactory());
 }

@@ -1,5 +1,15 @@
 import { z } from 'zod';
 
+function optionalInt(min: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : Number(value)))
+    .refine((value) => value === undefined || (Number.isInteger(value) && value >= min), {
+      message: `must be an integer >= ${min}`,
+    });
+}
+
 /** The hub's environment, validated before anything starts. */
 const hubEnvSchema = z.object({
   DATABASE_URL: z
@@ -16,6 +26,19 @@ const hubEnvSchema = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .optional()
     .transform((value) => value === 'true' || value === '1'),
+  /** Where binding links point (default <public url>/link). */
+  SWITCHBOARD_LINK_URL: z.string().url().optional(),
+  /** A claimed event not finished within this window is taken over by another worker. */
+  SWITCHBOARD_INBOX_STALE_MS: optionalInt(1_000),
+  SWITCHBOARD_DELIVERY_TIMEOUT_MS: optionalInt(100),
+  SWITCHBOARD_DELIVERY_MAX_ATTEMPTS: optionalInt(1),
+  /** First retry delay; later ones double up to SWITCHBOARD_DELIVERY_BACKOFF_MAX_MS. */
+  SWITCHBOARD_DELIVERY_BACKOFF_MS: optionalInt(1),
+  SWITCHBOARD_DELIVERY_BACKOFF_MAX_MS: optionalInt(1),
+  SWITCHBOARD_WORKER_CONCURRENCY: optionalInt(1),
+  SWITCHBOARD_RETENTION_INTERVAL_MS: optionalInt(100),
+  /** Long-connection lease TTL; renewed well inside it, taken over after it by another replica. */
+  SWITCHBOARD_LEASE_TTL_MS: optionalInt(200),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -25,4 +48,22 @@ export type HubEnv = z.infer<typeof hubEnvSchema>;
 
 export function readHubEnv(env: NodeJS.ProcessEnv = process.env): HubEnv {
   return hubEnvSchema.parse(env);
+}
+
+/** The pipeline tunables set in the environment (unset ones keep their defaults). */
+export function pipelineOverridesFromEnv(env: HubEnv) {
+  return {
+    ...(env.SWITCHBOARD_LINK_URL ? { linkBaseUrl: env.SWITCHBOARD_LINK_URL } : {}),
+    staleClaimMs: env.SWITCHBOARD_INBOX_STALE_MS,
+    workerConcurrency: env.SWITCHBOARD_WORKER_CONCURRENCY,
+    retentionIntervalMs: env.SWITCHBOARD_RETENTION_INTERVAL_MS,
+    delivery: {
+      timeoutMs: env.SWITCHBOARD_DELIVERY_TIMEOUT_MS,
+      maxAttempts: env.SWITCHBOARD_DELIVERY_MAX_ATTEMPTS,
+      backoff: {
+        baseMs: env.SWITCHBOARD_DELIVERY_BACKOFF_MS,
+        maxMs: env.SWITCHBOARD_DELIVERY_BACKOFF_MAX_MS,
+      },
+    },
+  };
 }

@@ -1,13 +1,32 @@
 import { Writable } from 'node:stream';
+import type { Registry } from '@switchboard/core';
 import { generateSecretKey, SecretBox } from '@switchboard/db';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
-import { buildHubApp } from '../../src/app.js';
+import { buildHub, type HubAppOptions } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
+import type { Pipeline } from '../../src/pipeline/index.js';
+import type { PipelineSettingsOverrides } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+
+/** Retries in milliseconds instead of minutes, so fault tests finish quickly. */
+export const FAST_PIPELINE: PipelineSettingsOverrides = {
+  linkBaseUrl: 'http://hub.test/link',
+  idlePollMs: 25,
+  delivery: { timeoutMs: 2_000, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 100 } },
+  outbound: { timeoutMs: 2_000, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 100 } },
+};
+
+export interface HubFixtureOptions {
+  pipeline?: PipelineSettingsOverrides;
+  workers?: boolean;
+  registry?: Registry;
+  connectionStatus?: HubAppOptions['connectionStatus'];
+}
 
 export interface HubFixture {
   app: FastifyInstance;
+  pipeline: Pipeline;
   runtime: HubRuntime;
   database: TestDatabase;
   url: string;
@@ -28,7 +47,10 @@ export interface HubFixture {
 }
 
 /** A real hub on a real HTTP port, on a fresh database of the given kind. */
-export async function startHubFixture(kind: TestDatabaseKind): Promise<HubFixture> {
+export async function startHubFixture(
+  kind: TestDatabaseKind,
+  options: HubFixtureOptions = {},
+): Promise<HubFixture> {
   const database = await createTestDatabase(kind);
   const logs: string[] = [];
   const sink = new Writable({
@@ -41,8 +63,15 @@ export async function startHubFixture(kind: TestDatabaseKind): Promise<HubFixtur
   const runtime = createHubRuntime({
     database: database.db,
     secrets: SecretBox.fromSpec(generateSecretKey()),
+    ...(options.registry ? { registry: options.registry } : {}),
   });
-  const app = await buildHubApp({ runtime, logger });
+  const { app, pipeline } = await buildHub({
+    runtime,
+    logger,
+    pipeline: { ...FAST_PIPELINE, ...options.pipeline },
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.connectionStatus ? { connectionStatus: options.connectionStatus } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -50,6 +79,7 @@ export async function startHubFixture(kind: TestDatabaseKind): Promise<HubFixtur
 
   return {
     app,
+    pipeline,
     runtime,
     database,
     url,

@@ -10,7 +10,11 @@ import { openSchemaEngine } from './schema-engine.js';
  * engine does not know them, so it proposes to drop them in every diff; those statements are
  * removed from generated migrations.
  */
-export const HAND_WRITTEN_INDEXES = ['channel_installation_app_id_key'] as const;
+export const HAND_WRITTEN_INDEXES = [
+  'channel_installation_app_id_key',
+  'channel_inbound_message_dedup_open_conversation_idx',
+  'channel_outbound_card_message_open_chat_idx',
+] as const;
 
 function dropsHandWrittenIndex(statement: string): boolean {
   return HAND_WRITTEN_INDEXES.some((name) => new RegExp(`DROP INDEX\\s+"${name}"`, 'i').test(statement));

@@ -2,8 +2,14 @@ import type { Db } from '../database/open.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { AgentStore } from './agents.js';
 import { ApiTokenStore } from './api-tokens.js';
+import { AuditStore } from './audit.js';
+import { BindingTokenStore } from './binding-tokens.js';
+import { BindingStore } from './bindings.js';
+import { InboxStore } from './inbox.js';
 import { InstallationStore } from './installations.js';
 import { MemberStore } from './members.js';
+import { OutboundStore } from './outbound.js';
+import { RetentionStore } from './retention.js';
 import { UserStore } from './users.js';
 import { WorkspaceStore } from './workspaces.js';
 
@@ -14,9 +20,16 @@ export interface Stores {
   agents: AgentStore;
   installations: InstallationStore;
   apiTokens: ApiTokenStore;
+  inbox: InboxStore;
+  audit: AuditStore;
+  bindings: BindingStore;
+  bindingTokens: BindingTokenStore;
+  outbound: OutboundStore;
+  retention: RetentionStore;
 }
 
 export function createStores(db: Db, secrets: SecretBox): Stores {
+  const bindings = new BindingStore(db);
   return {
     workspaces: new WorkspaceStore(db),
     users: new UserStore(db),
@@ -24,13 +37,25 @@ export function createStores(db: Db, secrets: SecretBox): Stores {
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     apiTokens: new ApiTokenStore(db),
+    inbox: new InboxStore(db),
+    audit: new AuditStore(db),
+    bindings,
+    bindingTokens: new BindingTokenStore(db, bindings),
+    outbound: new OutboundStore(db),
+    retention: new RetentionStore(db),
   };
 }
 
 export * from './agents.js';
 export * from './api-tokens.js';
+export * from './audit.js';
+export * from './binding-tokens.js';
+export * from './bindings.js';
 export * from './errors.js';
+export * from './inbox.js';
 export * from './installations.js';
 export * from './members.js';
+export * from './outbound.js';
+export * from './retention.js';
 export * from './users.js';
 export * from './workspaces.js';

@@ -182,6 +182,16 @@ export class InstallationStore {
     }
   }
 
+  /** Who holds the installation's long-connection lease, and until when. */
+  async lease(id: string): Promise<{ owner: string | null; expiresAt: Date | null; generation: bigint }> {
+    const row = await this.db.channelInstallation.findUnique({
+      where: { id },
+      select: { leaseOwner: true, leaseExpiresAt: true, leaseGeneration: true },
+    });
+    if (!row) throw new NotFoundError('installation', id);
+    return { owner: row.leaseOwner, expiresAt: row.leaseExpiresAt, generation: row.leaseGeneration };
+  }
+
   /** Marks the installation revoked; the row is kept. Revoking twice is a no-op. */
   async revoke(workspaceId: string, id: string): Promise<InstallationRecord> {
     const current = await this.get(workspaceId, id);

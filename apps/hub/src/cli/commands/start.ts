@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readHubEnv } from '../../config/env.js';
+import { pipelineOverridesFromEnv, readHubEnv } from '../../config/env.js';
 import { createLogger } from '../../logging/logger.js';
 import { startHub } from '../../server.js';
 
@@ -22,6 +22,7 @@ export function registerStartCommand(program: Command): void {
         port: options.port ?? env.PORT,
         publicUrl: env.SWITCHBOARD_PUBLIC_URL,
         logger,
+        pipeline: pipelineOverridesFromEnv(env),
       });
       logger.info(
         { url: hub.url, database: hub.runtime.database.location, channelTypes: hub.runtime.registry.types() },

@@ -1,0 +1,39 @@
+import { auditReasons } from '@switchboard/db';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { HubRuntime } from '../runtime/open-runtime.js';
+import { routeDocs } from './route-docs.js';
+import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
+
+const auditQuery = z.object({
+  installationId: z.string().uuid().optional(),
+  reason: z.enum(auditReasons).optional(),
+  platformEventId: z.string().min(1).max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
+});
+
+export const auditRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
+  app.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/audit',
+    {
+      schema: routeDocs({
+        tags: ['audit'],
+        summary: 'Decisions about inbound events, newest first (never message bodies)',
+        querystring: auditQuery,
+      }),
+    },
+    async (request) => {
+      const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
+      const query = auditQuery.parse(request.query);
+      const page = await runtime.stores.audit.list({ ...query, workspaceId: workspace.id });
+      return {
+        entries: page.entries.map((entry) => ({ ...entry, createdAt: entry.createdAt.toISOString() })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+};

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { requireAuth } from '../http/auth.js';
+import { conflict, forbidden, gone } from '../http/errors.js';
+import type { HubRuntime } from '../runtime/open-runtime.js';
+import { routeDocs } from './route-docs.js';
+import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
+
+const redeemBody = z.object({ token: z.string().min(1).max(200) });
+
+export const bindingRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
+  app.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/bindings',
+    { schema: routeDocs({ tags: ['bindings'], summary: 'Platform users bound to workspace users' }) },
+    async (request) => {
+      const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
+      const bindings = await runtime.stores.bindings.listForWorkspace(workspace.id);
+      return {
+        bindings: bindings.map((binding) => ({ ...binding, createdAt: binding.createdAt.toISOString() })),
+      };
+    },
+  );
+
+  // The redeemer is whoever is signed in: the token only names the platform user to bind.
+  app.post(
+    '/api/v1/binding-tokens/redeem',
+    {
+      schema: routeDocs({
+        tags: ['bindings'],
+        summary: 'Bind the platform user named by a binding token to the calling user',
+        body: redeemBody,
+      }),
+    },
+    async (request) => {
+      const principal = await requireAuth(request);
+      const { token } = redeemBody.parse(request.body);
+      const result = await runtime.stores.bindingTokens.redeem(token, principal.userId);
+      switch (result.status) {
+        case 'bound':
+          return {
+            workspaceId: result.workspaceId,
+            installationId: result.installationId,
+            channelUserId: result.channelUserId,
+          };
+        case 'gone':
+          throw gone('binding_token_gone', 'this binding link is unknown, already used or expired');
+        case 'conflict':
+          throw conflict('already_bound', 'this platform user is bound to another user');
+        case 'not_member':
+          throw forbidden('you are not a member of the workspace this link belongs to');
+      }
+    },
+  );
+};

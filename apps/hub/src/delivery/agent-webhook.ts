@@ -1,0 +1,69 @@
+import type { InboundMessage } from '@switchboard/core';
+import { z } from 'zod';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.js';
+
+/** What an agent receives (see docs: agent delivery). */
+export interface AgentDeliveryBody {
+  type: 'message';
+  id: string;
+  installationId: string;
+  workspaceId: string;
+  channelType: string;
+  message: Omit<InboundMessage, 'raw'>;
+  user: { id: string; username: string };
+  session?: { id: string };
+}
+
+export interface AgentDeliveryRequest {
+  url: string;
+  /** Null when the agent was registered without one: the request then goes unsigned. */
+  secret: string | null;
+  body: AgentDeliveryBody;
+  timeoutMs: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export type AgentDeliveryResult =
+  | { ok: true; status: number; sessionId?: string }
+  | { ok: false; status?: number; error: string };
+
+// An agent may answer with the session it keeps for this conversation; anything else is ignored.
+const agentAnswerSchema = z.object({ sessionId: z.string().min(1).max(256).optional() }).loose();
+
+/** One signed POST to the agent. 2xx is delivered; anything else, or a timeout, is a failure to retry. */
+export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentDeliveryResult> {
+  const payload = JSON.stringify(request.body);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    [DELIVERY_HEADER]: request.body.id,
+  };
+  if (request.secret) headers[SIGNATURE_HEADER] = signBody(request.secret, payload);
+  let response: Response;
+  try {
+    response = await (request.fetch ?? globalThis.fetch)(request.url, {
+      method: 'POST',
+      headers,
+      body: payload,
+      signal: AbortSignal.timeout(request.timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    return {
+      ok: false,
+      error: timedOut ? `agent did not answer within ${request.timeoutMs} ms` : 'agent unreachable',
+    };
+  }
+  const text = await response.text().catch(() => '');
+  if (response.status < 200 || response.status > 299) {
+    return { ok: false, status: response.status, error: `agent answered HTTP ${response.status}` };
+  }
+  let sessionId: string | undefined;
+  try {
+    const parsed = agentAnswerSchema.safeParse(text === '' ? {} : JSON.parse(text));
+    if (parsed.success) sessionId = parsed.data.sessionId;
+  } catch {
+    // A 2xx with a non-JSON body is still a delivery.
+  }
+  return { ok: true, status: response.status, ...(sessionId ? { sessionId } : {}) };
+}

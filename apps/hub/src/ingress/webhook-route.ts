@@ -1,0 +1,95 @@
+import { MalformedPayloadError } from '@switchboard/core';
+import type { AuditStore } from '@switchboard/db';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChannelHost } from '../channels/host.js';
+import { errorEnvelope } from '../http/errors.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import type { EventRecorder } from '../pipeline/record.js';
+import { toWebhookRequest } from './webhook-request.js';
+
+export interface WebhookRouteOptions {
+  channels: ChannelHost;
+  recorder: EventRecorder;
+  audit: AuditStore;
+  metrics?: PipelineMetrics;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `POST /hooks/:installationId` (and `GET`, for platforms that verify subscriptions that way).
+ * The hot path: look up -> verify -> parse -> record -> acknowledge. Invariant: a 200 is sent only
+ * after `recorder.record` resolved, i.e. after the inbox commit, so an acknowledged event is never
+ * lost. Nothing here logs per request above debug or re-serializes the body.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, options) => {
+  keepBodiesAsBytes(app);
+
+  const handler = async (
+    request: FastifyRequest<{ Params: { installationId: string } }>,
+    reply: FastifyReply,
+  ) => {
+    const receivedAt = new Date();
+    const { installationId } = request.params;
+    const refuse = (status: number, code: string, message: string) => {
+      options.metrics?.rejected.inc({ code });
+      return reply.code(status).send(errorEnvelope(code, message));
+    };
+    const lookup = UUID.test(installationId)
+      ? await options.channels.lookup(installationId)
+      : ({ status: 'unknown' } as const);
+    if (lookup.status === 'unknown' || lookup.status === 'revoked') {
+      const record = lookup.status === 'revoked' ? lookup.record : undefined;
+      await options.audit.record({
+        reason: record ? 'installation_revoked' : 'unknown_installation',
+        installationId: record?.id ?? null,
+        workspaceId: record?.workspaceId ?? null,
+        channelType: record?.channelType ?? null,
+        // Which id was asked for, so an operator can find a misconfigured platform.
+        detail: record ? undefined : { requestedInstallation: installationId.slice(0, 64) },
+      });
+      return refuse(404, 'unknown_installation', 'no active installation has this id');
+    }
+    if (lookup.status === 'broken') {
+      return refuse(503, 'installation_unavailable', 'the installation cannot be started; see doctor');
+    }
+    const { record, channel } = lookup.installation;
+    if (!channel.webhook) {
+      return refuse(404, 'no_webhook', `this ${record.channelType} installation does not receive webhooks`);
+    }
+    const webhookRequest = toWebhookRequest(request, receivedAt);
+    const verdict = channel.webhook.verify(webhookRequest);
+    if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
+    let parsed: ReturnType<typeof channel.webhook.parse>;
+    try {
+      parsed = channel.webhook.parse(webhookRequest);
+    } catch (error) {
+      if (error instanceof MalformedPayloadError) {
+        options.metrics?.rejected.inc({ code: 'malformed_payload' });
+        return reply.code(400).send(errorEnvelope('malformed_payload', error.message, error.issues));
+      }
+      throw error;
+    }
+    if (parsed.events.length > 0) {
+      const outcomes = await options.recorder.record(record, parsed.events);
+      options.metrics?.recorded.inc(outcomes.filter((o) => o === 'recorded').length);
+      options.metrics?.duplicates.inc(outcomes.filter((o) => o === 'duplicate').length);
+    }
+    if (parsed.response) {
+      if (parsed.response.headers) reply.headers(parsed.response.headers);
+      return reply.code(parsed.response.status).send(parsed.response.body ?? '');
+    }
+    return reply.code(200).send({ ok: true });
+  };
+
+  app.post('/hooks/:installationId', handler);
+  app.get('/hooks/:installationId', handler);
+};
+
+/** Webhook bodies stay bytes: signatures are checked over them, and the adapter decodes them. */
+function keepBodiesAsBytes(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    done(null, body);
+  });
+}

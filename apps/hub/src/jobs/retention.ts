@@ -1,0 +1,64 @@
+import type { Logger } from '@switchboard/core';
+import type { PurgeCounts, RetentionPolicy, RetentionStore } from '@switchboard/db';
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  // Platforms retry for hours (Feishu up to 6 h); a day of dedup rows outlasts every retry tail.
+  inboxMs: 24 * 3_600_000,
+  auditMs: 30 * 24 * 3_600_000,
+  outboundMs: 30 * 24 * 3_600_000,
+};
+
+export interface RetentionJobOptions {
+  store: RetentionStore;
+  logger: Logger;
+  policy: RetentionPolicy;
+  intervalMs: number;
+}
+
+/**
+ * Purges finished inbox rows, old audit rows, expired binding tokens and old outbound records on a
+ * timer. Every replica may run it: the deletes are idempotent.
+ */
+export class RetentionJob {
+  readonly #options: RetentionJobOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<PurgeCounts | undefined> | undefined;
+  /** How many purges completed; lets operators (and tests) see the job is alive. */
+  runs = 0;
+
+  constructor(options: RetentionJobOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.runOnce(), this.#options.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** One purge; overlapping calls share the run in progress. Failures are logged, not thrown. */
+  runOnce(): Promise<PurgeCounts | undefined> {
+    this.#running ??= this.#options.store
+      .purge(this.#options.policy)
+      .then((counts) => {
+        this.runs++;
+        if (Object.values(counts).some((n) => n > 0))
+          this.#options.logger.info({ purged: counts }, 'retention purge');
+        return counts;
+      })
+      .catch((error: unknown) => {
+        this.#options.logger.warn({ err: error }, 'retention purge failed');
+        return undefined;
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}

@@ -1,0 +1,92 @@
+import { type Logger, PlatformError, parseOutboundMessage } from '@switchboard/core';
+import type { ClaimedOutbound, OutboundStore } from '@switchboard/db';
+import type { ChannelHost } from '../channels/host.js';
+import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+
+export interface SendOutboundDeps {
+  outbound: OutboundStore;
+  channels: ChannelHost;
+  logger: Logger;
+  metrics?: PipelineMetrics;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** A platform that hangs must not hold a worker slot forever. */
+  sendTimeoutMs: number;
+}
+
+/**
+ * Sends one claimed outbound row through its installation's channel. Rate limits wait for the
+ * platform's Retry-After; transient failures back off; permanent ones fail at once with the
+ * platform's error kept on the record.
+ */
+export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDeps): Promise<void> {
+  const lookup = await deps.channels.lookup(row.installationId);
+  if (lookup.status !== 'active') {
+    const why =
+      lookup.status === 'broken'
+        ? `installation cannot start: ${lookup.error.message}`
+        : `installation is ${lookup.status}`;
+    await retryOrFail(row, deps, why, undefined, lookup.status === 'broken');
+    return;
+  }
+  const { channel } = lookup.installation;
+  try {
+    const message = parseOutboundMessage(row.payload);
+    let result: { platformMessageId: string };
+    if (row.updateOfId) {
+      if (!channel.update)
+        throw new PlatformError('permanent', `${channel.type} channels cannot edit messages`);
+      if (!row.updateOfPlatformMessageId) {
+        // The message to edit has not gone out yet (or failed): wait for it rather than post anew.
+        throw new PlatformError('transient', 'the message to update has not been sent yet');
+      }
+      result = await withTimeout(channel.update(row.updateOfPlatformMessageId, message), deps.sendTimeoutMs);
+    } else {
+      result = await withTimeout(channel.send(message), deps.sendTimeoutMs);
+    }
+    await deps.outbound.markSent(row, result.platformMessageId);
+    deps.metrics?.outbound.inc({ status: 'sent' });
+  } catch (error) {
+    const retryable =
+      !(error instanceof PlatformError) || error.kind === 'rate_limited' || error.kind === 'transient';
+    const retryAfterMs = error instanceof PlatformError ? error.retryAfterMs : undefined;
+    const summary =
+      error instanceof PlatformError && error.platformCode
+        ? `${error.platformCode}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    deps.logger.debug({ err: error, outboundId: row.id }, 'outbound send failed');
+    await retryOrFail(row, deps, summary, retryAfterMs, retryable);
+  }
+}
+
+async function retryOrFail(
+  row: ClaimedOutbound,
+  deps: SendOutboundDeps,
+  error: string,
+  retryAfterMs: number | undefined,
+  retryable: boolean,
+): Promise<void> {
+  if (retryable && row.attempts < deps.maxAttempts) {
+    // A rate limit says exactly when to come back; anything else backs off.
+    const delay = retryAfterMs ?? backoffDelayMs(row.attempts, deps.backoff);
+    await deps.outbound.retryLater(row, delay, error);
+    deps.metrics?.outbound.inc({ status: retryAfterMs !== undefined ? 'rate_limited' : 'retry' });
+    return;
+  }
+  await deps.outbound.fail(row, error);
+  deps.metrics?.outbound.inc({ status: 'failed' });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new PlatformError('transient', `platform did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

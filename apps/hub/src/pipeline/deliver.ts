@@ -1,0 +1,58 @@
+import type { InboundMessage } from '@switchboard/core';
+import type { ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
+import { postToAgent } from '../delivery/agent-webhook.js';
+import type { ProcessEventDeps } from './process-event.js';
+
+/**
+ * Sends one message to the installation's agent with the chat's session (if the agent named one
+ * before), and remembers the session the agent answers with.
+ */
+export async function deliverToAgent(
+  row: ClaimedInboxRow,
+  installation: InstallationRecord,
+  message: InboundMessage,
+  user: { id: string; username: string },
+  deps: Pick<ProcessEventDeps, 'stores' | 'delivery'>,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  const { stores } = deps;
+  const agent = await stores.agents.get(installation.workspaceId, installation.agentId);
+  const secret = await stores.agents.deliverySecret(agent.id);
+  const chatKey = row.conversationKey ?? message.source.chatId;
+  const sessionId = await stores.bindings.sessionFor(installation.id, chatKey);
+  const { raw: _raw, ...withoutRaw } = message;
+  const result = await postToAgent({
+    url: agent.deliveryUrl,
+    secret,
+    timeoutMs: deps.delivery.timeoutMs,
+    ...(deps.delivery.fetch ? { fetch: deps.delivery.fetch } : {}),
+    body: {
+      type: 'message',
+      id: row.deliveryId,
+      installationId: installation.id,
+      workspaceId: installation.workspaceId,
+      channelType: installation.channelType,
+      message: withoutRaw,
+      user,
+      ...(sessionId ? { session: { id: sessionId } } : {}),
+    },
+  });
+  if (!result.ok) return result;
+  if (result.sessionId && result.sessionId !== sessionId) {
+    await bindSession(stores, installation, chatKey, result.sessionId);
+  }
+  return { ok: true };
+}
+
+function bindSession(
+  stores: Pick<Stores, 'bindings'>,
+  installation: InstallationRecord,
+  channelChatId: string,
+  sessionId: string,
+): Promise<void> {
+  return stores.bindings.bindSession({
+    installationId: installation.id,
+    channelType: installation.channelType,
+    channelChatId,
+    sessionId,
+  });
+}

@@ -1,0 +1,150 @@
+import type { InboundMessage, Logger } from '@switchboard/core';
+import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
+import { ChannelHost } from '../channels/host.js';
+import { RetentionJob } from '../jobs/retention.js';
+import { sendOutboundRow } from '../outbound/send-outbound.js';
+import type { HubRuntime } from '../runtime/open-runtime.js';
+import { InboxWriter } from './inbox-writer.js';
+import type { PipelineMetrics } from './metrics.js';
+import { processInboxRow } from './process-event.js';
+import { EventRecorder } from './record.js';
+import type { PipelineSettings } from './settings.js';
+import { WorkerLoop } from './worker-loop.js';
+
+export interface PipelineOptions {
+  runtime: HubRuntime;
+  logger: Logger;
+  settings: PipelineSettings;
+  metrics?: PipelineMetrics;
+  /** Every outbound HTTP call of channels and agent deliveries (tests, egress proxies). */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface OutboundRequest {
+  installation: InstallationRecord;
+  chatId: string;
+  message: { text?: string; card?: Record<string, unknown>; reply?: InboundMessage['reply'] };
+  idempotencyKey: string;
+  updateOfId?: string;
+}
+
+/**
+ * The inbound pipeline and the outbound queue of one hub process:
+ * ingress -> recorder (inbox) -> inbox workers -> agent; agent -> outbound queue -> channel.
+ * Workers and the retention job start with `start()`; ingress works without them (it only
+ * records), which is what a replica with workers parked would do.
+ */
+export class Pipeline {
+  readonly channels: ChannelHost;
+  readonly recorder: EventRecorder;
+  readonly retention: RetentionJob;
+  readonly #inboxWorker: WorkerLoop<ClaimedInboxRow>;
+  readonly #outboundWorker: WorkerLoop<ClaimedOutbound>;
+  readonly #options: PipelineOptions;
+
+  constructor(options: PipelineOptions) {
+    this.#options = options;
+    const { runtime, logger, settings, metrics } = options;
+    const { stores } = runtime;
+    this.recorder = new EventRecorder({
+      writer: new InboxWriter(stores.inbox),
+      audit: stores.audit,
+      logger,
+      onRecorded: () => this.#inboxWorker.wake(),
+    });
+    this.channels = new ChannelHost({
+      installations: stores.installations,
+      registry: runtime.registry,
+      logger,
+      emit: async (installation, event) => {
+        await this.recorder.record(installation, [event]);
+      },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.#inboxWorker = new WorkerLoop({
+      name: 'inbox',
+      logger,
+      concurrency: settings.workerConcurrency,
+      idlePollMs: settings.idlePollMs,
+      claim: (limit) => stores.inbox.claim(limit, settings.staleClaimMs),
+      process: (row) =>
+        processInboxRow(row, {
+          stores,
+          channels: this.channels,
+          logger,
+          ...(metrics ? { metrics } : {}),
+          delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },
+          binding: {
+            linkBaseUrl: settings.linkBaseUrl,
+            reply: (installation, message, text, idempotencyKey) =>
+              this.enqueueOutbound({
+                installation,
+                chatId: message.source.chatId,
+                message: { text, ...(message.reply ? { reply: message.reply } : {}) },
+                idempotencyKey,
+              }).then(() => undefined),
+          },
+        }),
+    });
+    this.#outboundWorker = new WorkerLoop({
+      name: 'outbound',
+      logger,
+      concurrency: settings.workerConcurrency,
+      idlePollMs: settings.idlePollMs,
+      claim: (limit) => stores.outbound.claim(limit, settings.staleClaimMs),
+      process: (row) =>
+        sendOutboundRow(row, {
+          outbound: stores.outbound,
+          channels: this.channels,
+          logger,
+          ...(metrics ? { metrics } : {}),
+          maxAttempts: settings.outbound.maxAttempts,
+          backoff: settings.outbound.backoff,
+          sendTimeoutMs: settings.outbound.timeoutMs,
+        }),
+    });
+    this.retention = new RetentionJob({
+      store: stores.retention,
+      logger,
+      policy: settings.retention,
+      intervalMs: settings.retentionIntervalMs,
+    });
+  }
+
+  /** Queues a message to a chat; a repeated idempotency key returns the first record, sends nothing. */
+  async enqueueOutbound(request: OutboundRequest) {
+    const { installation, chatId, message, idempotencyKey } = request;
+    const payload = {
+      target: { chatId, ...(message.reply ? { reply: message.reply } : {}) },
+      ...(message.text !== undefined ? { text: message.text } : {}),
+      ...(message.card !== undefined ? { card: message.card } : {}),
+      idempotencyKey,
+    };
+    const queued = await this.#options.runtime.stores.outbound.enqueue({
+      installationId: installation.id,
+      channelType: installation.channelType,
+      channelChatId: chatId,
+      idempotencyKey,
+      payload,
+      ...(request.updateOfId ? { updateOfId: request.updateOfId } : {}),
+    });
+    if (queued.created) this.#outboundWorker.wake();
+    return queued;
+  }
+
+  /** Something became due in the inbox (e.g. a dead letter was re-queued). */
+  wakeInbox(): void {
+    this.#inboxWorker.wake();
+  }
+
+  start(): void {
+    this.#inboxWorker.start();
+    this.#outboundWorker.start();
+    this.retention.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.#inboxWorker.stop(), this.#outboundWorker.stop(), this.retention.stop()]);
+    await this.channels.close();
+  }
+}

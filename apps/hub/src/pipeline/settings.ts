@@ -1,0 +1,58 @@
+import type { RetentionPolicy } from '@switchboard/db';
+import type { BackoffPolicy } from '../delivery/backoff.js';
+import { DEFAULT_RETENTION } from '../jobs/retention.js';
+
+/** Tunables of the pipeline; every field has a production default (see `defaultPipelineSettings`). */
+export interface PipelineSettings {
+  /** Base of binding links sent to chat users (`?token=` is appended). */
+  linkBaseUrl: string;
+  workerConcurrency: number;
+  idlePollMs: number;
+  /** A claim older than this belongs to a dead worker and is taken over. */
+  staleClaimMs: number;
+  delivery: { timeoutMs: number; maxAttempts: number; backoff: BackoffPolicy };
+  outbound: { timeoutMs: number; maxAttempts: number; backoff: BackoffPolicy };
+  retention: RetentionPolicy;
+  retentionIntervalMs: number;
+}
+
+export function defaultPipelineSettings(publicUrl: string): PipelineSettings {
+  return {
+    linkBaseUrl: `${publicUrl.replace(/\/$/, '')}/link`,
+    workerConcurrency: 32,
+    idlePollMs: 250,
+    staleClaimMs: 5 * 60_000,
+    delivery: { timeoutMs: 10_000, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 5 * 60_000 } },
+    outbound: { timeoutMs: 15_000, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 5 * 60_000 } },
+    retention: DEFAULT_RETENTION,
+    retentionIntervalMs: 10 * 60_000,
+  };
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type PipelineSettingsOverrides = DeepPartial<PipelineSettings>;
+
+export function mergeSettings(
+  base: PipelineSettings,
+  overrides: PipelineSettingsOverrides = {},
+): PipelineSettings {
+  return {
+    ...base,
+    ...stripUndefined(overrides),
+    delivery: {
+      ...base.delivery,
+      ...stripUndefined(overrides.delivery ?? {}),
+      backoff: { ...base.delivery.backoff, ...stripUndefined(overrides.delivery?.backoff ?? {}) },
+    },
+    outbound: {
+      ...base.outbound,
+      ...stripUndefined(overrides.outbound ?? {}),
+      backoff: { ...base.outbound.backoff, ...stripUndefined(overrides.outbound?.backoff ?? {}) },
+    },
+    retention: { ...base.retention, ...stripUndefined(overrides.retention ?? {}) },
+  } as PipelineSettings;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,113 @@
+import type { Logger } from '@switchboard/core';
+
+export interface WorkerLoopOptions<Row> {
+  name: string;
+  logger: Logger;
+  /** Rows processed at once by this process. */
+  concurrency: number;
+  /** How long to sleep when there was nothing to claim (a local `wake()` cuts it short). */
+  idlePollMs: number;
+  claim(limit: number): Promise<Row[]>;
+  /** Must settle the row itself (finish or reschedule); a throw is logged, the claim then goes stale. */
+  process(row: Row): Promise<void>;
+}
+
+/**
+ * Drains a database queue with bounded concurrency. Every row it works on was claimed in the
+ * database, so a crash loses nothing: unfinished claims go stale and another worker takes them.
+ */
+export class WorkerLoop<Row> {
+  readonly #options: WorkerLoopOptions<Row>;
+  #inFlight = 0;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wakeUp: (() => void) | undefined;
+  /** A wake that came while no sleep was in progress; the next sleep returns at once. */
+  #woken = false;
+  #idle = new Set<() => void>();
+
+  constructor(options: WorkerLoopOptions<Row>) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Something was queued: claim now instead of at the next poll. */
+  wake(): void {
+    if (this.#wakeUp) this.#wakeUp();
+    else this.#woken = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.add(resolve));
+  }
+
+  async #run(): Promise<void> {
+    const { logger, name } = this.#options;
+    let failures = 0;
+    while (this.#running) {
+      const free = this.#options.concurrency - this.#inFlight;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const rows = await this.#options.claim(free);
+          claimed = rows.length;
+          failures = 0;
+          for (const row of rows) this.#spawn(row);
+        } catch (error) {
+          failures++;
+          // Database outages end here; back off so a down database is not hammered.
+          logger.warn({ err: error, worker: name }, 'claiming work failed');
+          await this.#sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+          continue;
+        }
+      }
+      if (claimed === 0 || this.#inFlight >= this.#options.concurrency)
+        await this.#sleep(this.#options.idlePollMs);
+    }
+  }
+
+  #spawn(row: Row): void {
+    this.#inFlight++;
+    this.#options
+      .process(row)
+      .catch((error: unknown) => {
+        this.#options.logger.error(
+          { err: error, worker: this.#options.name },
+          'processing a claimed row failed',
+        );
+      })
+      .finally(() => {
+        this.#inFlight--;
+        this.wake();
+        if (this.#inFlight === 0) {
+          for (const resolve of this.#idle) resolve();
+          this.#idle.clear();
+        }
+      });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      this.#wakeUp = done;
+    });
+  }
+}

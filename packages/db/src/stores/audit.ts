@@ -1,0 +1,107 @@
+import type { Db } from '../database/open.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+/** Every terminal decision about an inbound event has exactly one of these reasons. */
+export const auditReasons = [
+  'duplicate',
+  'unknown_installation',
+  'installation_revoked',
+  'ignored_self',
+  'ignored_bot',
+  'ignored_edit',
+  'unsupported_event',
+  'wrong_tenant',
+  'external_guest',
+  'group_disabled',
+  'not_addressed_in_group',
+  'not_bound',
+  'link_requested',
+  'non_workspace_member',
+  'provisioned',
+  'provision_failed',
+  'provision_refused_no_admin',
+  'delivered',
+  'delivery_failed',
+  'processing_failed',
+] as const;
+export type AuditReason = (typeof auditReasons)[number];
+
+export interface AuditEntry {
+  reason: AuditReason;
+  /** Null when the event named an installation that does not exist. */
+  installationId: string | null;
+  workspaceId: string | null;
+  channelType: string | null;
+  platformEventId?: string | null;
+  channelUserId?: string | null;
+  userId?: string | null;
+  /** Ids, counts and error codes only: never a message body. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends Required<Omit<AuditEntry, 'detail'>> {
+  id: string;
+  detail: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+export interface AuditQuery {
+  workspaceId: string;
+  installationId?: string;
+  reason?: AuditReason;
+  platformEventId?: string;
+  limit: number;
+  /** The `id` of the last row of the previous page; rows are returned newest first. */
+  cursor?: string;
+}
+
+export class AuditStore {
+  constructor(private readonly db: Db) {}
+
+  async record(entries: AuditEntry | AuditEntry[]): Promise<void> {
+    const list = Array.isArray(entries) ? entries : [entries];
+    if (list.length === 0) return;
+    await this.db.channelInboundAudit.createMany({
+      data: list.map((entry) => ({
+        reason: entry.reason,
+        installationId: entry.installationId,
+        workspaceId: entry.workspaceId,
+        channelType: entry.channelType,
+        platformEventId: entry.platformEventId ?? null,
+        channelUserId: entry.channelUserId ?? null,
+        userId: entry.userId ?? null,
+        detail: entry.detail === undefined ? undefined : (entry.detail as Prisma.InputJsonValue),
+      })),
+    });
+  }
+
+  async list(query: AuditQuery): Promise<{ entries: AuditRecord[]; nextCursor: string | null }> {
+    const rows = await this.db.channelInboundAudit.findMany({
+      where: {
+        workspaceId: query.workspaceId,
+        ...(query.installationId ? { installationId: query.installationId } : {}),
+        ...(query.reason ? { reason: query.reason } : {}),
+        ...(query.platformEventId ? { platformEventId: query.platformEventId } : {}),
+        ...(query.cursor ? { id: { lt: BigInt(query.cursor) } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    return {
+      entries: page.map((row) => ({
+        id: row.id.toString(),
+        reason: row.reason as AuditReason,
+        installationId: row.installationId,
+        workspaceId: row.workspaceId,
+        channelType: row.channelType,
+        platformEventId: row.platformEventId,
+        channelUserId: row.channelUserId,
+        userId: row.userId,
+        detail: (row.detail ?? null) as Record<string, unknown> | null,
+        createdAt: row.createdAt,
+      })),
+      nextCursor: rows.length > query.limit ? (page.at(-1)?.id.toString() ?? null) : null,
+    };
+  }
+}

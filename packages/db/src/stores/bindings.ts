@@ -1,0 +1,121 @@
+import type { Db } from '../database/open.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+export interface UserBinding {
+  installationId: string;
+  channelType: string;
+  channelUserId: string;
+  userId: string;
+  config: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Drops null and undefined so a merge never erases a stored value with "unknown". */
+function definedOnly(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).filter(([, value]) => value !== null && value !== undefined),
+  );
+}
+
+/** Platform users bound to hub users, and chats bound to agent sessions. */
+export class BindingStore {
+  constructor(private readonly db: Db) {}
+
+  async find(installationId: string, channelUserId: string): Promise<UserBinding | null> {
+    const row = await this.db.channelUserBinding.findUnique({
+      where: { installationId_channelUserId: { installationId, channelUserId } },
+    });
+    return row ? { ...row, config: (row.config ?? {}) as Record<string, unknown> } : null;
+  }
+
+  /**
+   * Binds (or re-binds) a channel user. Config is merged into what is stored; a null in the new
+   * config never erases a stored value.
+   */
+  async bind(
+    input: Omit<UserBinding, 'createdAt' | 'config'> & { config?: Record<string, unknown> },
+    tx: Pick<Db, 'channelUserBinding'> = this.db,
+  ): Promise<void> {
+    const existing = await tx.channelUserBinding.findUnique({
+      where: {
+        installationId_channelUserId: {
+          installationId: input.installationId,
+          channelUserId: input.channelUserId,
+        },
+      },
+      select: { config: true },
+    });
+    const config = {
+      ...((existing?.config ?? {}) as Record<string, unknown>),
+      ...definedOnly(input.config ?? {}),
+    } as Prisma.InputJsonValue;
+    await tx.channelUserBinding.upsert({
+      where: {
+        installationId_channelUserId: {
+          installationId: input.installationId,
+          channelUserId: input.channelUserId,
+        },
+      },
+      create: {
+        installationId: input.installationId,
+        channelType: input.channelType,
+        channelUserId: input.channelUserId,
+        userId: input.userId,
+        config,
+      },
+      update: { userId: input.userId, config },
+    });
+  }
+
+  async remove(installationId: string, channelUserId: string): Promise<boolean> {
+    const result = await this.db.channelUserBinding.deleteMany({ where: { installationId, channelUserId } });
+    return result.count > 0;
+  }
+
+  async listForWorkspace(workspaceId: string): Promise<UserBinding[]> {
+    const installations = await this.db.channelInstallation.findMany({
+      where: { workspaceId },
+      select: { id: true },
+    });
+    const rows = await this.db.channelUserBinding.findMany({
+      where: { installationId: { in: installations.map((i) => i.id) } },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map((row) => ({ ...row, config: (row.config ?? {}) as Record<string, unknown> }));
+  }
+
+  /** The agent-side session a chat (or thread) continues, if the agent named one. */
+  async sessionFor(installationId: string, channelChatId: string): Promise<string | null> {
+    const row = await this.db.channelChatSessionBinding.findUnique({
+      where: { installationId_channelChatId: { installationId, channelChatId } },
+      select: { sessionId: true },
+    });
+    return row?.sessionId ?? null;
+  }
+
+  async bindSession(input: {
+    installationId: string;
+    channelType: string;
+    channelChatId: string;
+    sessionId: string;
+  }): Promise<void> {
+    await this.db.channelChatSessionBinding.upsert({
+      where: {
+        installationId_channelChatId: {
+          installationId: input.installationId,
+          channelChatId: input.channelChatId,
+        },
+      },
+      create: input,
+      update: { sessionId: input.sessionId },
+    });
+  }
+
+  /** Deleting an agent session prunes every chat bound to it. */
+  async removeSession(installationIds: string[], sessionId: string): Promise<number> {
+    const result = await this.db.channelChatSessionBinding.deleteMany({
+      where: { sessionId, installationId: { in: installationIds } },
+    });
+    return result.count;
+  }
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '@switchboard/core';
+import type { Db } from '../database/open.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+// Outbound messages are queued before anyone is told "accepted", and sent by workers. Invariants:
+// - (installation, idempotency key) is unique: re-submitting a reply returns the first record and
+//   sends nothing new;
+// - the messages of one chat go out in the order they were accepted;
+// - claims are fenced by a token, like the inbox.
+
+export type OutboundStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface OutboundRecord {
+  id: string;
+  installationId: string;
+  channelType: string;
+  channelChatId: string;
+  idempotencyKey: string;
+  platformMessageId: string | null;
+  status: OutboundStatus;
+  lastError: string | null;
+  attempts: number;
+  updateOfId: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface ClaimedOutbound extends OutboundRecord {
+  payload: unknown;
+  claimToken: string;
+  /** The platform id of the message this row edits, when `updateOfId` is set and it was sent. */
+  updateOfPlatformMessageId: string | null;
+}
+
+const select = {
+  id: true,
+  installationId: true,
+  channelType: true,
+  channelChatId: true,
+  idempotencyKey: true,
+  platformMessageId: true,
+  status: true,
+  lastError: true,
+  attempts: true,
+  updateOfId: true,
+  createdAt: true,
+  sentAt: true,
+} as const;
+
+type Row = Prisma.ChannelOutboundCardMessageGetPayload<{ select: typeof select }>;
+const toRecord = (row: Row): OutboundRecord => ({ ...row, status: row.status as OutboundStatus });
+
+export class OutboundStore {
+  constructor(private readonly db: Db) {}
+
+  /** Queues a message; returns the existing record (created: false) for a repeated idempotency key. */
+  async enqueue(input: {
+    installationId: string;
+    channelType: string;
+    channelChatId: string;
+    idempotencyKey: string;
+    payload: unknown;
+    updateOfId?: string;
+  }): Promise<{ record: OutboundRecord; created: boolean }> {
+    const inserted = await this.db.$queryRaw<Array<{ id: string }>>`
+      INSERT INTO channel_outbound_card_message
+        (id, installation_id, channel_type, channel_chat_id, idempotency_key, payload, update_of_id, updated_at)
+      VALUES (gen_random_uuid(), ${input.installationId}::uuid, ${input.channelType}, ${input.channelChatId},
+              ${input.idempotencyKey}, ${JSON.stringify(input.payload)}::jsonb, ${input.updateOfId ?? null}::uuid, now())
+      ON CONFLICT (installation_id, idempotency_key) DO NOTHING
+      RETURNING id::text AS id`;
+    const record = await this.db.channelOutboundCardMessage.findUnique({
+      where: {
+        installationId_idempotencyKey: {
+          installationId: input.installationId,
+          idempotencyKey: input.idempotencyKey,
+        },
+      },
+      select,
+    });
+    if (!record) throw new NotFoundError('outbound message', input.idempotencyKey);
+    return { record: toRecord(record), created: inserted.length === 1 };
+  }
+
+  async get(installationId: string, id: string): Promise<OutboundRecord> {
+    const row = await this.db.channelOutboundCardMessage.findFirst({ where: { id, installationId }, select });
+    if (!row) throw new NotFoundError('outbound message', id);
+    return toRecord(row);
+  }
+
+  /** Claims due rows, at most one per chat (the oldest unsent), plus rows whose claim went stale. */
+  async claim(limit: number, staleAfterMs: number): Promise<ClaimedOutbound[]> {
+    const token = randomUUID();
+    const claimed = await this.db.$queryRaw<Array<{ id: string }>>`
+      WITH picked AS (
+        SELECT o.id FROM channel_outbound_card_message o
+        WHERE ((o.status = 'pending' AND o.next_attempt_at <= now())
+            OR (o.status = 'sending' AND o.claimed_at < now() - ${staleAfterMs} * interval '1 millisecond'))
+          AND NOT EXISTS (
+            SELECT 1 FROM channel_outbound_card_message e
+            WHERE e.installation_id = o.installation_id AND e.channel_chat_id = o.channel_chat_id
+              AND e.status IN ('pending', 'sending')
+              AND (e.created_at, e.id) < (o.created_at, o.id))
+        ORDER BY o.created_at
+        LIMIT ${limit}
+        FOR UPDATE OF o SKIP LOCKED)
+      UPDATE channel_outbound_card_message t
+      SET status = 'sending', claim_token = ${token}, claimed_at = now(), attempts = t.attempts + 1,
+          updated_at = now()
+      FROM picked WHERE t.id = picked.id
+      RETURNING t.id::text AS id`;
+    if (claimed.length === 0) return [];
+    const rows = await this.db.channelOutboundCardMessage.findMany({
+      where: { id: { in: claimed.map((row) => row.id) } },
+      select: { ...select, payload: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    const targets = await this.db.channelOutboundCardMessage.findMany({
+      where: { id: { in: rows.flatMap((row) => (row.updateOfId ? [row.updateOfId] : [])) } },
+      select: { id: true, platformMessageId: true },
+    });
+    const platformIds = new Map(targets.map((target) => [target.id, target.platformMessageId]));
+    return rows.map((row) => ({
+      ...toRecord(row),
+      payload: row.payload,
+      claimToken: token,
+      updateOfPlatformMessageId: row.updateOfId ? (platformIds.get(row.updateOfId) ?? null) : null,
+    }));
+  }
+
+  async markSent(
+    row: Pick<ClaimedOutbound, 'id' | 'claimToken'>,
+    platformMessageId: string,
+  ): Promise<boolean> {
+    const count = await this.db.$executeRaw`
+      UPDATE channel_outbound_card_message
+      SET status = 'sent', platform_message_id = ${platformMessageId}, sent_at = now(), claim_token = NULL,
+          last_error = NULL, updated_at = now()
+      WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
+    return count === 1;
+  }
+
+  async retryLater(
+    row: Pick<ClaimedOutbound, 'id' | 'claimToken'>,
+    delayMs: number,
+    error: string,
+  ): Promise<boolean> {
+    const count = await this.db.$executeRaw`
+      UPDATE channel_outbound_card_message
+      SET status = 'pending', claim_token = NULL, claimed_at = NULL, last_error = ${error}, updated_at = now(),
+          next_attempt_at = now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond'
+      WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
+    return count === 1;
+  }
+
+  async fail(row: Pick<ClaimedOutbound, 'id' | 'claimToken'>, error: string): Promise<boolean> {
+    const count = await this.db.$executeRaw`
+      UPDATE channel_outbound_card_message
+      SET status = 'failed', claim_token = NULL, last_error = ${error}, updated_at = now()
+      WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
+    return count === 1;
+  }
+
+  /** When the installation last sent something successfully. */
+  async lastSentAt(installationId: string): Promise<Date | null> {
+    const row = await this.db.channelOutboundCardMessage.aggregate({
+      where: { installationId, status: 'sent' },
+      _max: { sentAt: true },
+    });
+    return row._max.sentAt;
+  }
+}

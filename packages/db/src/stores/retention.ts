@@ -1,0 +1,39 @@
+import type { Db } from '../database/open.js';
+
+export interface RetentionPolicy {
+  /** Finished inbox/dedup rows older than this are deleted; must outlast every platform's retries. */
+  inboxMs: number;
+  auditMs: number;
+  /** Sent or failed outbound records older than this are deleted. */
+  outboundMs: number;
+}
+
+export interface PurgeCounts {
+  inbox: number;
+  audit: number;
+  bindingTokens: number;
+  outbound: number;
+}
+
+/** Deletes what has outlived its purpose. Ages are measured on the database clock. */
+export class RetentionStore {
+  constructor(private readonly db: Db) {}
+
+  async purge(policy: RetentionPolicy): Promise<PurgeCounts> {
+    const inbox = await this.db.$executeRaw`
+      DELETE FROM channel_inbound_message_dedup
+      WHERE state IN ('done', 'failed')
+        AND first_seen_at < now() - ${Math.round(policy.inboxMs)} * interval '1 millisecond'`;
+    const audit = await this.db.$executeRaw`
+      DELETE FROM channel_inbound_audit
+      WHERE created_at < now() - ${Math.round(policy.auditMs)} * interval '1 millisecond'`;
+    // An expired token can never be redeemed; a consumed one has done its job.
+    const bindingTokens = await this.db.$executeRaw`
+      DELETE FROM channel_binding_token WHERE expires_at < now()`;
+    const outbound = await this.db.$executeRaw`
+      DELETE FROM channel_outbound_card_message
+      WHERE status IN ('sent', 'failed')
+        AND updated_at < now() - ${Math.round(policy.outboundMs)} * interval '1 millisecond'`;
+    return { inbox, audit, bindingTokens, outbound };
+  }
+}
