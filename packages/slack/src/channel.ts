@@ -10,46 +10,60 @@ import {
   type DirectoryProfile,
   type Logger,
   type OutboundMessage,
-  PlatformError,
   type Sender,
   type SendResult,
   type WebhookHandler,
 } from '@switchboard/core';
 import { type SlackChannelConfig, slackConfigSchema } from './config.js';
-import { parseSlackRequest } from './parse.js';
+import { parseSlackRequest, type SlackParseContext } from './parse.js';
 import { fetchSlackProfile } from './profile.js';
 import { postSlackMessage, updateSlackMessage } from './send.js';
+import { SlackSocketConnection } from './socket-mode.js';
 import { verifySlackRequest } from './verify.js';
 import { createSlackWebClient } from './web-client.js';
 
 export interface SlackChannelOptions {
   /** Per Web API call; defaults to `DEFAULT_SLACK_REQUEST_TIMEOUT_MS`. */
   requestTimeoutMs?: number;
+  /** Socket Mode only: how long `connect()` waits for Slack's hello; defaults to 15 s. */
+  connectTimeoutMs?: number;
 }
 
 /**
- * One Slack app installation. Events arrive through the hub's webhook (Events API); the hub owns the
- * HTTP server, retries and durable records, so no Bolt receiver is ever started.
+ * One Slack app installation. In `events` mode events arrive through the hub's webhook (Events
+ * API): the hub owns the HTTP server, retries and durable records, so no Bolt receiver is ever
+ * started. In `socket` mode `connect()` opens a Socket Mode WebSocket instead and pushes events
+ * through `ctx.emit`; there is no webhook then.
  */
 export class SlackChannel implements Channel {
   readonly type = 'slack';
-  readonly webhook: WebhookHandler;
+  /** Present in `events` mode only (it declares `Webhook` exactly then). */
+  readonly webhook?: WebhookHandler;
   readonly #config: SlackChannelConfig;
+  readonly #deps: ChannelDeps;
+  readonly #options: SlackChannelOptions;
   readonly #client: WebClient;
   readonly #logger: Logger;
+  readonly #parseContext: SlackParseContext;
+  #session: { socket: SlackSocketConnection; detach(): void } | undefined;
 
   constructor(config: SlackChannelConfig, deps: ChannelDeps, options: SlackChannelOptions = {}) {
     this.#config = config;
+    this.#deps = deps;
+    this.#options = options;
     this.#logger = deps.logger.child({ channelType: 'slack', installationId: deps.installationId });
     const parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
       botUserId: config.bot_user_id,
     };
-    this.webhook = {
-      verify: (req) => verifySlackRequest(config.signing_secret, req),
-      parse: (req) => parseSlackRequest(req, parseContext),
-    };
+    this.#parseContext = parseContext;
+    if (config.mode === 'events') {
+      this.webhook = {
+        verify: (req) => verifySlackRequest(config.signing_secret, req),
+        parse: (req) => parseSlackRequest(req, parseContext),
+      };
+    }
     this.#client = createSlackWebClient({
       token: config.bot_token,
       apiBaseUrl: config.api_base_url,
@@ -65,24 +79,68 @@ export class SlackChannel implements Channel {
       Capability.Media,
       Capability.Threads,
       Capability.Edit,
-      Capability.Webhook,
+      this.#config.mode === 'socket' ? Capability.LongConnection : Capability.Webhook,
       Capability.AutoProvision,
     );
   }
 
-  async connect(_ctx: ChannelContext): Promise<void> {
-    if (this.#config.mode === 'socket') {
-      // Socket Mode needs a WebSocket client, which this package cannot depend on yet (see README).
-      throw new PlatformError(
-        'permanent',
-        'Slack Socket Mode is not implemented; set mode to "events" and point the app at the hub webhook',
-        { platformCode: 'socket_mode_unsupported' },
-      );
+  /**
+   * Events mode: nothing to open. Socket mode: resolves once Slack said `hello`, rejects with a
+   * `PlatformError` when it cannot connect (e.g. `unauthorized` for a bad app token). A socket that
+   * ends later without `disconnect()` is reported once through `ctx.reportConnectionLost`; the
+   * supervisor reconnects by calling `connect()` again.
+   */
+  async connect(ctx: ChannelContext): Promise<void> {
+    if (this.#config.mode !== 'socket') {
+      this.#logger.debug('Slack channel ready (Events API over the hub webhook)');
+      return;
     }
-    this.#logger.debug('Slack channel ready (Events API over the hub webhook)');
+    ctx.signal.throwIfAborted();
+    if (this.#session) {
+      this.#logger.warn('connect() while a Slack socket is open; closing the old one first');
+      await this.disconnect();
+    }
+    const socket = new SlackSocketConnection({
+      appToken: this.#config.app_token ?? '',
+      apiBaseUrl: this.#config.api_base_url,
+      fetch: this.#deps.fetch,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      parseContext: this.#parseContext,
+      logger: this.#logger,
+      emit: (event) => ctx.emit(event),
+      onLost: (error) => {
+        this.#endSession(socket);
+        if (ctx.reportConnectionLost) ctx.reportConnectionLost(error);
+        else this.#logger.error({ err: error }, 'Slack socket lost and no supervisor to report it to');
+      },
+    });
+    const onAbort = () => {
+      if (this.#session?.socket === socket) void this.disconnect();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    this.#session = { socket, detach: () => ctx.signal.removeEventListener('abort', onAbort) };
+    try {
+      await socket.open();
+    } catch (error) {
+      this.#endSession(socket);
+      throw error;
+    }
   }
 
-  async disconnect(): Promise<void> {}
+  /** Closes the Socket Mode connection, if any; idempotent, and never reports a lost connection. */
+  async disconnect(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    this.#endSession(session.socket);
+    await session.socket.close();
+  }
+
+  #endSession(socket: SlackSocketConnection): void {
+    if (this.#session?.socket !== socket) return;
+    this.#session.detach();
+    this.#session = undefined;
+  }
 
   send(msg: OutboundMessage): Promise<SendResult> {
     return postSlackMessage(this.#client, msg);

@@ -21,6 +21,12 @@ export {
 } from './parse.js';
 export { fetchSlackProfile } from './profile.js';
 export { postSlackMessage, updateSlackMessage } from './send.js';
+export { handleSocketEnvelope, type SocketEnvelope, toSocketEnvelope } from './socket-envelope.js';
+export {
+  DEFAULT_SLACK_CONNECT_TIMEOUT_MS,
+  SlackSocketConnection,
+  type SlackSocketConnectionOptions,
+} from './socket-mode.js';
 export {
   SLACK_MAX_CLOCK_SKEW_SECONDS,
   SLACK_SIGNATURE_HEADER,
@@ -32,4 +38,5 @@ export {
   createSlackWebClient,
   DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
   type SlackWebClientOptions,
+  slackWebClientOptions,
 } from './web-client.js';

@@ -22,13 +22,25 @@ export interface SlackWebClientOptions {
  */
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {
   return new WebClient(options.token, {
+    ...slackWebClientOptions(options),
+    logger: toSlackLogger(options.logger),
+  });
+}
+
+/**
+ * The transport settings above without token or logger, for clients built elsewhere (the Socket
+ * Mode client makes its own WebClient for `apps.connections.open`).
+ */
+export function slackWebClientOptions(
+  options: Omit<SlackWebClientOptions, 'token' | 'logger'>,
+): Omit<WebClientOptions, 'logger' | 'logLevel'> {
+  return {
     slackApiUrl: options.apiBaseUrl ?? SLACK_API_BASE_URL,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
-    logger: toSlackLogger(options.logger),
     adapter: fetchAdapter(options.fetch ?? globalThis.fetch),
-  });
+  };
 }
 
 type AxiosAdapter = NonNullable<WebClientOptions['adapter']>;

@@ -4,20 +4,12 @@ import {
   checkDeclaredCapabilities,
   has,
   noopLogger,
-  PlatformError,
   Registry,
 } from '@switchboard/core';
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackChannelFactory, SlackChannel } from '../src/index.js';
-import {
-  APP_TOKEN,
-  baseConfig,
-  channelContext,
-  createChannel,
-  INSTALLATION_ID,
-  signedFixture,
-} from './helpers.js';
+import { baseConfig, channelContext, createChannel, INSTALLATION_ID, signedFixture } from './helpers.js';
 
 let fake: FakeSlack | undefined;
 
@@ -62,19 +54,12 @@ describe('SlackChannel', () => {
     await expect(channel.disconnect()).resolves.toBeUndefined();
   });
 
-  it('refuses to connect in socket mode, which is not implemented', async () => {
-    const channel = createChannel({ mode: 'socket', app_token: APP_TOKEN });
-    const error = await channel.connect(channelContext()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PlatformError);
-    expect(error).toMatchObject({ kind: 'permanent', platformCode: 'socket_mode_unsupported' });
-  });
-
   it('verifies and parses a webhook end to end, then replies in the thread', async () => {
     fake = await startFakeSlack();
     const channel = createChannel({ api_base_url: fake.url });
     const req = signedFixture('app_mention_channel');
-    expect(channel.webhook.verify(req)).toEqual({ ok: true });
-    const [event] = channel.webhook.parse(req).events;
+    expect(channel.webhook!.verify(req)).toEqual({ ok: true });
+    const [event] = channel.webhook!.parse(req).events;
     if (event?.kind !== 'message') throw new Error('expected a message');
     await channel.send({
       target: {
@@ -92,7 +77,7 @@ describe('SlackChannel', () => {
 
   it('refuses a webhook signed with another secret', () => {
     const channel = createChannel({ signing_secret: 'a-different-signing-secret' });
-    expect(channel.webhook.verify(signedFixture('message_im'))).toMatchObject({
+    expect(channel.webhook!.verify(signedFixture('message_im'))).toMatchObject({
       ok: false,
       reason: 'bad_signature',
     });

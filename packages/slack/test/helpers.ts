@@ -30,9 +30,12 @@ export function signedFixture(name: string, receivedAt = new Date()): WebhookReq
 
 export function createChannel(
   overrides: Partial<SlackChannelConfigInput> = {},
-  options: { fetch?: typeof globalThis.fetch; requestTimeoutMs?: number } = {},
+  options: { fetch?: typeof globalThis.fetch; requestTimeoutMs?: number; connectTimeoutMs?: number } = {},
 ): SlackChannel {
-  const factory = createSlackChannelFactory({ requestTimeoutMs: options.requestTimeoutMs });
+  const factory = createSlackChannelFactory({
+    requestTimeoutMs: options.requestTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
   const config = factory.configSchema.parse({ ...baseConfig, ...overrides });
   return factory.create(config, {
     installationId: INSTALLATION_ID,

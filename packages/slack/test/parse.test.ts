@@ -30,8 +30,8 @@ const context = { installationId: INSTALLATION_ID, appId: APP_ID, botUserId: BOT
 /** Verifies and parses a fixture the way the hub does: through the channel's webhook handler. */
 function parseFixture(name: string) {
   const req = createSignedSlackRequest({ signingSecret: SIGNING_SECRET, body: fixtureBytes(name) });
-  expect(channel.webhook.verify(req)).toEqual({ ok: true });
-  return channel.webhook.parse(req);
+  expect(channel.webhook!.verify(req)).toEqual({ ok: true });
+  return channel.webhook!.parse(req);
 }
 
 function onlyEvent(name: string): InboundEvent {
