@@ -80,7 +80,8 @@ export class SupervisorLoop {
     await Promise.all(rows.map((row) => this.#reconcileRow(row, live)));
     const gone = [...this.#slots].filter(([id]) => !live.has(id));
     for (const [id] of gone) this.#slots.delete(id);
-    for (const id of this.#probes.keys()) if (!rows.some((row) => row.id === id)) this.#probes.delete(id);
+    const present = new Set(rows.map((row) => row.id));
+    for (const id of this.#probes.keys()) if (!present.has(id)) this.#probes.delete(id);
     await Promise.all(
       gone.map(([id, slot]) => {
         this.#logger.info({ installationId: id }, 'installation revoked or deleted; disconnecting');
