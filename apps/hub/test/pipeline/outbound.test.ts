@@ -1,0 +1,124 @@
+import { testDatabaseKinds } from '@switchboard/db/testing';
+import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
+import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
+import { eventually, installSlack } from '../support/slack-scenario.js';
+
+describe.each(testDatabaseKinds())('outbound messages [%s]', (kind) => {
+  let hub: HubFixture;
+  let slack: FakeSlack;
+  let agent: FakeAgent;
+  let setup: Awaited<ReturnType<typeof installSlack>>;
+
+  beforeAll(async () => {
+    hub = await startHubFixture(kind);
+    slack = await startFakeSlack();
+    agent = await startFakeAgent();
+    setup = await installSlack(hub, slack, agent, 'outbound');
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await slack?.close();
+    await agent?.close();
+  });
+
+  const send = (body: Record<string, unknown>) =>
+    hub.request('POST', `/api/v1/installations/${setup.installationId}/messages`, {
+      token: setup.token,
+      body,
+    });
+  const settled = (id: string) =>
+    eventually(async () => {
+      const res = await hub.request('GET', `/api/v1/installations/${setup.installationId}/messages/${id}`, {
+        token: setup.token,
+      });
+      return res.body.status === 'sent' || res.body.status === 'failed' ? res.body : undefined;
+    });
+  const postsWithText = (text: string) =>
+    slack.callsTo('chat.postMessage').filter((call) => call.params.text === text);
+
+  it('sends a re-submitted reply once', async () => {
+    const body = { target: { chatId: 'C0OUT0001' }, text: 'exactly once', idempotencyKey: 'dup-key-1' };
+    const first = await send(body);
+    const second = await send(body);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.body.created).toBe(false);
+    expect((await settled(first.body.id)).status).toBe('sent');
+    expect(postsWithText('exactly once')).toHaveLength(1);
+  });
+
+  it('waits for Retry-After when Slack rate-limits, then posts', async () => {
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    const res = await send({
+      target: { chatId: 'C0OUT0001' },
+      text: 'after the limit',
+      idempotencyKey: 'rl-1',
+    });
+    const record = await settled(res.body.id);
+    expect(record.status).toBe('sent');
+    expect(record.attempts).toBe(2);
+    const calls = slack.callsTo('chat.postMessage').filter((c) => c.params.text === 'after the limit');
+    expect(calls).toHaveLength(2);
+    const sentAt = new Date(record.sentAt).getTime();
+    const createdAt = new Date(record.createdAt).getTime();
+    // The second try respected the one-second Retry-After (a behaviour check, not a timing budget).
+    expect(sentAt - createdAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries server errors and gives up on permanent errors with the platform code', async () => {
+    slack.failNext('chat.postMessage', { status: 503 });
+    const retried = await send({
+      target: { chatId: 'C0OUT0001' },
+      text: 'after a 503',
+      idempotencyKey: '5xx-1',
+    });
+    expect((await settled(retried.body.id)).status).toBe('sent');
+    const broken = await send({
+      target: { chatId: 'not-a-channel' },
+      text: 'nowhere',
+      idempotencyKey: 'perm-1',
+    });
+    const failed = await settled(broken.body.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(failed.lastError).toContain('channel_not_found');
+  });
+
+  it('edits an earlier message with chat.update', async () => {
+    const original = await send({ target: { chatId: 'C0OUT0001' }, text: 'draft', idempotencyKey: 'edit-1' });
+    const sent = await settled(original.body.id);
+    const edit = await send({
+      target: { chatId: 'C0OUT0001' },
+      text: 'final',
+      idempotencyKey: 'edit-2',
+      updateOf: original.body.id,
+    });
+    expect((await settled(edit.body.id)).status).toBe('sent');
+    const update = slack.callsTo('chat.update').at(-1);
+    expect(update?.params).toMatchObject({ channel: 'C0OUT0001', ts: sent.platformMessageId, text: 'final' });
+  });
+
+  it('times out a platform that hangs and sends on the retry', async () => {
+    slack.failNext('chat.postMessage', { delayMs: 3_000 });
+    const res = await send({
+      target: { chatId: 'C0OUT0001' },
+      text: 'slow platform',
+      idempotencyKey: 'hang-1',
+    });
+    expect((await settled(res.body.id)).status).toBe('sent');
+  });
+
+  it('rejects invalid bodies with 400', async () => {
+    const res = await send({ target: { chatId: 'C0OUT0001' }, idempotencyKey: 'no-text' });
+    expect(res.status).toBe(400);
+    const unknown = await send({
+      target: { chatId: 'C0OUT0001' },
+      text: 'x',
+      idempotencyKey: 'bad-update',
+      updateOf: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(unknown.status).toBe(400);
+  });
+});
