@@ -1,0 +1,1 @@
+export { type FakeEchoMessage, type FakeEchoPlatform, startFakeEchoPlatform } from './server.js';
