@@ -5,8 +5,7 @@ import { join, resolve } from 'node:path';
 import { generateSecretKey } from '@switchboard/db';
 import { createPostgresDatabase, testDatabaseKinds } from '@switchboard/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = resolve(import.meta.dirname, '../../bin/switchboard.mjs');
+import { HUB_BIN, startHubProcess } from '../support/hub-process.js';
 
 interface Result {
   code: number | null;
@@ -16,38 +15,13 @@ interface Result {
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HUB_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: match[1] });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub exited with ${code}:\n${output}`));
-    });
   });
 }
 
@@ -110,7 +84,7 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     );
     expect(checks.every((c) => c.ok)).toBe(true);
 
-    const { child, url } = await startServer(['--port', '0'], env);
+    const { child, url } = await startHubProcess(['--port', '0'], env);
     try {
       const res = await fetch(`${url}/api/v1/workspaces/acme`, {
         headers: { authorization: `Bearer ${token}` },

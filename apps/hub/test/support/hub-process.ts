@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const HUB_BIN = resolve(import.meta.dirname, '../../bin/switchboard.mjs');
+
+export interface HubProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process printed so far. */
+  output(): string;
+}
+
+/** Runs `switchboard start` as a child process and resolves once it listens. */
+export function startHubProcess(args: string[], env: NodeJS.ProcessEnv): Promise<HubProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [HUB_BIN, 'start', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: match[1], output: () => output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** SIGKILL: no shutdown hook runs, exactly like a crash or an OOM kill. */
+export async function killHard(hub: HubProcess): Promise<void> {
+  if (hub.child.exitCode !== null || hub.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolveExit) => hub.child.once('exit', () => resolveExit()));
+  hub.child.kill('SIGKILL');
+  await exited;
+}
