@@ -101,6 +101,7 @@ export class SlackChannel implements Channel {
       await this.disconnect();
     }
     const socket = new SlackSocketConnection({
+      // The schema requires app_token whenever mode is socket.
       appToken: this.#config.app_token ?? '',
       apiBaseUrl: this.#config.api_base_url,
       fetch: this.#deps.fetch,
