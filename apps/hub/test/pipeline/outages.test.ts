@@ -1,0 +1,105 @@
+import { applyMigrations, generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
+import { createPostgresDatabase, postgresTestUrl } from '@switchboard/db/testing';
+import { signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHub } from '../../src/app.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
+import { FAST_PIPELINE } from '../support/hub-fixture.js';
+import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+
+// An outage needs a server to lose: PGlite runs in-process, so this suite is PostgreSQL-only.
+describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]', () => {
+  let proxy: TcpProxy;
+  let created: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let runtime: HubRuntime;
+  let app: FastifyInstance;
+  let agent: FakeAgent;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+  let installationId: string;
+
+  beforeAll(async () => {
+    created = await createPostgresDatabase('sb_ingress_outage');
+    const direct = await openDatabase({ url: created.url });
+    await applyMigrations({ adapterFactory: direct.adapterFactory });
+    await direct.close();
+    const target = new URL(created.url);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(created.url);
+    viaProxy.port = String(proxy.port);
+    runtime = createHubRuntime({
+      database: await openDatabase({ url: viaProxy.toString(), poolSize: 4 }),
+      secrets: SecretBox.fromSpec(generateSecretKey()),
+    });
+    agent = await startFakeAgent();
+    slack = await startFakeSlack();
+    const { stores } = runtime;
+    const ws = await stores.workspaces.create({ slug: 'outage' });
+    const user = await stores.users.create({ username: 'outage-user' });
+    await stores.members.upsert(ws.id, user.id, 'owner');
+    const agentRecord = await stores.agents.create({ workspaceId: ws.id, name: 'a', deliveryUrl: agent.url });
+    installationId = (
+      await stores.installations.create({
+        workspaceId: ws.id,
+        agentId: agentRecord.id,
+        channelType: 'slack',
+        config: {
+          app_id: 'A0OUTAGE1',
+          team_id: 'T0TEAM001',
+          bot_user_id: 'U0BOT0001',
+          api_base_url: slack.url,
+        },
+        secrets: { signing_secret: SIGNING_SECRET, bot_token: 'xoxb-outage' },
+      })
+    ).id;
+    await stores.bindings.bind({
+      installationId,
+      channelType: 'slack',
+      channelUserId: 'U0ALICE01',
+      userId: user.id,
+    });
+    ({ app } = await buildHub({
+      runtime,
+      logger: createLogger({ level: 'silent' }),
+      pipeline: FAST_PIPELINE,
+    }));
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.close();
+    await proxy?.close();
+    await created?.drop();
+    await agent?.close();
+    await slack?.close();
+  });
+
+  const post = (eventId: string) => {
+    const body = JSON.stringify(slackMessage({ eventId, user: 'U0ALICE01', text: eventId }));
+    return app.inject({
+      method: 'POST',
+      url: `/hooks/${installationId}`,
+      headers: { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) },
+      payload: body,
+    });
+  };
+
+  it('answers 503 while the database is down and loses nothing it acknowledged', async () => {
+    expect((await post('Ev0BEFORE1')).statusCode).toBe(200);
+    await proxy.cut();
+    const during = await post('Ev0DURING1');
+    expect(during.statusCode).toBe(503);
+    expect(during.json().error.code).toBe('service_unavailable');
+    await proxy.restore();
+    // The platform retries what was not acknowledged.
+    await eventually(async () => ((await post('Ev0DURING1')).statusCode === 200 ? true : undefined));
+    const delivered = await eventually(() => {
+      const texts = new Set(agent.deliveries.map((d) => d.body.message.text));
+      return texts.has('Ev0BEFORE1') && texts.has('Ev0DURING1') ? texts : undefined;
+    }, 30_000);
+    expect(delivered.size).toBe(2);
+  }, 90_000);
+});
