@@ -58,17 +58,23 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       return refuse(404, 'no_webhook', `this ${record.channelType} installation does not receive webhooks`);
     }
     const webhookRequest = toWebhookRequest(request, receivedAt);
-    const verdict = channel.webhook.verify(webhookRequest);
-    if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
     let parsed: ReturnType<typeof channel.webhook.parse>;
     try {
+      const verdict = channel.webhook.verify(webhookRequest);
+      if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
       parsed = channel.webhook.parse(webhookRequest);
     } catch (error) {
       if (error instanceof MalformedPayloadError) {
         options.metrics?.rejected.inc({ code: 'malformed_payload' });
         return reply.code(400).send(errorEnvelope('malformed_payload', error.message, error.issues));
       }
-      throw error;
+      // An adapter bug stays inside its installation: this request fails (the platform retries),
+      // nothing is recorded, and the hub and every other installation carry on.
+      request.log.error(
+        { err: error, installationId, channelType: record.channelType },
+        'adapter failed on a webhook',
+      );
+      return refuse(500, 'adapter_failed', `the ${record.channelType} adapter failed on this request`);
     }
     if (parsed.events.length > 0) {
       const outcomes = await options.recorder.record(record, parsed.events);
