@@ -26,6 +26,7 @@ import {
 } from './pipeline/settings.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
+import { type Supervisor, startSupervisor } from './supervisor/index.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -38,13 +39,14 @@ export interface HubAppOptions {
   workers?: boolean;
   /** Every outbound HTTP call of channels and agent deliveries goes through this. */
   fetch?: typeof globalThis.fetch;
-  /** The long-connection view of this process (the supervisor), for installation status. */
-  connectionStatus?(installationId: string): ConnectionView | undefined;
+  /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
+  connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
 
 export interface HubApp {
   app: FastifyInstance;
   pipeline: Pipeline;
+  supervisor?: Supervisor;
 }
 
 /**
@@ -63,7 +65,22 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: createPipelineMetrics(metricsRegistry),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const supervisor = options.connections
+    ? startSupervisor({
+        runtime,
+        logger: options.logger,
+        ...stripUndefined(options.connections),
+        // A long connection's event is acknowledged to the platform only after this resolves.
+        emit: async (installationId, event) => {
+          const lookup = await pipeline.channels.lookup(installationId);
+          if (lookup.status !== 'active')
+            throw new Error(`installation ${installationId} is ${lookup.status}`);
+          await pipeline.recorder.record(lookup.installation.record, [event]);
+        },
+      })
+    : undefined;
   app.addHook('onClose', async () => {
+    await supervisor?.stop();
     await pipeline.stop();
   });
 
@@ -90,7 +107,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       runtime,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
-      ...(options.connectionStatus ? { connectionStatus: options.connectionStatus } : {}),
+      ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });
@@ -98,7 +115,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(outboundRoutes, { runtime, pipeline });
   });
   if (options.workers !== false) pipeline.start();
-  return { app, pipeline };
+  return { app, pipeline, ...(supervisor ? { supervisor } : {}) };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The HTTP app alone (callers that do not need the pipeline handle). */

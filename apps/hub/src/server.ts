@@ -13,6 +13,8 @@ export interface StartHubOptions {
   publicUrl?: string;
   logger: pino.Logger;
   pipeline?: PipelineSettingsOverrides;
+  /** Long-connection supervision (SWITCHBOARD_CONNECTIONS_DISABLED parks it). */
+  connections?: { disabled?: boolean; leaseTtlMs?: number };
 }
 
 export interface RunningHub {
@@ -34,7 +36,13 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   let app: FastifyInstance;
   try {
     const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
-    ({ app } = await buildHub({ runtime, logger: options.logger, publicUrl, pipeline: options.pipeline }));
+    ({ app } = await buildHub({
+      runtime,
+      logger: options.logger,
+      publicUrl,
+      pipeline: options.pipeline,
+      connections: options.connections ?? {},
+    }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await runtime.close();

@@ -95,7 +95,7 @@ describe.each(testDatabaseKinds())('failure isolation [%s]', (kind) => {
     });
     const ok = await hub.request('POST', `/hooks/${echoId}`, {
       raw: body,
-      headers: signEchoRequest(ECHO_SECRET, body),
+      headers: { ...signEchoRequest(ECHO_SECRET, body) },
     });
     expect(ok.status).toBe(200);
     await eventually(() => agent.deliveries.find((d) => d.body.message.text === 'fine'));

@@ -21,7 +21,7 @@ export interface HubFixtureOptions {
   pipeline?: PipelineSettingsOverrides;
   workers?: boolean;
   registry?: Registry;
-  connectionStatus?: HubAppOptions['connectionStatus'];
+  connections?: HubAppOptions['connections'];
 }
 
 export interface HubFixture {
@@ -70,7 +70,7 @@ export async function startHubFixture(
     logger,
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    ...(options.connectionStatus ? { connectionStatus: options.connectionStatus } : {}),
+    ...(options.connections ? { connections: options.connections } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

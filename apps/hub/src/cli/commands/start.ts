@@ -23,6 +23,10 @@ export function registerStartCommand(program: Command): void {
         publicUrl: env.SWITCHBOARD_PUBLIC_URL,
         logger,
         pipeline: pipelineOverridesFromEnv(env),
+        connections: {
+          disabled: env.SWITCHBOARD_CONNECTIONS_DISABLED,
+          leaseTtlMs: env.SWITCHBOARD_LEASE_TTL_MS,
+        },
       });
       logger.info(
         { url: hub.url, database: hub.runtime.database.location, channelTypes: hub.runtime.registry.types() },
