@@ -5,7 +5,7 @@ import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
-import { type ConnectionView, installationRoutes } from './api/installations.js';
+import { installationRoutes } from './api/installations.js';
 import { memberRoutes } from './api/members.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';

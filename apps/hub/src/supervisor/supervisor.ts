@@ -78,6 +78,9 @@ export class SupervisorLoop {
     if (this.#stopped) return;
     const live = new Set<string>();
     await Promise.all(rows.map((row) => this.#reconcileRow(row, live)));
+    // Stopping skips rows mid-scan, so `live` is incomplete: retiring from it would release leases
+    // that `stop({ release: false })` must leave alone.
+    if (this.#stopped) return;
     const gone = [...this.#slots].filter(([id]) => !live.has(id));
     for (const [id] of gone) this.#slots.delete(id);
     const present = new Set(rows.map((row) => row.id));

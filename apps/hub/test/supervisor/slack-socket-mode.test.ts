@@ -135,20 +135,26 @@ describe.runIf(postgresTestUrl())('two replicas over Slack Socket Mode [postgres
     const a = start(replicaA, { ...timings, ownerId: 'replica-a' }).supervisor;
     const b = start(replicaB, { ...timings, ownerId: 'replica-b' }).supervisor;
     running.push(a, b);
-    let mostSockets = 0;
+    // Sampled from both replicas' statuses: a socket the fake still counts while its close
+    // handshake finishes is not a second holder.
+    let doubleHolders = 0;
     const sampler = setInterval(() => {
-      mostSockets = Math.max(mostSockets, fake.socketConnections());
+      if (a.status(id)?.connected && b.status(id)?.connected) doubleHolders++;
     }, 5);
     try {
       await vi.waitFor(() => expect([a, b].filter((s) => s.status(id)?.connected)).toHaveLength(1), wait);
+      await vi.waitFor(() => expect(fake.socketConnections()).toBe(1), wait);
       const [holder, survivor] = a.status(id)?.connected ? [a, b] : [b, a];
+      const opened = fake.socketConnectCount;
       await holder.stop({ release: false });
-      await vi.waitFor(() => expect(survivor.status(id)?.state).toBe('connected'), wait);
-      expect(fake.socketConnections()).toBe(1);
-      expect(fake.socketConnectCount).toBe(2);
+      await vi.waitFor(() => {
+        expect(survivor.status(id)?.state).toBe('connected');
+        expect(fake.socketConnections()).toBe(1);
+      }, wait);
+      expect(fake.socketConnectCount).toBeGreaterThan(opened);
     } finally {
       clearInterval(sampler);
     }
-    expect(mostSockets).toBe(1);
+    expect(doubleHolders).toBe(0);
   });
 });
