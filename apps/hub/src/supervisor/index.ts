@@ -42,7 +42,10 @@ export interface SupervisorOptions {
   leaseTtlMs?: number;
   /** Default leaseTtlMs / 3; at most leaseTtlMs / 2 so a renew always lands before the deadline. */
   renewEveryMs?: number;
-  /** How often to look for installations to claim, changed or revoked; default 2_000. */
+  /**
+   * How often to look for installations to claim, changed or revoked; default 2_000, or a quarter
+   * of a shorter TTL so that a takeover still happens about one TTL after a holder dies.
+   */
   scanEveryMs?: number;
   /** SWITCHBOARD_CONNECTIONS_DISABLED=true: the replica starts with connections parked. */
   disabled?: boolean;
@@ -87,7 +90,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const loop = new SupervisorLoop({
     runtime: options.runtime,
     logger,
-    scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? 2_000),
+    scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? Math.min(2_000, ttlMs / 4)),
     slot: {
       ownerId,
       timing: { ttlMs, renewEveryMs },
