@@ -19,6 +19,13 @@
  * - Revoked or deleted installations (or whose workspace or agent is gone) are disconnected on the
  *   next scan; a changed config or secret restarts the connection under the same lease.
  * - `disabled` replicas never claim: every installation is reported `parked` (rolling cut-overs).
+ * - Events are not fenced: an event a connection emits while it is being torn down still goes to
+ *   `emit`. It is a real platform event, the inbox drops duplicates, and a channel acknowledges it
+ *   to the platform only after `emit` resolved, so passing it on loses nothing and doubles nothing.
+ *
+ * Files: lease.ts (the SQL), lease-keeper.ts (renew, watchdog), connection.ts (connect, backoff,
+ * reconnect), installation-slot.ts (one installation: lease + connection + status), supervisor.ts
+ * (the scan loop), inventory.ts and channel-spec.ts (what to hold, and how to build its channel).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';

@@ -98,8 +98,10 @@ export class InstallationSlot {
     if ('error' in target) {
       this.#recordError(target.error);
       this.#spec = undefined;
+      const wasHolding = this.#keeper !== undefined;
       await this.#dropHolding(true);
-      this.#observeLease(row);
+      // The row was read before we released, so it would still name us.
+      if (!wasHolding) this.#observeLease(row);
       return;
     }
     const { spec } = target;

@@ -2,6 +2,7 @@
 // with the slots this replica has, create slots for new ones, reconcile the rest, and retire the
 // slots of installations that were revoked or deleted.
 import { type Logger, NotFoundError } from '@switchboard/core';
+import type { InstallationWithSecrets } from '@switchboard/db';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { describeInstallation } from './channel-spec.js';
 import { InstallationSlot, type SlotEnvironment } from './installation-slot.js';
@@ -23,7 +24,7 @@ export class SupervisorLoop {
   readonly #slots = new Map<string, InstallationSlot>();
   /** Last answer to "is this a long-connection channel?" per installation, keyed by fingerprint. */
   readonly #probes = new Map<string, { fingerprint: string; longConnection: boolean }>();
-  /** Warnings already logged, so a standing problem is reported once, not every scan. */
+  /** Warnings already logged (`kind:installationId:…`), so a standing problem is reported once. */
   readonly #warned = new Set<string>();
   #timer?: NodeJS.Timeout;
   #scanning?: Promise<void>;
@@ -85,6 +86,7 @@ export class SupervisorLoop {
     for (const [id] of gone) this.#slots.delete(id);
     const present = new Set(rows.map((row) => row.id));
     for (const id of this.#probes.keys()) if (!present.has(id)) this.#probes.delete(id);
+    for (const key of this.#warned) if (!present.has(key.split(':')[1] ?? '')) this.#warned.delete(key);
     await Promise.all(
       gone.map(([id, slot]) => {
         this.#logger.info({ installationId: id }, 'installation revoked or deleted; disconnecting');
@@ -104,7 +106,7 @@ export class SupervisorLoop {
       return;
     }
     const existing = this.#slots.get(row.id);
-    let installation: Awaited<ReturnType<HubRuntime['stores']['installations']['getWithSecrets']>>;
+    let installation: InstallationWithSecrets;
     try {
       installation = await this.#runtime.stores.installations.getWithSecrets(row.id);
     } catch (error) {

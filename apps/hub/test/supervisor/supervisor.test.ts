@@ -187,6 +187,21 @@ describe.each(testDatabaseKinds())('long-connection supervisor [%s]', (kind) => 
     expect(supervisor.status(id)?.leaseGeneration).toBe(generation);
   });
 
+  it('disconnects and frees the lease when the config becomes invalid', async () => {
+    const { id, workspaceId } = await installation();
+    const { supervisor } = supervise();
+    await vi.waitFor(() => expect(supervisor.status(id)?.state).toBe('connected'), wait);
+
+    await runtime.stores.installations.replaceConfig(workspaceId, id, {
+      config: { mode: 'sideways' },
+      secrets: { token: 'token-1' },
+    });
+    await vi.waitFor(() => expect(world.of(id).active).toBe(0), wait);
+    await vi.waitFor(() => expect(supervisor.status(id)?.lastError).toMatch(/mode/), wait);
+    expect(supervisor.status(id)).toMatchObject({ state: 'parked', leaseOwner: null });
+    expect((await leaseRow(runtime, id))?.lease_owner).toBeNull();
+  });
+
   it('does not restart when the same config is saved again', async () => {
     const { id, workspaceId } = await installation({ config: { mode: 'ok', label: 'a' } });
     const { supervisor } = supervise();
