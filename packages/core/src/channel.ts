@@ -3,7 +3,7 @@ import { type Capabilities, Capability, has } from './capability.js';
 import type { Sender } from './envelope/inbound.js';
 import type { OutboundMessage, SendResult } from './envelope/outbound.js';
 import type { Logger } from './logger.js';
-import type { AccountProvisioner, DirectoryProfile, Provisioner } from './provisioning.js';
+import type { AccountProvisioner, DirectoryProfile, IdentityNamespace, Provisioner } from './provisioning.js';
 import type { InboundEvent, WebhookHandler } from './webhook.js';
 
 /** What the hub hands a channel when it starts an installation. */
@@ -36,6 +36,13 @@ export interface Channel {
   readonly webhook?: WebhookHandler;
   /** `Capability.AutoProvision` */
   fetchProfile?(sender: Sender): Promise<DirectoryProfile>;
+  /** `Capability.AutoProvision`: the identity namespace `fetchProfile().canonicalId` lives in. */
+  readonly identityNamespace?: IdentityNamespace;
+  /**
+   * The tenant (workspace, organisation) this installation belongs to, configured or detected at
+   * connect time; undefined where the platform has no tenants or it is not known yet.
+   */
+  homeTenant?(): string | undefined;
   /** `Capability.AccountProvisioning` */
   readonly accounts?: AccountProvisioner;
 }

@@ -34,6 +34,11 @@ export interface ProvisionUserRequest {
   email?: string;
   emailVerified?: boolean;
   displayName?: string;
+  /**
+   * Resolve to the existing user who owns `email` (as a trusted identity) instead of creating
+   * one, when `emailVerified` is true. Off unless the installation enables it.
+   */
+  linkByVerifiedEmail?: boolean;
 }
 
 export interface ProvisionUserResult {

@@ -151,6 +151,14 @@ export class SlackChannel implements Channel {
     return updateSlackMessage(this.#client, platformMessageId, msg);
   }
 
+  /** Canonical ids are `<org or team>:<user id>` (see fetchSlackProfile). */
+  readonly identityNamespace = 'slack' as const;
+
+  /** The workspace (or Enterprise Grid org) the app is installed in. */
+  homeTenant(): string {
+    return this.#config.team_id;
+  }
+
   fetchProfile(sender: Sender): Promise<DirectoryProfile> {
     return fetchSlackProfile(this.#client, sender.id, this.#config.team_id);
   }

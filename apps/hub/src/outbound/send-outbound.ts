@@ -3,6 +3,7 @@ import type { ClaimedOutbound, OutboundStore } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
+import { persistently } from '../pipeline/persist.js';
 
 export interface SendOutboundDeps {
   outbound: OutboundStore;
@@ -13,6 +14,8 @@ export interface SendOutboundDeps {
   backoff: BackoffPolicy;
   /** A platform that hangs must not hold a worker slot forever. */
   sendTimeoutMs: number;
+  /** Claims older than this are taken over; bookkeeping writes are retried for half of it. */
+  staleClaimMs: number;
 }
 
 /**
@@ -21,7 +24,14 @@ export interface SendOutboundDeps {
  * platform's error kept on the record.
  */
 export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDeps): Promise<void> {
-  const lookup = await deps.channels.lookup(row.installationId);
+  let lookup: Awaited<ReturnType<ChannelHost['lookup']>>;
+  try {
+    lookup = await deps.channels.lookup(row.installationId);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    await persistently(() => retryOrFail(row, deps, why, undefined, true), deps.staleClaimMs / 2);
+    return;
+  }
   if (lookup.status !== 'active') {
     const why =
       lookup.status === 'broken'
@@ -31,9 +41,9 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
     return;
   }
   const { channel } = lookup.installation;
+  let result: { platformMessageId: string };
   try {
     const message = parseOutboundMessage(row.payload);
-    let result: { platformMessageId: string };
     if (row.updateOfId) {
       if (!channel.update)
         throw new PlatformError('permanent', `${channel.type} channels cannot edit messages`);
@@ -45,8 +55,6 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
     } else {
       result = await withTimeout(channel.send(message), deps.sendTimeoutMs);
     }
-    await deps.outbound.markSent(row, result.platformMessageId);
-    deps.metrics?.outbound.inc({ status: 'sent' });
   } catch (error) {
     const retryable =
       !(error instanceof PlatformError) || error.kind === 'rate_limited' || error.kind === 'transient';
@@ -58,8 +66,14 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
           ? error.message
           : String(error);
     deps.logger.debug({ err: error, outboundId: row.id }, 'outbound send failed');
-    await retryOrFail(row, deps, summary, retryAfterMs, retryable);
+    await persistently(() => retryOrFail(row, deps, summary, retryAfterMs, retryable), deps.staleClaimMs / 2);
+    return;
   }
+  // Once the platform has the message, recording that is worth waiting for: a row left claimed
+  // would be taken over later and sent a second time.
+  const sent = result;
+  await persistently(() => deps.outbound.markSent(row, sent.platformMessageId), deps.staleClaimMs / 2);
+  deps.metrics?.outbound.inc({ status: 'sent' });
 }
 
 async function retryOrFail(

@@ -1,4 +1,4 @@
-import type { InboundMessage, Logger } from '@switchboard/core';
+import type { InboundMessage, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
 import { ChannelHost } from '../channels/host.js';
 import { RetentionJob } from '../jobs/retention.js';
@@ -7,6 +7,7 @@ import type { HubRuntime } from '../runtime/open-runtime.js';
 import { InboxWriter } from './inbox-writer.js';
 import type { PipelineMetrics } from './metrics.js';
 import { processInboxRow } from './process-event.js';
+import { ProfileCache } from './profile-cache.js';
 import { EventRecorder } from './record.js';
 import type { PipelineSettings } from './settings.js';
 import { WorkerLoop } from './worker-loop.js';
@@ -18,6 +19,8 @@ export interface PipelineOptions {
   metrics?: PipelineMetrics;
   /** Every outbound HTTP call of channels and agent deliveries (tests, egress proxies). */
   fetch?: typeof globalThis.fetch;
+  /** Creates users for first-contact senders on installations with `auto_provision`. */
+  provisioner?: Provisioner;
 }
 
 export interface OutboundRequest {
@@ -46,6 +49,9 @@ export class Pipeline {
     this.#options = options;
     const { runtime, logger, settings, metrics } = options;
     const { stores } = runtime;
+    const provisioning = options.provisioner
+      ? { provisioner: options.provisioner, profiles: new ProfileCache() }
+      : undefined;
     this.recorder = new EventRecorder({
       writer: new InboxWriter(stores.inbox),
       audit: stores.audit,
@@ -74,6 +80,8 @@ export class Pipeline {
           logger,
           ...(metrics ? { metrics } : {}),
           delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },
+          ...(provisioning ? { provisioning } : {}),
+          staleClaimMs: settings.staleClaimMs,
           binding: {
             linkBaseUrl: settings.linkBaseUrl,
             reply: (installation, message, text, idempotencyKey) =>
@@ -101,6 +109,7 @@ export class Pipeline {
           maxAttempts: settings.outbound.maxAttempts,
           backoff: settings.outbound.backoff,
           sendTimeoutMs: settings.outbound.timeoutMs,
+          staleClaimMs: settings.staleClaimMs,
         }),
     });
     this.retention = new RetentionJob({

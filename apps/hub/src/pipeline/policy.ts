@@ -15,6 +15,11 @@ export const installationPolicySchema = z.object({
   tenant_key: z.string().min(1).optional(),
   /** First-contact senders become workspace members automatically (off by default). */
   auto_provision: z.boolean().default(false),
+  /**
+   * A provisioned sender whose directory reports a *verified* email that already belongs to a
+   * user resolves to that user instead of a new one (off by default).
+   */
+  link_by_verified_email: z.boolean().default(false),
 });
 export type InstallationPolicy = z.output<typeof installationPolicySchema>;
 

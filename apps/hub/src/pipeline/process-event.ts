@@ -1,4 +1,11 @@
-import type { InboundEvent, Logger } from '@switchboard/core';
+import {
+  Capability,
+  type Channel,
+  has,
+  type InboundEvent,
+  type Logger,
+  type Provisioner,
+} from '@switchboard/core';
 import type { AuditEntry, AuditReason, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
@@ -7,7 +14,10 @@ import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
 import { resolveSender } from './identity.js';
 import type { PipelineMetrics } from './metrics.js';
+import { persistently } from './persist.js';
 import { readPolicy } from './policy.js';
+import type { ProfileCache } from './profile-cache.js';
+import { autoProvision } from './provision.js';
 
 export interface ProcessEventDeps {
   stores: Stores;
@@ -15,6 +25,10 @@ export interface ProcessEventDeps {
   logger: Logger;
   metrics?: PipelineMetrics;
   binding: BindingLinkOptions;
+  /** Claims older than this are taken over by other workers (see InboxStore.claim). */
+  staleClaimMs: number;
+  /** Absent: installations with `auto_provision` fall back to binding links. */
+  provisioning?: { provisioner: Provisioner; profiles: ProfileCache };
   delivery: {
     timeoutMs: number;
     /** Attempts per event before it is dead-lettered. */
@@ -26,7 +40,8 @@ export interface ProcessEventDeps {
 
 type Settlement =
   | { kind: 'done'; audit: Omit<AuditEntry, 'installationId' | 'workspaceId' | 'channelType'> }
-  | { kind: 'retry'; error: string; deadReason: AuditReason };
+  /** `auditEachAttempt`: the failure is worth an audit row every time, not only when it is final. */
+  | { kind: 'retry'; error: string; deadReason: AuditReason; auditEachAttempt?: boolean };
 
 /**
  * Step 3 for one claimed inbox row: eligibility -> identity -> delivery, then exactly one audit
@@ -35,10 +50,17 @@ type Settlement =
  * puts the row back with backoff; after `maxAttempts` it is dead-lettered and audited.
  */
 export async function processInboxRow(row: ClaimedInboxRow, deps: ProcessEventDeps): Promise<void> {
-  const lookup = await deps.channels.lookup(row.installationId);
+  let lookup: Awaited<ReturnType<ChannelHost['lookup']>>;
+  try {
+    lookup = await deps.channels.lookup(row.installationId);
+  } catch (error) {
+    const retry = { kind: 'retry', error: errorSummary(error), deadReason: 'processing_failed' } as const;
+    await settlePersistently(row, deps, null, retry);
+    return;
+  }
   if (lookup.status === 'unknown') {
     // The installation was deleted after the event was recorded; nothing can act on it.
-    await settle(row, deps, null, { kind: 'done', audit: { reason: 'unknown_installation' } });
+    await settlePersistently(row, deps, null, { kind: 'done', audit: { reason: 'unknown_installation' } });
     return;
   }
   const record = lookup.status === 'active' ? lookup.installation.record : lookup.record;
@@ -53,7 +75,7 @@ export async function processInboxRow(row: ClaimedInboxRow, deps: ProcessEventDe
         deadReason: 'processing_failed',
       };
     } else {
-      settlement = await decide(row, record, row.payload as InboundEvent, deps);
+      settlement = await decide(row, record, lookup.installation.channel, row.payload as InboundEvent, deps);
     }
   } catch (error) {
     deps.logger.warn(
@@ -62,12 +84,23 @@ export async function processInboxRow(row: ClaimedInboxRow, deps: ProcessEventDe
     );
     settlement = { kind: 'retry', error: errorSummary(error), deadReason: 'processing_failed' };
   }
-  await settle(row, deps, record, settlement);
+  await settlePersistently(row, deps, record, settlement);
+}
+
+/** Settles; the decision stays the same across tries, so a blip never delivers twice. */
+function settlePersistently(
+  row: ClaimedInboxRow,
+  deps: ProcessEventDeps,
+  installation: InstallationRecord | null,
+  settlement: Settlement,
+): Promise<void> {
+  return persistently(() => settle(row, deps, installation, settlement), deps.staleClaimMs / 2);
 }
 
 async function decide(
   row: ClaimedInboxRow,
   installation: InstallationRecord,
+  channel: Channel,
   event: InboundEvent,
   deps: ProcessEventDeps,
 ): Promise<Settlement> {
@@ -79,7 +112,8 @@ async function decide(
   }
   const message = event.message;
   const sender = message.source.sender.id;
-  const reason = ineligibleReason(message, readPolicy(installation.config));
+  const policy = readPolicy(installation.config);
+  const reason = ineligibleReason(message, policy);
   if (reason) return { kind: 'done', audit: { reason, channelUserId: sender } };
 
   if (isLinkCommand(message)) {
@@ -92,7 +126,48 @@ async function decide(
     );
     return { kind: 'done', audit: { reason: 'link_requested', channelUserId: sender, detail: { outcome } } };
   }
-  const identity = await resolveSender(deps.stores, installation, message);
+  let identity = await resolveSender(deps.stores, installation, message);
+  const provisioning = deps.provisioning;
+  if (
+    identity.status === 'not_bound' &&
+    policy.auto_provision &&
+    provisioning &&
+    has(channel.capabilities(), Capability.AutoProvision)
+  ) {
+    let outcome: Awaited<ReturnType<typeof autoProvision>>;
+    try {
+      outcome = await autoProvision(installation, channel, policy, message, {
+        stores: deps.stores,
+        ...provisioning,
+      });
+    } catch (error) {
+      // The message waits for a later attempt; it is never delivered as somebody else.
+      return {
+        kind: 'retry',
+        error: errorSummary(error),
+        deadReason: 'provision_failed',
+        auditEachAttempt: true,
+      };
+    }
+    if (outcome.status === 'denied') {
+      return {
+        kind: 'done',
+        audit: { reason: outcome.reason, channelUserId: sender, detail: outcome.detail },
+      };
+    }
+    if (outcome.created) {
+      await deps.stores.audit.record({
+        reason: 'provisioned',
+        installationId: installation.id,
+        workspaceId: installation.workspaceId,
+        channelType: installation.channelType,
+        platformEventId: row.platformEventId,
+        channelUserId: sender,
+        userId: outcome.user.id,
+      });
+    }
+    identity = { status: 'bound', user: outcome.user };
+  }
   if (identity.status === 'not_bound') {
     const outcome = await offerBindingLink(
       deps.stores,
@@ -141,7 +216,13 @@ async function settle(
   };
   if (settlement.kind === 'retry' && row.attempts < deps.delivery.maxAttempts) {
     const delay = backoffDelayMs(row.attempts, deps.delivery.backoff);
-    await deps.stores.inbox.retryLater(row, delay, settlement.error);
+    if ((await deps.stores.inbox.retryLater(row, delay, settlement.error)) && settlement.auditEachAttempt) {
+      await deps.stores.audit.record({
+        ...scope,
+        reason: settlement.deadReason,
+        detail: { attempt: row.attempts, error: settlement.error, willRetry: true },
+      });
+    }
     return;
   }
   const audit: AuditEntry =

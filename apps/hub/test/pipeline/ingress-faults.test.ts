@@ -58,10 +58,10 @@ describe.each(testDatabaseKinds())('webhook ingress faults [%s]', (kind) => {
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe('bad_signature');
     const now = Math.floor(Date.now() / 1000);
-    const stale = await postToHook(hub, setup.installationId, body, { timestamp: now - 301 });
+    const stale = await postToHook(hub, setup.installationId, body, { timestamp: now - 400 });
     expect(stale.status).toBe(401);
     expect(stale.body.error.code).toBe('stale_timestamp');
-    const future = await postToHook(hub, setup.installationId, body, { timestamp: now + 301 });
+    const future = await postToHook(hub, setup.installationId, body, { timestamp: now + 400 });
     expect(future.status).toBe(401);
     const unsigned = await postToHook(hub, setup.installationId, body, { headers: {} });
     expect(unsigned.status).toBe(401);
