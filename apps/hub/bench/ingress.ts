@@ -1,0 +1,159 @@
+// Ingress benchmark: the hub (PostgreSQL, ack after commit) against a minimal @slack/bolt app,
+// same load, same run, each server in its own process. See README.md in this directory.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
+import { startCountingAgent } from './lib/counting-agent.js';
+import { BENCH_DIR, checkIntegrity, HUB_DIR, runLoad, waitFor } from './lib/measure.js';
+import { readOptions } from './lib/options.js';
+import { printReport, type ServerRun, type WorkerRun } from './lib/report.js';
+import { seedBenchDatabase } from './lib/seed.js';
+import { SIGNING_SECRET } from './lib/slack-events.js';
+
+const options = readOptions(
+  process.argv.slice(2).filter((arg) => arg !== '--'),
+  process.env,
+);
+// The database helper reads the admin URL from here; default to the local trust-auth server.
+process.env.SWITCHBOARD_TEST_POSTGRES_URL ||= 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const HUB_LISTENING = /"url":"(http:\/\/[^"]+)"/;
+const agent = await startCountingAgent();
+const slack = await startFakeSlack();
+const db = await seedBenchDatabase(agent, slack.url);
+const dataDir = await mkdtemp(join(tmpdir(), 'sb-bench-'));
+const hubEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATABASE_URL: db.url,
+  SWITCHBOARD_SECRET_KEY: db.secretKey,
+  SWITCHBOARD_DATA_DIR: dataDir,
+  LOG_LEVEL: 'info',
+  PORT: '0',
+};
+const children: Child[] = [];
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Warm-up (fixed count), then the timed run; for hubs, acked vs recorded for both. */
+async function measure(
+  name: string,
+  child: Child,
+  url: string,
+  checkRows: boolean,
+  hooks: LoadHooks = {},
+): Promise<ServerRun> {
+  const spec = { url, secret: SIGNING_SECRET, connections: options.connections, duration: options.duration };
+  const rows0 = checkRows ? await db.inboxRows() : 0;
+  log(`${name}: warm-up, ${options.warmup} requests`);
+  const warmup = await runLoad({ ...spec, prefix: `${name}W`, amount: options.warmup });
+  const rows1 = checkRows ? await db.inboxRows() : 0;
+  log(`${name}: ${options.duration} s at ${options.connections} connections`);
+  const load = await runLoad({ ...spec, prefix: `${name}L` }, hooks.onStart);
+  hooks.onEnd?.();
+  const rows2 = checkRows ? await db.inboxRows() : 0;
+  await hooks.afterLoad?.();
+  const run: ServerRun = { name, load, peakRssMb: await peakRssMb(child.process.pid) };
+  if (checkRows) {
+    run.integrity = {
+      // autocannon waits for every answer of a fixed-count run, so this one must match exactly.
+      warmup: checkIntegrity(warmup.ok2xx, rows1 - rows0, 0),
+      load: checkIntegrity(load.ok2xx, rows2 - rows1, options.connections),
+    };
+  }
+  return run;
+}
+
+interface LoadHooks {
+  onStart?(): void;
+  onEnd?(): void;
+  afterLoad?(): Promise<void>;
+}
+
+async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }> {
+  const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const child = await spawnNode(
+    [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start'],
+    HUB_LISTENING,
+    hubEnv,
+    HUB_DIR,
+  );
+  children.push(child);
+  let t0 = 0;
+  let delivered0 = 0;
+  let tEnd = 0;
+  let deliveredEnd = 0;
+  let workers: WorkerRun | undefined;
+  const run = await measure('hub', child, `${child.ready}/hooks/${db.installationId}`, true, {
+    onStart: () => {
+      t0 = performance.now();
+      delivered0 = agent.distinct();
+    },
+    onEnd: () => {
+      tEnd = performance.now();
+      deliveredEnd = agent.distinct();
+    },
+    afterLoad: async () => {
+      const total = await db.inboxRows();
+      log(`hub: waiting for the workers to deliver ${total - agent.distinct()} more events`);
+      const drained = await waitFor(() => agent.distinct() >= total, options.drainTimeoutSec * 1000);
+      const tDrained = drained ? agent.lastAt() : performance.now();
+      workers = {
+        duringLoadPerSec: (deliveredEnd - delivered0) / ((tEnd - t0) / 1000),
+        backlogAtLoadEnd: total - deliveredEnd,
+        drainSec: Math.max(0, tDrained - tEnd) / 1000,
+        drainPerSec: (agent.distinct() - deliveredEnd) / (Math.max(1, tDrained - tEnd) / 1000),
+        sustainedPerSec: (agent.distinct() - delivered0) / ((tDrained - t0) / 1000),
+        drained,
+      };
+    },
+  });
+  await stop(child.process);
+  if (!workers) throw new Error('worker measurement missing');
+  return { run, workers };
+}
+
+async function hubIngressOnly(): Promise<ServerRun> {
+  const child = await spawnNode(
+    ['--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
+    HUB_LISTENING,
+    hubEnv,
+    HUB_DIR,
+  );
+  children.push(child);
+  const run = await measure('hub (workers off)', child, `${child.ready}/hooks/${db.installationId}`, true);
+  await stop(child.process);
+  return run;
+}
+
+async function bolt(): Promise<ServerRun> {
+  const child = await spawnNode(
+    ['--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
+    /listening (\d+)/,
+    process.env,
+    HUB_DIR,
+  );
+  children.push(child);
+  // Bolt's HTTPReceiver answers events on any path; /slack/events is its documented one.
+  const run = await measure('bolt', child, `http://127.0.0.1:${child.ready}/slack/events`, false);
+  await stop(child.process);
+  return run;
+}
+
+let failed = false;
+try {
+  const hub = await hubWithWorkers();
+  const runs: ServerRun[] = [hub.run];
+  if (options.ingressOnly) runs.push(await hubIngressOnly());
+  runs.push(await bolt());
+  printReport(runs, hub.workers);
+  failed = runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok));
+  if (failed) console.log('\nINTEGRITY CHECK FAILED: the hub acknowledged events it had not recorded');
+} finally {
+  for (const child of children) await stop(child.process);
+  await agent.close();
+  await slack.close();
+  await db.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

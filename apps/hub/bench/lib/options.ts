@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  connections: number;
+  /** Seconds of measured load per server. */
+  duration: number;
+  /** Requests sent before the measured run (JIT, pools, caches); a fixed count, checked exactly. */
+  warmup: number;
+  /** Also run the hub with its workers off, to separate ingress cost from worker contention. */
+  ingressOnly: boolean;
+  /** Write a V8 CPU profile of the hub (workers on) into this directory. */
+  cpuProfDir?: string;
+  /** Longest wait for the workers to deliver everything after the load stops. */
+  drainTimeoutSec: number;
+}
+
+const HELP = `pnpm bench:ingress [-- options]
+  --connections N      concurrent connections (BENCH_CONNECTIONS, default 32)
+  --duration S         measured seconds per server (BENCH_DURATION, default 8)
+  --warmup N           warm-up requests per server (BENCH_WARMUP, default 2000)
+  --no-ingress-only    skip the extra run of the hub with its workers off
+  --cpu-prof DIR       write a CPU profile of the hub process into DIR
+  --drain-timeout S    longest wait for delivery to the agent (default 180)`;
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new Error(`${name} must be a positive integer, got ${value}`);
+  return parsed;
+}
+
+export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'no-ingress-only': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  return {
+    connections: positiveInt(values.connections ?? env.BENCH_CONNECTIONS, 32, 'connections'),
+    duration: positiveInt(values.duration ?? env.BENCH_DURATION, 8, 'duration'),
+    warmup: positiveInt(values.warmup ?? env.BENCH_WARMUP, 2000, 'warmup'),
+    ingressOnly: !values['no-ingress-only'],
+    ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
+    drainTimeoutSec: positiveInt(values['drain-timeout'], 180, 'drain-timeout'),
+  };
+}

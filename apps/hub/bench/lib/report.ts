@@ -1,0 +1,92 @@
+import type { LoadResult } from '../load.js';
+import type { Integrity } from './measure.js';
+
+export interface ServerRun {
+  name: string;
+  load: LoadResult;
+  peakRssMb: number | undefined;
+  /** Hub runs only: warm-up (fixed count, exact) and timed run. */
+  integrity?: { warmup: Integrity; load: Integrity };
+}
+
+export interface WorkerRun {
+  /** Distinct events the agent received while the timed load ran, per second. */
+  duringLoadPerSec: number;
+  /** Recorded but not yet delivered when the load stopped. */
+  backlogAtLoadEnd: number;
+  drainSec: number;
+  /** Delivery rate after the load stopped (workers alone on the CPU). */
+  drainPerSec: number;
+  /** Events delivered from load start until the inbox was empty, over that time. */
+  sustainedPerSec: number;
+  drained: boolean;
+}
+
+const P99_TARGET_MS = 20;
+const RATIO_TARGET = 1.0;
+
+function cell(value: number | undefined, digits = 0): string {
+  return value === undefined ? 'n/a' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+export function printReport(runs: ServerRun[], workers: WorkerRun | undefined): void {
+  const header = ['server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', '2xx', 'non-2xx', 'errors'];
+  const rows = runs.map((run) => [
+    run.name,
+    cell(run.load.reqPerSec),
+    cell(run.load.p50, 1),
+    cell(run.load.p99, 1),
+    cell(run.peakRssMb),
+    cell(run.load.ok2xx),
+    cell(run.load.non2xx),
+    cell(run.load.errors + run.load.timeouts),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  console.log(`\n${line(header)}`);
+  for (const row of rows) console.log(line(row));
+
+  for (const run of runs) {
+    const codes = Object.entries(run.load.statusCodes).filter(([code]) => !code.startsWith('2'));
+    if (codes.length > 0)
+      console.log(`${run.name} non-2xx by status: ${codes.map(([c, n]) => `${c}×${n}`).join(', ')}`);
+  }
+
+  console.log('\nacknowledged vs recorded (rows in channel_inbound_message_dedup):');
+  for (const run of runs) {
+    if (!run.integrity) continue;
+    for (const [phase, check] of Object.entries(run.integrity)) {
+      console.log(
+        `  ${run.name} ${phase.padEnd(7)} 2xx ${check.acked}  recorded ${check.recorded}  ${check.ok ? 'ok' : 'FAILED'} (${check.note})`,
+      );
+    }
+  }
+
+  if (workers) {
+    console.log('\nworkers -> agent (hub, workers on):');
+    console.log(
+      `  during load      ${cell(workers.duringLoadPerSec)} events/s (ingress and workers share the CPU)`,
+    );
+    console.log(`  backlog at end   ${cell(workers.backlogAtLoadEnd)} events`);
+    console.log(
+      `  drain            ${cell(workers.drainSec, 1)} s, ${cell(workers.drainPerSec)} events/s${workers.drained ? '' : ' (TIMED OUT: not everything delivered)'}`,
+    );
+    console.log(
+      `  sustained        ${cell(workers.sustainedPerSec)} events/s (load start until inbox empty)`,
+    );
+  }
+
+  const hub = runs.find((run) => run.name === 'hub');
+  const bolt = runs.find((run) => run.name === 'bolt');
+  if (hub && bolt) {
+    const ratio = hub.load.reqPerSec / bolt.load.reqPerSec;
+    console.log('\ntargets (reported, not asserted):');
+    console.log(
+      `  hub/Bolt req/s  ${ratio.toFixed(2)}x  (target >= ${RATIO_TARGET.toFixed(1)}x: ${ratio >= RATIO_TARGET ? 'met' : 'missed'})`,
+    );
+    console.log(
+      `  hub p99         ${hub.load.p99} ms  (target <= ${P99_TARGET_MS} ms: ${hub.load.p99 <= P99_TARGET_MS ? 'met' : 'missed'})`,
+    );
+  }
+}
