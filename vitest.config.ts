@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*'],
     globalSetup: ['./scripts/test-services.ts'],
+    // Most suites wait on sockets and databases, not the CPU: run more files than cores.
+    maxWorkers: 4,
   },
 });

@@ -64,6 +64,25 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
       config: { signing_secret: SECRETS.rotated },
     });
+    const messages = `/api/v1/installations/${installation.body.id}/messages`;
+    const sent = await call('POST', '/api/v1/installations/{id}/messages', messages, {
+      target: { chatId: 'chat-1' },
+      text: 'hello',
+      idempotencyKey: 'leak-1',
+    });
+    expect(sent.status).toBe(202);
+    await call('GET', '/api/v1/installations/{id}/messages/{messageId}', `${messages}/${sent.body.id}`);
+    await call('GET', '/api/v1/workspaces/{ws}/audit', '/api/v1/workspaces/leak-ws/audit');
+    await call('GET', '/api/v1/workspaces/{ws}/bindings', '/api/v1/workspaces/leak-ws/bindings');
+    await call('GET', '/api/v1/workspaces/{ws}/dead-letters', '/api/v1/workspaces/leak-ws/dead-letters');
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/dead-letters/{deliveryId}/retry',
+      '/api/v1/workspaces/leak-ws/dead-letters/00000000-0000-4000-8000-000000000000/retry',
+    );
+    await call('POST', '/api/v1/binding-tokens/redeem', '/api/v1/binding-tokens/redeem', {
+      token: 'sbl_unknown',
+    });
     await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call(
       'DELETE',

@@ -14,7 +14,7 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
   beforeAll(async () => {
     hub = await startHubFixture(kind, {
       pipeline: {
-        delivery: { timeoutMs: 300, maxAttempts: 3, backoff: { baseMs: 20, maxMs: 60 } },
+        delivery: { timeoutMs: 1_500, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 60 } },
       },
     });
     slack = await startFakeSlack();
@@ -69,14 +69,14 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
       return entries.length > 0 ? entries : undefined;
     });
     expect(entry?.reason).toBe('delivery_failed');
-    expect(entry?.detail).toMatchObject({ attempts: 3, error: 'agent answered HTTP 500' });
+    expect(entry?.detail).toMatchObject({ attempts: 4, error: 'agent answered HTTP 500' });
     const letters = await hub.request('GET', '/api/v1/workspaces/delivery/dead-letters', {
       token: setup.token,
     });
     const letter = letters.body.deadLetters.find(
       (l: { platformEventId: string }) => l.platformEventId === 'Ev0DEAD001',
     );
-    expect(letter).toMatchObject({ attempts: 3, lastError: 'agent answered HTTP 500' });
+    expect(letter).toMatchObject({ attempts: 4, lastError: 'agent answered HTTP 500' });
     const status = await hub.request(
       'GET',
       `/api/v1/workspaces/delivery/installations/${setup.installationId}`,

@@ -9,6 +9,8 @@ export type AgentBehaviour =
   | { status: number }
   /** Never answers (the hub's timeout must fire). */
   | { hang: true }
+  /** Answers `status` after a pause. */
+  | { status: number; delayMs: number }
   | { status: 200; sessionId: string };
 
 /**
@@ -46,6 +48,7 @@ export async function startFakeAgent(secret = 'agent-delivery-secret-0001'): Pro
     });
     const behaviour = queue.shift() ?? standing;
     if ('hang' in behaviour) return;
+    if ('delayMs' in behaviour) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (behaviour.status >= 200 && behaviour.status < 300) ok.add(deliveryId);
     res.writeHead(behaviour.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify('sessionId' in behaviour ? { sessionId: behaviour.sessionId } : { ok: true }));
