@@ -42,15 +42,30 @@ function toRecord(row: {
 export class MemberStore {
   constructor(private readonly db: Db) {}
 
-  /** Adds the user to the workspace, or changes their role if they are already a member. */
+  /**
+   * Adds the user to the workspace, or changes their role if they are already a member. An admin
+   * adding someone back also lifts an earlier removal (see `wasRemoved`).
+   */
   async upsert(workspaceId: string, userId: string, role: MemberRole): Promise<MemberRecord> {
-    const row = await this.db.workspaceMember.upsert({
-      where: { workspaceId_userId: { workspaceId, userId } },
-      create: { workspaceId, userId, role },
-      update: { role },
-      select: memberSelect,
+    const row = await this.db.$transaction(async (tx) => {
+      await tx.workspaceMemberRemoval.deleteMany({ where: { workspaceId, userId } });
+      return tx.workspaceMember.upsert({
+        where: { workspaceId_userId: { workspaceId, userId } },
+        create: { workspaceId, userId, role },
+        update: { role },
+        select: memberSelect,
+      });
     });
     return toRecord(row);
+  }
+
+  /** True when an admin removed the user from the workspace and nobody added them back since. */
+  async wasRemoved(workspaceId: string, userId: string): Promise<boolean> {
+    const row = await this.db.workspaceMemberRemoval.findUnique({
+      where: { workspaceId_userId: { workspaceId, userId } },
+      select: { userId: true },
+    });
+    return row !== null;
   }
 
   async list(workspaceId: string): Promise<MemberRecord[]> {
@@ -82,6 +97,12 @@ export class MemberStore {
     return this.db.$transaction(async (tx) => {
       const deleted = await tx.workspaceMember.deleteMany({ where: { workspaceId, userId } });
       if (deleted.count === 0) throw new NotFoundError('member', userId);
+      // Remembered so that automatic provisioning never silently adds them back.
+      await tx.workspaceMemberRemoval.upsert({
+        where: { workspaceId_userId: { workspaceId, userId } },
+        create: { workspaceId, userId },
+        update: { removedAt: new Date() },
+      });
       const installations = await tx.channelInstallation.findMany({
         where: { workspaceId },
         select: { id: true },
