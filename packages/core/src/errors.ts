@@ -124,3 +124,32 @@ export class UnknownCapabilityError extends SwitchboardError {
     this.names = names;
   }
 }
+
+/** Why a provisioning request was refused; the code is `provision_refused_<reason>`. */
+export type ProvisionRefusal =
+  /** The workspace has no owner or admin: nobody could manage the people provisioned into it. */
+  | 'no_admin'
+  /** The identity or its user is deactivated; provisioning never re-activates either. */
+  | 'deactivated';
+
+/** A decision not to provision (not a failure): callers audit it and do not retry. */
+export class ProvisionRefusedError extends SwitchboardError {
+  readonly reason: ProvisionRefusal;
+
+  constructor(reason: ProvisionRefusal, message: string) {
+    super(`provision_refused_${reason}`, message);
+    this.reason = reason;
+  }
+}
+
+/** Every candidate username (`base`, `base-2`, ... `base-<max>`) is taken. */
+export class UsernameExhaustedError extends SwitchboardError {
+  readonly base: string;
+  readonly attempts: number;
+
+  constructor(base: string, attempts: number) {
+    super('username_exhausted', `no free username for "${base}" after ${attempts} candidates`);
+    this.base = base;
+    this.attempts = attempts;
+  }
+}

@@ -45,6 +45,12 @@ export interface ProvisionUserResult {
   status: 'created' | 'existing';
   userId: string;
   username: string;
+  /** The normalized identifier the user is keyed on (after fallbacks and normalization). */
+  identifier?: string;
+  /** How an existing user was found: their own identity, or a trusted verified email. */
+  matchedBy?: 'identity' | 'verified_email';
+  /** True when this call added the (existing) user to the workspace. */
+  joinedWorkspace?: boolean;
 }
 
 /** Implemented by the hub; idempotent on (namespace, externalId). */

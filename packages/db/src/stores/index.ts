@@ -5,6 +5,7 @@ import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
 import { BindingTokenStore } from './binding-tokens.js';
 import { BindingStore } from './bindings.js';
+import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
 import { InstallationStore } from './installations.js';
 import { MemberStore } from './members.js';
@@ -24,6 +25,7 @@ export interface Stores {
   audit: AuditStore;
   bindings: BindingStore;
   bindingTokens: BindingTokenStore;
+  identities: IdentityStore;
   outbound: OutboundStore;
   retention: RetentionStore;
 }
@@ -41,6 +43,7 @@ export function createStores(db: Db, secrets: SecretBox): Stores {
     audit: new AuditStore(db),
     bindings,
     bindingTokens: new BindingTokenStore(db, bindings),
+    identities: new IdentityStore(db),
     outbound: new OutboundStore(db),
     retention: new RetentionStore(db),
   };
@@ -52,6 +55,7 @@ export * from './audit.js';
 export * from './binding-tokens.js';
 export * from './bindings.js';
 export * from './errors.js';
+export * from './identities.js';
 export * from './inbox.js';
 export * from './installations.js';
 export * from './members.js';
