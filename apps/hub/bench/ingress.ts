@@ -1,11 +1,12 @@
 // Ingress benchmark: the hub (PostgreSQL, ack after commit) against a minimal @slack/bolt app,
 // same load, same run, each server in its own process. See README.md in this directory.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
+import { machineBusySeconds, postgresCpuSeconds, processCpuSeconds } from './lib/cpu.js';
 import { BENCH_DIR, checkIntegrity, HUB_DIR, runLoad, waitFor } from './lib/measure.js';
 import { readOptions } from './lib/options.js';
 import { printReport, type ServerRun, type WorkerRun } from './lib/report.js';
@@ -33,6 +34,8 @@ const hubEnv: NodeJS.ProcessEnv = {
   PORT: '0',
 };
 const children: Child[] = [];
+// V8 CPU profiles of both hub processes (file names carry the pid), written when they exit.
+const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 /** Warm-up (fixed count), then the timed run; for hubs, acked vs recorded for both. */
@@ -43,17 +46,48 @@ async function measure(
   checkRows: boolean,
   hooks: LoadHooks = {},
 ): Promise<ServerRun> {
-  const spec = { url, secret: SIGNING_SECRET, connections: options.connections, duration: options.duration };
+  const pid = child.process.pid;
+  const spec = {
+    url,
+    secret: SIGNING_SECRET,
+    connections: options.connections,
+    conversations: options.conversations,
+    duration: options.duration,
+  };
   const rows0 = checkRows ? await db.inboxRows() : 0;
   log(`${name}: warm-up, ${options.warmup} requests`);
   const warmup = await runLoad({ ...spec, prefix: `${name}W`, amount: options.warmup });
   const rows1 = checkRows ? await db.inboxRows() : 0;
   log(`${name}: ${options.duration} s at ${options.connections} connections`);
-  const load = await runLoad({ ...spec, prefix: `${name}L` }, hooks.onStart);
+  let cpu0 = { at: 0, server: 0, postgres: 0, machine: 0 };
+  const load = await runLoad({ ...spec, prefix: `${name}L` }, () => {
+    hooks.onStart?.();
+    void Promise.all([processCpuSeconds(pid), postgresCpuSeconds(), machineBusySeconds()]).then(
+      ([server, postgres, machine]) => {
+        cpu0 = { at: performance.now(), server, postgres, machine };
+      },
+    );
+  });
   hooks.onEnd?.();
+  const [server1, postgres1, machine1] = await Promise.all([
+    processCpuSeconds(pid),
+    postgresCpuSeconds(),
+    machineBusySeconds(),
+  ]);
+  const seconds = (performance.now() - cpu0.at) / 1000;
   const rows2 = checkRows ? await db.inboxRows() : 0;
   await hooks.afterLoad?.();
-  const run: ServerRun = { name, load, peakRssMb: await peakRssMb(child.process.pid) };
+  const run: ServerRun = {
+    name,
+    load,
+    peakRssMb: await peakRssMb(pid),
+    cpuPercent: {
+      server: (100 * (server1 - cpu0.server)) / seconds,
+      postgres: Math.max(0, (100 * (postgres1 - cpu0.postgres)) / seconds),
+      loadGenerator: (100 * load.cpuSec) / load.durationSec,
+      machine: (100 * (machine1 - cpu0.machine)) / seconds,
+    },
+  };
   if (checkRows) {
     run.integrity = {
       // autocannon waits for every answer of a fixed-count run, so this one must match exactly.
@@ -71,7 +105,6 @@ interface LoadHooks {
 }
 
 async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }> {
-  const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const child = await spawnNode(
     [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start'],
     HUB_LISTENING,
@@ -109,6 +142,8 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
     },
   });
   await stop(child.process);
+  if (process.env.BENCH_HUB_LOG)
+    (await import('node:fs')).writeFileSync(process.env.BENCH_HUB_LOG, child.output());
   if (!workers) throw new Error('worker measurement missing');
   return { run, workers };
 }
@@ -146,7 +181,7 @@ try {
   const runs: ServerRun[] = [hub.run];
   if (options.ingressOnly) runs.push(await hubIngressOnly());
   runs.push(await bolt());
-  printReport(runs, hub.workers);
+  printReport(runs, hub.workers, options);
   failed = runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok));
   if (failed) console.log('\nINTEGRITY CHECK FAILED: the hub acknowledged events it had not recorded');
 } finally {

@@ -10,6 +10,8 @@ export interface LoadSpec {
   /** Makes event ids unique across runs against the same database. */
   prefix: string;
   connections: number;
+  /** Distinct chats the events are spread over (see slackEventBody). */
+  conversations: number;
   /** Seconds; ignored when `amount` is set. */
   duration: number;
   /** A fixed number of requests: autocannon then waits for every answer before it stops. */
@@ -29,10 +31,13 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   durationSec: number;
+  /** CPU seconds this load generator used (it shares the cores with the server). */
+  cpuSec: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 let generated = 0;
+const cpuAtStart = process.cpuUsage();
 // Tells the orchestrator that load begins now (this process took a moment to boot).
 process.stdout.write('started\n');
 
@@ -46,7 +51,7 @@ const result = await autocannon({
       method: 'POST',
       // A fresh event id, body and signature per request: a replayed body would only hit dedup.
       setupRequest: (request) => {
-        const body = slackEventBody(spec.prefix, generated++);
+        const body = slackEventBody(spec.prefix, generated++, spec.conversations);
         return { ...request, body, headers: slackHeaders(spec.secret, body) };
       },
     },
@@ -67,5 +72,9 @@ const output: LoadResult = {
   timeouts: result.timeouts,
   statusCodes,
   durationSec: result.duration,
+  cpuSec: (() => {
+    const used = process.cpuUsage(cpuAtStart);
+    return (used.user + used.system) / 1e6;
+  })(),
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

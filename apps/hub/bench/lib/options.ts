@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
   connections: number;
+  /** Distinct chats; the hub delivers one event per chat at a time. */
+  conversations: number;
   /** Seconds of measured load per server. */
   duration: number;
   /** Requests sent before the measured run (JIT, pools, caches); a fixed count, checked exactly. */
@@ -16,10 +18,12 @@ export interface BenchOptions {
 
 const HELP = `pnpm bench:ingress [-- options]
   --connections N      concurrent connections (BENCH_CONNECTIONS, default 32)
+  --conversations N    distinct chats the events go to (BENCH_CONVERSATIONS, default 256)
   --duration S         measured seconds per server (BENCH_DURATION, default 8)
   --warmup N           warm-up requests per server (BENCH_WARMUP, default 2000)
   --no-ingress-only    skip the extra run of the hub with its workers off
-  --cpu-prof DIR       write a CPU profile of the hub process into DIR
+  --cpu-prof DIR       write CPU profiles of the hub processes into DIR
+  (BENCH_HUB_LOG=FILE  saves what the hub printed)
   --drain-timeout S    longest wait for delivery to the agent (default 180)`;
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -35,6 +39,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     args: argv,
     options: {
       connections: { type: 'string' },
+      conversations: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'no-ingress-only': { type: 'boolean', default: false },
@@ -50,6 +55,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
   }
   return {
     connections: positiveInt(values.connections ?? env.BENCH_CONNECTIONS, 32, 'connections'),
+    conversations: positiveInt(values.conversations ?? env.BENCH_CONVERSATIONS, 256, 'conversations'),
     duration: positiveInt(values.duration ?? env.BENCH_DURATION, 8, 'duration'),
     warmup: positiveInt(values.warmup ?? env.BENCH_WARMUP, 2000, 'warmup'),
     ingressOnly: !values['no-ingress-only'],

@@ -1,10 +1,13 @@
 import type { LoadResult } from '../load.js';
 import type { Integrity } from './measure.js';
+import type { BenchOptions } from './options.js';
 
 export interface ServerRun {
   name: string;
   load: LoadResult;
   peakRssMb: number | undefined;
+  /** Share of one core used during the timed run by the server process and by all of PostgreSQL. */
+  cpuPercent: { server: number; postgres: number; loadGenerator: number; machine: number };
   /** Hub runs only: warm-up (fixed count, exact) and timed run. */
   integrity?: { warmup: Integrity; load: Integrity };
 }
@@ -29,8 +32,32 @@ function cell(value: number | undefined, digits = 0): string {
   return value === undefined ? 'n/a' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
-export function printReport(runs: ServerRun[], workers: WorkerRun | undefined): void {
-  const header = ['server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', '2xx', 'non-2xx', 'errors'];
+/**
+ * Busy CPU on the machine not used by the server, PostgreSQL or the load generator (the
+ * orchestrator and agent, and anything else running): when high, the run was disturbed.
+ */
+function otherCpu(run: ServerRun): number {
+  const { server, postgres, loadGenerator, machine } = run.cpuPercent;
+  return Math.max(0, machine - server - postgres - loadGenerator);
+}
+
+export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, options: BenchOptions): void {
+  console.log(
+    `\n${options.connections} connections, ${options.duration} s per server after ${options.warmup} warm-up requests, ` +
+      `${options.conversations} chats; CPU % is of one core (2 cores are shared by everything)`,
+  );
+  const header = [
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    '2xx',
+    'non-2xx',
+    'errors',
+    'CPU %',
+    'pg CPU %',
+  ];
   const rows = runs.map((run) => [
     run.name,
     cell(run.load.reqPerSec),
@@ -40,6 +67,10 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined): 
     cell(run.load.ok2xx),
     cell(run.load.non2xx),
     cell(run.load.errors + run.load.timeouts),
+    cell(run.cpuPercent.server),
+    cell(run.cpuPercent.postgres),
+    cell(run.cpuPercent.loadGenerator),
+    cell(otherCpu(run)),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) =>

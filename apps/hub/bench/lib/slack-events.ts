@@ -13,35 +13,39 @@ export function senderId(lane: number): string {
 }
 
 /**
- * The n-th event of a load run, alternating a DM `message` and a channel `app_mention`. Both are
- * eligible for the agent, so every recorded event travels the whole pipeline. `prefix` keeps
- * event ids unique across runs against the same database (otherwise dedup would answer them).
+ * The n-th event of a load run: chats take turns (`conversations` of them), even chats are DMs
+ * (`message`, channel_type im), odd ones channels where the bot is mentioned (`app_mention`).
+ * Both are eligible for the agent, so every recorded event travels the whole pipeline. The hub
+ * delivers one event per chat at a time (conversation order), so the number of chats bounds how
+ * many deliveries can run in parallel. `prefix` keeps event ids unique across runs against the
+ * same database (otherwise dedup would answer them).
  */
-export function slackEventBody(prefix: string, n: number): string {
-  const lane = n % SENDERS;
+export function slackEventBody(prefix: string, n: number, conversations: number): string {
+  const chat = n % conversations;
+  const user = senderId(chat % SENDERS);
   const seconds = 1_760_000_000 + Math.floor(n / 1_000_000);
   const ts = `${seconds}.${String(n % 1_000_000).padStart(6, '0')}`;
-  const mention = n % 2 === 1;
-  const event = mention
-    ? {
-        type: 'app_mention',
-        user: senderId(lane),
-        text: `<@${BOT_USER}> load ${n}`,
-        ts,
-        team: TEAM,
-        channel: `C0LANE${lane}`,
-        event_ts: ts,
-      }
-    : {
-        type: 'message',
-        user: senderId(lane),
-        text: `load ${n}`,
-        ts,
-        team: TEAM,
-        channel: `D0LANE${lane}`,
-        event_ts: ts,
-        channel_type: 'im',
-      };
+  const event =
+    chat % 2 === 1
+      ? {
+          type: 'app_mention',
+          user,
+          text: `<@${BOT_USER}> load ${n}`,
+          ts,
+          team: TEAM,
+          channel: `C0CHAT${chat}`,
+          event_ts: ts,
+        }
+      : {
+          type: 'message',
+          user,
+          text: `load ${n}`,
+          ts,
+          team: TEAM,
+          channel: `D0CHAT${chat}`,
+          event_ts: ts,
+          channel_type: 'im',
+        };
   return JSON.stringify({
     token: 'legacy-verification-token',
     team_id: TEAM,
