@@ -5,6 +5,7 @@ import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
+import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
 import { memberRoutes } from './api/members.js';
 import { outboundRoutes } from './api/outbound.js';
@@ -102,6 +103,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     });
     await api.register(workspaceRoutes, { runtime });
     await api.register(memberRoutes, { runtime });
+    await api.register(identityRoutes, { runtime });
     await api.register(agentRoutes, { runtime });
     await api.register(installationRoutes, {
       runtime,

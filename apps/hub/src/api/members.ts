@@ -2,6 +2,8 @@ import type { MemberRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../http/errors.js';
+import { linkMemberIdentities } from '../identity/member-identities.js';
+import { usernameFromEmail } from '../identity/username.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
@@ -24,17 +26,6 @@ const addMemberBody = z
 
 const userIdParam = z.object({ ws: z.string(), userId: z.string().uuid() });
 
-/** A username derived from an email's local part: lower-cased, unsupported characters dashed. */
-export function usernameFromEmail(email: string): string {
-  const local = email.split('@')[0] ?? '';
-  const cleaned = local
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '')
-    .slice(0, 64);
-  return cleaned.length >= 2 ? cleaned : `user-${cleaned}`;
-}
-
 export function presentMember(member: MemberRecord) {
   return {
     userId: member.userId,
@@ -54,7 +45,9 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
     {
       schema: routeDocs({
         tags: ['members'],
-        summary: 'Add a user (found by username or email, else created) to the workspace',
+        summary:
+          'Add a user (found by username or email, else created) to the workspace; also links their auth ' +
+          'and email identities and reports them as identities.linked / identities.failed',
         body: addMemberBody,
       }),
     },
@@ -83,7 +76,9 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
         await assertNotLastAdmin(workspace.id);
       }
       const member = await stores.members.upsert(workspace.id, user.id, body.role);
-      return reply.code(previous ? 200 : 201).send(presentMember(member));
+      // The membership stands even if an identity cannot be written; the report says which.
+      const identities = await linkMemberIdentities(stores.identities, user, request.log);
+      return reply.code(previous ? 200 : 201).send({ ...presentMember(member), identities });
     },
   );
 

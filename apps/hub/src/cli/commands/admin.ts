@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { linkMemberIdentities } from '../../identity/member-identities.js';
 import { cliContext, withRuntime } from '../context.js';
 
 export function registerAdminCommands(program: Command): void {
@@ -20,6 +21,8 @@ export function registerAdminCommands(program: Command): void {
         const current = await stores.members.find(workspace.id, user.id);
         // Never demote an owner by making them an admin.
         if (current?.role !== 'owner') await stores.members.upsert(workspace.id, user.id, 'admin');
+        // Reported, never fatal: the admin exists; running the command again repairs a failed link.
+        const identities = await linkMemberIdentities(stores.identities, user, context.logger);
         const issued = await stores.apiTokens.issue({
           userId: user.id,
           workspaceId: workspace.id,
@@ -31,6 +34,7 @@ export function registerAdminCommands(program: Command): void {
             userId: user.id,
             username: user.username,
             token: issued.token,
+            identities,
           }),
         );
         console.error('The token is shown once; store it now. Use it as: Authorization: Bearer <token>');

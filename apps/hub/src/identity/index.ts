@@ -1,0 +1,7 @@
+export * from './link-identity.js';
+export * from './member-identities.js';
+export * from './namespaces.js';
+export * from './phone.js';
+export * from './provisioner.js';
+export * from './provisioner-store.js';
+export * from './username.js';

@@ -1,0 +1,49 @@
+import type { IdentityNamespace } from '@switchboard/core';
+import type { IdentityStore, LinkResult, MemberStore } from '@switchboard/db';
+import { normalizeIdentifier } from './namespaces.js';
+import { type CountryCode, waJidFromE164 } from './phone.js';
+
+export type LinkOutcome =
+  | {
+      outcome: 'linked' | 'already_linked';
+      identities: Array<{ namespace: string; identifier: string; status: LinkResult['status'] }>;
+    }
+  /** Not a failure of the caller's larger operation: reported, never thrown. */
+  | { outcome: 'invalid_phone' | 'invalid_identifier'; message: string }
+  | { outcome: 'no_member' };
+
+/**
+ * Links an identity to a member of the workspace, as an admin. A phone is stored in E.164 and
+ * its WhatsApp JID alongside, atomically. `auth` may only name the member's own id (a repair).
+ * An identity held by another user throws `IdentityConflictError`.
+ */
+export async function linkIdentityToMember(
+  stores: { identities: Pick<IdentityStore, 'linkMany'>; members: Pick<MemberStore, 'find'> },
+  input: { workspaceId: string; userId: string; namespace: IdentityNamespace; identifier: string },
+  options: { phoneRegion?: CountryCode } = {},
+): Promise<LinkOutcome> {
+  const normalized = normalizeIdentifier(input.namespace, input.identifier, options);
+  if (!normalized.ok) {
+    const outcome = normalized.reason === 'invalid_phone' ? 'invalid_phone' : 'invalid_identifier';
+    return { outcome, message: normalized.message };
+  }
+  if (input.namespace === 'auth' && normalized.identifier !== input.userId) {
+    return { outcome: 'invalid_identifier', message: "an auth identity must be the member's own user id" };
+  }
+  if (!(await stores.members.find(input.workspaceId, input.userId))) return { outcome: 'no_member' };
+  const keys = [{ namespace: input.namespace, identifier: normalized.identifier }];
+  if (input.namespace === 'phone')
+    keys.push({ namespace: 'wa_jid', identifier: waJidFromE164(normalized.identifier) });
+  const results = await stores.identities.linkMany(
+    keys.map((key) => ({ ...key, userId: input.userId, source: 'admin' })),
+  );
+  const identities = results.map((r) => ({
+    namespace: r.identity.namespace,
+    identifier: r.identity.identifier,
+    status: r.status,
+  }));
+  return {
+    outcome: identities.some((i) => i.status === 'linked') ? 'linked' : 'already_linked',
+    identities,
+  };
+}
