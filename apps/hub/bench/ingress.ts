@@ -142,15 +142,15 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
     },
   });
   await stop(child.process);
-  if (process.env.BENCH_HUB_LOG)
-    (await import('node:fs')).writeFileSync(process.env.BENCH_HUB_LOG, child.output());
+  // What the hub printed, for when its numbers need explaining.
+  if (process.env.BENCH_HUB_LOG) await writeFile(process.env.BENCH_HUB_LOG, child.output());
   if (!workers) throw new Error('worker measurement missing');
   return { run, workers };
 }
 
 async function hubIngressOnly(): Promise<ServerRun> {
   const child = await spawnNode(
-    ['--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
+    [...profile, '--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
     HUB_LISTENING,
     hubEnv,
     HUB_DIR,

@@ -57,6 +57,8 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, o
     'errors',
     'CPU %',
     'pg CPU %',
+    'load CPU %',
+    'other CPU %',
   ];
   const rows = runs.map((run) => [
     run.name,
