@@ -5,6 +5,6 @@ export default defineConfig({
     projects: ['packages/*', 'apps/*'],
     globalSetup: ['./scripts/test-services.ts'],
     // Most suites wait on sockets and databases, not the CPU: run more files than cores.
-    maxWorkers: 4,
+    maxWorkers: 3,
   },
 });

@@ -1,26 +1,30 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
-import { eventually, installSlack, postToHook, slackMessage } from '../support/slack-scenario.js';
+import type { FakeAgent } from '../support/fake-agent.js';
+import type { HubFixture } from '../support/hub-fixture.js';
+import {
+  eventually,
+  installSlack,
+  postToHook,
+  type SlackScenario,
+  slackMessage,
+  startSlackScenario,
+} from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('binding tokens [%s]', (kind) => {
+  let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
   let agent: FakeAgent;
-  let setup: Awaited<ReturnType<typeof installSlack>>;
+  let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
-    hub = await startHubFixture(kind);
-    slack = await startFakeSlack();
-    agent = await startFakeAgent();
-    setup = await installSlack(hub, slack, agent, 'binding');
+    scenario = await startSlackScenario(kind, 'binding');
+    ({ hub, slack, agent, setup } = scenario);
   });
   afterAll(async () => {
-    await hub?.close();
-    await slack?.close();
-    await agent?.close();
+    await scenario?.close();
   });
 
   const issue = (channelUserId: string) =>

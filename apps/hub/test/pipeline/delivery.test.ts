@@ -1,25 +1,32 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
-import { eventually, installSlack, nextTs, postToHook, slackMessage } from '../support/slack-scenario.js';
+import type { FakeAgent } from '../support/fake-agent.js';
+import type { HubFixture } from '../support/hub-fixture.js';
+import {
+  eventually,
+  installSlack,
+  nextTs,
+  postToHook,
+  type SlackScenario,
+  slackMessage,
+  startSlackScenario,
+} from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
+  let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
   let agent: FakeAgent;
-  let setup: Awaited<ReturnType<typeof installSlack>>;
+  let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
-    hub = await startHubFixture(kind, {
+    scenario = await startSlackScenario(kind, 'delivery', {
       pipeline: {
         delivery: { timeoutMs: 1_500, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 60 } },
       },
     });
-    slack = await startFakeSlack();
-    agent = await startFakeAgent();
-    setup = await installSlack(hub, slack, agent, 'delivery');
+    ({ hub, slack, agent, setup } = scenario);
     for (const user of ['U0ALICE01', 'U0BOB0001']) {
       await hub.runtime.stores.bindings.bind({
         installationId: setup.installationId,
@@ -30,9 +37,7 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
     }
   });
   afterAll(async () => {
-    await hub?.close();
-    await slack?.close();
-    await agent?.close();
+    await scenario?.close();
   });
 
   const reasonsOf = async (eventId: string) => {

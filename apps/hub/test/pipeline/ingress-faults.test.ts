@@ -1,27 +1,28 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeSlack, signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import { type FakeSlack, signSlackRequest } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
+import type { FakeAgent } from '../support/fake-agent.js';
+import type { HubFixture } from '../support/hub-fixture.js';
 import {
   eventually,
   installSlack,
   postToHook,
   SIGNING_SECRET,
+  type SlackScenario,
   slackMessage,
+  startSlackScenario,
 } from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('webhook ingress faults [%s]', (kind) => {
+  let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
   let agent: FakeAgent;
-  let setup: Awaited<ReturnType<typeof installSlack>>;
+  let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
-    hub = await startHubFixture(kind);
-    slack = await startFakeSlack();
-    agent = await startFakeAgent();
-    setup = await installSlack(hub, slack, agent, 'faults');
+    scenario = await startSlackScenario(kind, 'faults');
+    ({ hub, slack, agent, setup } = scenario);
     await hub.runtime.stores.bindings.bind({
       installationId: setup.installationId,
       channelType: 'slack',
@@ -30,9 +31,7 @@ describe.each(testDatabaseKinds())('webhook ingress faults [%s]', (kind) => {
     });
   });
   afterAll(async () => {
-    await hub?.close();
-    await slack?.close();
-    await agent?.close();
+    await scenario?.close();
   });
 
   const auditReasons = async (eventId: string) => {

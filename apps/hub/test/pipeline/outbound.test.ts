@@ -1,26 +1,28 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
-import { eventually, installSlack } from '../support/slack-scenario.js';
+import type { FakeAgent } from '../support/fake-agent.js';
+import type { HubFixture } from '../support/hub-fixture.js';
+import {
+  eventually,
+  installSlack,
+  type SlackScenario,
+  startSlackScenario,
+} from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('outbound messages [%s]', (kind) => {
+  let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
   let agent: FakeAgent;
-  let setup: Awaited<ReturnType<typeof installSlack>>;
+  let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
-    hub = await startHubFixture(kind);
-    slack = await startFakeSlack();
-    agent = await startFakeAgent();
-    setup = await installSlack(hub, slack, agent, 'outbound');
+    scenario = await startSlackScenario(kind, 'outbound');
+    ({ hub, slack, agent, setup } = scenario);
   });
   afterAll(async () => {
-    await hub?.close();
-    await slack?.close();
-    await agent?.close();
+    await scenario?.close();
   });
 
   const send = (body: Record<string, unknown>) =>

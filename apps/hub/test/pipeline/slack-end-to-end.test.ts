@@ -1,27 +1,32 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
+import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/delivery/signature.js';
-import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
-import { eventually, installSlack, nextTs, postToHook, slackMessage } from '../support/slack-scenario.js';
+import type { FakeAgent } from '../support/fake-agent.js';
+import type { HubFixture } from '../support/hub-fixture.js';
+import {
+  eventually,
+  installSlack,
+  nextTs,
+  postToHook,
+  type SlackScenario,
+  slackMessage,
+  startSlackScenario,
+} from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('Slack end to end [%s]', (kind) => {
+  let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
   let agent: FakeAgent;
-  let setup: Awaited<ReturnType<typeof installSlack>>;
+  let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
-    hub = await startHubFixture(kind);
-    slack = await startFakeSlack({ teamId: 'T0TEAM001', botUserId: 'U0BOT0001' });
-    agent = await startFakeAgent();
-    setup = await installSlack(hub, slack, agent, 'e2e');
+    scenario = await startSlackScenario(kind, 'e2e');
+    ({ hub, slack, agent, setup } = scenario);
   });
   afterAll(async () => {
-    await hub?.close();
-    await slack?.close();
-    await agent?.close();
+    await scenario?.close();
   });
 
   it('binds a new sender through a link, delivers their message, and posts the reply in the thread', async () => {

@@ -1,7 +1,8 @@
-import { type FakeSlack, signSlackRequest } from '@switchboard/testkit/fakes/slack';
+import type { TestDatabaseKind } from '@switchboard/db/testing';
+import { type FakeSlack, signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { expect } from 'vitest';
-import type { FakeAgent } from './fake-agent.js';
-import type { HubFixture } from './hub-fixture.js';
+import { type FakeAgent, startFakeAgent } from './fake-agent.js';
+import { type HubFixture, type HubFixtureOptions, startHubFixture } from './hub-fixture.js';
 
 export const TEAM = 'T0TEAM001';
 export const APP = 'A0APP0001';
@@ -111,7 +112,7 @@ export async function postToHook(
 /** Polls until `check` returns a value other than undefined. */
 export async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -120,4 +121,35 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A hub, a fake Slack, a fake agent and one Slack installation, started together. */
+export interface SlackScenario {
+  hub: HubFixture;
+  slack: FakeSlack;
+  agent: FakeAgent;
+  setup: Awaited<ReturnType<typeof installSlack>>;
+  close(): Promise<void>;
+}
+
+export async function startSlackScenario(
+  kind: TestDatabaseKind,
+  slug: string,
+  options: HubFixtureOptions = {},
+): Promise<SlackScenario> {
+  const hub = await startHubFixture(kind, options);
+  const slack = await startFakeSlack({ teamId: TEAM, botUserId: BOT });
+  const agent = await startFakeAgent();
+  const setup = await installSlack(hub, slack, agent, slug);
+  return {
+    hub,
+    slack,
+    agent,
+    setup,
+    close: async () => {
+      await hub.close();
+      await slack.close();
+      await agent.close();
+    },
+  };
 }
