@@ -12,17 +12,16 @@ export async function deliverToAgent(
   installation: InstallationRecord,
   message: InboundMessage,
   user: { id: string; username: string },
-  deps: Pick<ProcessEventDeps, 'stores' | 'delivery'>,
+  deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents'>,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   const { stores } = deps;
-  const agent = await stores.agents.get(installation.workspaceId, installation.agentId);
-  const secret = await stores.agents.deliverySecret(agent.id);
+  const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
   const chatKey = row.conversationKey ?? message.source.chatId;
   const sessionId = await stores.bindings.sessionFor(installation.id, chatKey);
   const { raw: _raw, ...withoutRaw } = message;
   const result = await postToAgent({
     url: agent.deliveryUrl,
-    secret,
+    secret: agent.secret,
     timeoutMs: deps.delivery.timeoutMs,
     ...(deps.delivery.fetch ? { fetch: deps.delivery.fetch } : {}),
     body: {

@@ -12,16 +12,16 @@ export type IdentityOutcome =
  * a former member's binding is removed so it cannot be used again.
  */
 export async function resolveSender(
-  stores: Pick<Stores, 'bindings' | 'members'>,
+  stores: Pick<Stores, 'bindings'>,
   installation: { id: string; workspaceId: string },
   message: InboundMessage,
 ): Promise<IdentityOutcome> {
-  const binding = await stores.bindings.find(installation.id, message.source.sender.id);
-  if (!binding) return { status: 'not_bound' };
-  const member = await stores.members.find(installation.workspaceId, binding.userId);
-  if (!member) {
-    await stores.bindings.remove(installation.id, message.source.sender.id);
-    return { status: 'non_workspace_member', userId: binding.userId };
+  const sender = message.source.sender.id;
+  const bound = await stores.bindings.findWithMembership(installation.id, installation.workspaceId, sender);
+  if (!bound) return { status: 'not_bound' };
+  if (!bound.isMember) {
+    await stores.bindings.remove(installation.id, sender);
+    return { status: 'non_workspace_member', userId: bound.userId };
   }
-  return { status: 'bound', user: { id: member.userId, username: member.username } };
+  return { status: 'bound', user: { id: bound.userId, username: bound.username } };
 }

@@ -1,6 +1,7 @@
 import type { InboundMessage, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
 import { ChannelHost } from '../channels/host.js';
+import { AgentDirectory } from '../delivery/agent-directory.js';
 import { RetentionJob } from '../jobs/retention.js';
 import { sendOutboundRow } from '../outbound/send-outbound.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
@@ -49,6 +50,7 @@ export class Pipeline {
     this.#options = options;
     const { runtime, logger, settings, metrics } = options;
     const { stores } = runtime;
+    const agents = new AgentDirectory(stores.agents);
     const provisioning = options.provisioner
       ? { provisioner: options.provisioner, profiles: new ProfileCache() }
       : undefined;
@@ -77,6 +79,7 @@ export class Pipeline {
         processInboxRow(row, {
           stores,
           channels: this.channels,
+          agents,
           logger,
           ...(metrics ? { metrics } : {}),
           delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },

@@ -8,6 +8,7 @@ import {
 } from '@switchboard/core';
 import type { AuditEntry, AuditReason, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
+import type { AgentDirectory } from '../delivery/agent-directory.js';
 import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
 import { type BindingLinkOptions, offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
@@ -22,6 +23,7 @@ import { autoProvision } from './provision.js';
 export interface ProcessEventDeps {
   stores: Stores;
   channels: ChannelHost;
+  agents: AgentDirectory;
   logger: Logger;
   metrics?: PipelineMetrics;
   binding: BindingLinkOptions;

@@ -50,12 +50,17 @@ export class WorkerLoop<Row> {
   }
 
   async #run(): Promise<void> {
-    const { logger, name } = this.#options;
+    const { logger, name, concurrency, idlePollMs } = this.#options;
+    // Claim in batches: one claim query per finished row would cost as much as the work itself.
+    const minBatch = Math.max(1, Math.floor(concurrency / 4));
     let failures = 0;
+    let lastClaimAt = 0;
     while (this.#running) {
-      const free = this.#options.concurrency - this.#inFlight;
+      const free = concurrency - this.#inFlight;
+      const due = free >= minBatch || this.#inFlight === 0 || Date.now() - lastClaimAt >= idlePollMs;
       let claimed = 0;
-      if (free > 0) {
+      if (free > 0 && due) {
+        lastClaimAt = Date.now();
         try {
           const rows = await this.#options.claim(free);
           claimed = rows.length;
@@ -69,8 +74,8 @@ export class WorkerLoop<Row> {
           continue;
         }
       }
-      if (claimed === 0 || this.#inFlight >= this.#options.concurrency)
-        await this.#sleep(this.#options.idlePollMs);
+      // A full batch means more is probably waiting: claim again at once if there is room.
+      if (claimed === 0 || claimed < free || this.#inFlight >= concurrency) await this.#sleep(idlePollMs);
     }
   }
 

@@ -65,7 +65,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     }
     const adapterFactory = new PrismaPg({
       connectionString: options.url,
-      max: options.poolSize ?? 10,
+      // Ingress inserts and worker queries share the pool; too few connections queue the ack.
+      max: options.poolSize ?? 20,
       // Without a timeout a blackholed server would hang requests instead of answering 503.
       connectionTimeoutMillis: 5_000,
     });

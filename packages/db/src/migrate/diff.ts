@@ -13,6 +13,7 @@ import { openSchemaEngine } from './schema-engine.js';
 export const HAND_WRITTEN_INDEXES = [
   'channel_installation_app_id_key',
   'channel_inbound_message_dedup_open_conversation_idx',
+  'channel_inbound_message_dedup_open_idx',
   'channel_outbound_card_message_open_chat_idx',
 ] as const;
 

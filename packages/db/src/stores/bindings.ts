@@ -67,6 +67,25 @@ export class BindingStore {
     });
   }
 
+  /**
+   * The bound user of a channel user and whether they are a member of `workspaceId`, in one
+   * query (the hot path of every inbound message). Null when the channel user is not bound.
+   */
+  async findWithMembership(
+    installationId: string,
+    workspaceId: string,
+    channelUserId: string,
+  ): Promise<{ userId: string; username: string; isMember: boolean } | null> {
+    const rows = await this.db.$queryRaw<Array<{ user_id: string; username: string; is_member: boolean }>>`
+      SELECT b.user_id::text AS user_id, u.username, (m.user_id IS NOT NULL) AS is_member
+      FROM channel_user_binding b
+      JOIN "user" u ON u.id = b.user_id
+      LEFT JOIN workspace_member m ON m.workspace_id = ${workspaceId}::uuid AND m.user_id = b.user_id
+      WHERE b.installation_id = ${installationId}::uuid AND b.channel_user_id = ${channelUserId}`;
+    const row = rows[0];
+    return row ? { userId: row.user_id, username: row.username, isMember: row.is_member } : null;
+  }
+
   async remove(installationId: string, channelUserId: string): Promise<boolean> {
     const result = await this.db.channelUserBinding.deleteMany({ where: { installationId, channelUserId } });
     return result.count > 0;
