@@ -40,6 +40,17 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       },
     );
     await call('GET', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members');
+    const identities = `/api/v1/workspaces/leak-ws/members/${member.body.userId}/identities`;
+    await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/identities', identities, {
+      namespace: 'phone',
+      identifier: '+14155552671',
+    });
+    await call('GET', '/api/v1/workspaces/{ws}/members/{userId}/identities', identities);
+    await call(
+      'GET',
+      '/api/v1/workspaces/{ws}/identities/resolve',
+      '/api/v1/workspaces/leak-ws/identities/resolve?namespace=phone&identifier=%2B14155552671',
+    );
     const agent = await call('POST', '/api/v1/workspaces/{ws}/agents', '/api/v1/workspaces/leak-ws/agents', {
       name: 'agent',
       deliveryUrl: 'http://127.0.0.1:9/agent',
