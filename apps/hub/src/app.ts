@@ -17,6 +17,8 @@ import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
+import { createProvisioner } from './identity/provisioner.js';
+import { singleFlight } from './identity/single-flight.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
 import { createPipelineMetrics } from './pipeline/metrics.js';
@@ -64,6 +66,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: createPipelineMetrics(metricsRegistry),
+    provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const supervisor = options.connections

@@ -62,12 +62,8 @@ export async function autoProvision(
       linkByVerifiedEmail: policy.link_by_verified_email,
     });
   } catch (error) {
-    if (errorCode(error) === 'provision_refused_no_admin') {
-      return { status: 'denied', reason: 'provision_refused_no_admin', detail: {} };
-    }
-    if (errorCode(error) === 'empty_external_id') {
-      return { status: 'denied', reason: 'provision_failed', detail: { why: 'empty_external_id' } };
-    }
+    const refusal = refusalReason(errorCode(error));
+    if (refusal) return { status: 'denied', reason: refusal.reason, detail: { why: refusal.why } };
     throw error;
   }
   await deps.stores.bindings.bind({
@@ -82,6 +78,25 @@ export async function autoProvision(
     user: { id: result.userId, username: result.username },
     created: result.status === 'created',
   };
+}
+
+/**
+ * Refusals are decisions, audited once and not retried; every other error is a failure the
+ * worker retries. A removed or deactivated person is never let back in by provisioning.
+ */
+function refusalReason(code: string | undefined): { reason: AuditReason; why: string } | undefined {
+  switch (code) {
+    case 'provision_refused_no_admin':
+      return { reason: 'provision_refused_no_admin', why: 'no_admin' };
+    case 'provision_refused_removed':
+      return { reason: 'non_workspace_member', why: 'removed_by_admin' };
+    case 'provision_refused_deactivated':
+      return { reason: 'non_workspace_member', why: 'deactivated' };
+    case 'empty_external_id':
+      return { reason: 'provision_failed', why: 'empty_external_id' };
+    default:
+      return undefined;
+  }
 }
 
 function errorCode(error: unknown): string | undefined {
