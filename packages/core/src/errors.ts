@@ -130,7 +130,9 @@ export type ProvisionRefusal =
   /** The workspace has no owner or admin: nobody could manage the people provisioned into it. */
   | 'no_admin'
   /** The identity or its user is deactivated; provisioning never re-activates either. */
-  | 'deactivated';
+  | 'deactivated'
+  /** An admin removed the user from this workspace; only an admin may add them back. */
+  | 'removed';
 
 /** A decision not to provision (not a failure): callers audit it and do not retry. */
 export class ProvisionRefusedError extends SwitchboardError {

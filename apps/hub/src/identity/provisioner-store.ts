@@ -13,6 +13,8 @@ export interface ProvisionerStore {
   /** The user holding `username`; `NotFoundError` when the name is free. */
   findUserByUsername(username: string): Promise<{ id: string }>;
   isMember(workspaceId: string, userId: string): Promise<boolean>;
+  /** An admin removed the user from the workspace (and nobody added them back). */
+  wasRemoved(workspaceId: string, userId: string): Promise<boolean>;
   countAdmins(workspaceId: string): Promise<number>;
   /** User + identity + membership in one transaction; throws a ConflictError subclass on a lost race. */
   createProvisionedUser(input: NewUserWithIdentity): Promise<{ userId: string; username: string }>;
@@ -36,6 +38,7 @@ export function provisionerStoreFrom(
       return user;
     },
     isMember: async (workspaceId, userId) => (await stores.members.find(workspaceId, userId)) !== null,
+    wasRemoved: (workspaceId, userId) => stores.members.wasRemoved(workspaceId, userId),
     countAdmins: (workspaceId) => stores.members.countAdmins(workspaceId),
     createProvisionedUser: (input) => stores.identities.createUserWithIdentity(input),
     joinWorkspace: (input) => stores.identities.joinWorkspace({ ...input, role: 'member' }),

@@ -43,6 +43,7 @@ export interface HubProvisionerOptions {
  * - user, identity and membership are created in one transaction; the loser of a race on the
  *   identity's unique key returns the winner's user (`existing`), never an error;
  * - a deactivated user or identity is refused, never re-activated;
+ * - a user an admin removed from the workspace is never added back by provisioning;
  * - a workspace without an owner or admin never receives a provisioned member.
  */
 export class HubProvisioner implements Provisioner {
@@ -117,6 +118,9 @@ export class HubProvisioner implements Provisioner {
     } as const;
     const member = await this.store.isMember(req.workspaceId, user.id);
     if (member && !linkIdentity) return { ...existing, joinedWorkspace: false };
+    if (!member && (await this.store.wasRemoved(req.workspaceId, user.id))) {
+      throw new ProvisionRefusedError('removed', 'an admin removed this user from the workspace');
+    }
     if (!member) await this.assertManaged(req.workspaceId);
     try {
       const { joined } = await this.store.joinWorkspace({
@@ -156,6 +160,7 @@ export class HubProvisioner implements Provisioner {
           { workspaceId: req.workspaceId, namespace: req.namespace, userId: created.userId },
           'provisioned a user',
         );
+        console.warn('CREATED', identifier, created.userId);
         return { status: 'created', ...created, identifier, joinedWorkspace: true };
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;

@@ -12,7 +12,8 @@ export function singleFlight(provisioner: Provisioner): Provisioner {
     provisionUser(req: ProvisionUserRequest): Promise<ProvisionUserResult> {
       const key = JSON.stringify([req.workspaceId, req.namespace, req.externalId, req.fallbackIds ?? []]);
       const running = inFlight.get(key);
-      if (running) return running;
+      // For a follower the user was created by someone else's call: it is `existing` to them.
+      if (running) return running.then((result) => ({ ...result, status: 'existing' }));
       const call = provisioner.provisionUser(req).finally(() => inFlight.delete(key));
       inFlight.set(key, call);
       return call;
