@@ -160,7 +160,6 @@ export class HubProvisioner implements Provisioner {
           { workspaceId: req.workspaceId, namespace: req.namespace, userId: created.userId },
           'provisioned a user',
         );
-        console.warn('CREATED', identifier, created.userId);
         return { status: 'created', ...created, identifier, joinedWorkspace: true };
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
