@@ -10,6 +10,7 @@ import { installationRoutes } from './api/installations.js';
 import { memberRoutes } from './api/members.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
+import { sessionRoutes } from './api/sessions.js';
 import { workspaceRoutes } from './api/workspaces.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
@@ -118,6 +119,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(outboundRoutes, { runtime, pipeline });
+    await api.register(sessionRoutes, { runtime, pipeline });
   });
   if (options.workers !== false) pipeline.start();
   return { app, pipeline, ...(supervisor ? { supervisor } : {}) };

@@ -1,13 +1,10 @@
-import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SIGNATURE_HEADER, verifyBodySignature } from '../delivery/signature.js';
-import { requireAuth, requireWorkspaceRole } from '../http/auth.js';
-import { badRequest, notFound, unauthorized } from '../http/errors.js';
+import { badRequest } from '../http/errors.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { authorizeInstallationCaller } from './installation-caller.js';
 import { routeDocs } from './route-docs.js';
-import { WRITE_ROLES } from './workspace-access.js';
 
 const outboundBody = z
   .object({
@@ -44,26 +41,8 @@ export const outboundRoutes: FastifyPluginAsync<OutboundRouteOptions> = async (
   app,
   { runtime, pipeline },
 ) => {
-  async function authorizedInstallation(
-    request: FastifyRequest,
-    installationId: string,
-  ): Promise<InstallationRecord> {
-    const lookup = await pipeline.channels.lookup(installationId);
-    if (lookup.status === 'unknown' || lookup.status === 'revoked') throw notFound('installation');
-    const record = lookup.status === 'active' ? lookup.installation.record : lookup.record;
-    if (request.headers.authorization !== undefined) {
-      const principal = await requireAuth(request);
-      requireWorkspaceRole(principal, record.workspaceId, WRITE_ROLES);
-      return record;
-    }
-    const secret = await runtime.stores.agents.deliverySecret(record.agentId);
-    const signature = request.headers[SIGNATURE_HEADER];
-    const body = request.rawBody ?? new Uint8Array(0);
-    if (!secret || typeof signature !== 'string' || !verifyBodySignature(secret, signature, body)) {
-      throw unauthorized('sign the request with the agent delivery secret, or use a bearer token');
-    }
-    return record;
-  }
+  const authorizedInstallation = (request: FastifyRequest, installationId: string) =>
+    authorizeInstallationCaller(runtime, pipeline.channels, request, installationId);
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/installations/:id/messages',

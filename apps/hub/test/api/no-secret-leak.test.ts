@@ -83,6 +83,11 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     });
     expect(sent.status).toBe(202);
     await call('GET', '/api/v1/installations/{id}/messages/{messageId}', `${messages}/${sent.body.id}`);
+    await call(
+      'DELETE',
+      '/api/v1/installations/{id}/sessions/{sessionId}',
+      `/api/v1/installations/${installation.body.id}/sessions/no-such-session`,
+    );
     await call('GET', '/api/v1/workspaces/{ws}/audit', '/api/v1/workspaces/leak-ws/audit');
     await call('GET', '/api/v1/workspaces/{ws}/bindings', '/api/v1/workspaces/leak-ws/bindings');
     await call('GET', '/api/v1/workspaces/{ws}/dead-letters', '/api/v1/workspaces/leak-ws/dead-letters');

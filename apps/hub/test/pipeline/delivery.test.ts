@@ -1,6 +1,7 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBody } from '../../src/delivery/signature.js';
 import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
 import {
@@ -172,6 +173,27 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
     expect(second.body.session).toEqual({ id: 'session-42' });
     const first = agent.deliveries.find((d) => d.body.message.text === 'one');
     expect(first?.body.session).toBeUndefined();
+
+    // The agent ends the session: the chat is unbound and the next message carries none.
+    const path = `/api/v1/installations/${setup.installationId}/sessions/session-42`;
+    const signed = signBody(agent.secret, '');
+    const ended = await hub.request('DELETE', path, { headers: { 'x-switchboard-signature': signed } });
+    expect(ended.status).toBe(200);
+    expect(ended.body).toEqual({ sessionId: 'session-42', prunedChats: 1 });
+    await postToHook(
+      hub,
+      setup.installationId,
+      slackMessage({
+        eventId: 'Ev0SESS003',
+        user: 'U0ALICE01',
+        channel: 'C0TEAM0001',
+        mention: true,
+        threadTs,
+        text: 'three',
+      }),
+    );
+    const third = await eventually(() => agent.deliveries.find((d) => d.body.message.text === 'three'));
+    expect(third.body.session).toBeUndefined();
   });
 
   it("drops a former member's binding and audits non_workspace_member", async () => {
