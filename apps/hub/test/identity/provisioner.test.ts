@@ -258,6 +258,24 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
     expect(await bed.stores.members.find(second.id, created.userId)).toMatchObject({ role: 'member' });
   });
 
+  it('never adds back a member an admin removed from the workspace', async () => {
+    const ws = await bed.managedWorkspace('removed-ws');
+    const provisioner = createProvisioner(bed);
+    const created = await provisioner.provisionUser({
+      workspaceId: ws.id,
+      namespace: 'slack',
+      externalId: 'T01:U0REMOVED',
+    });
+    await bed.stores.members.remove(ws.id, created.userId);
+    const attempt = provisioner.provisionUser({
+      workspaceId: ws.id,
+      namespace: 'slack',
+      externalId: 'T01:U0REMOVED',
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'provision_refused_removed' });
+    expect(await bed.stores.members.find(ws.id, created.userId)).toBeNull();
+  });
+
   it('refuses a deactivated user and never re-activates them', async () => {
     const ws = await bed.managedWorkspace('deactivated-ws');
     const other = await bed.managedWorkspace('deactivated-other');
