@@ -1,11 +1,9 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
 import {
   eventually,
-  installSlack,
   postToHook,
   type SlackScenario,
   slackMessage,
@@ -16,12 +14,11 @@ describe.each(testDatabaseKinds())('binding tokens [%s]', (kind) => {
   let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
-  let agent: FakeAgent;
   let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
     scenario = await startSlackScenario(kind, 'binding');
-    ({ hub, slack, agent, setup } = scenario);
+    ({ hub, slack, setup } = scenario);
   });
   afterAll(async () => {
     await scenario?.close();

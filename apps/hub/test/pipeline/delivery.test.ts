@@ -1,12 +1,10 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/delivery/signature.js';
 import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
 import {
   eventually,
-  installSlack,
   nextTs,
   postToHook,
   type SlackScenario,
@@ -17,7 +15,6 @@ import {
 describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
   let scenario: SlackScenario;
   let hub: HubFixture;
-  let slack: FakeSlack;
   let agent: FakeAgent;
   let setup: SlackScenario['setup'];
 
@@ -27,7 +24,7 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
         delivery: { timeoutMs: 1_500, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 60 } },
       },
     });
-    ({ hub, slack, agent, setup } = scenario);
+    ({ hub, agent, setup } = scenario);
     for (const user of ['U0ALICE01', 'U0BOB0001']) {
       await hub.runtime.stores.bindings.bind({
         installationId: setup.installationId,

@@ -1,25 +1,18 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
-import {
-  eventually,
-  installSlack,
-  type SlackScenario,
-  startSlackScenario,
-} from '../support/slack-scenario.js';
+import { eventually, type SlackScenario, startSlackScenario } from '../support/slack-scenario.js';
 
 describe.each(testDatabaseKinds())('outbound messages [%s]', (kind) => {
   let scenario: SlackScenario;
   let hub: HubFixture;
   let slack: FakeSlack;
-  let agent: FakeAgent;
   let setup: SlackScenario['setup'];
 
   beforeAll(async () => {
     scenario = await startSlackScenario(kind, 'outbound');
-    ({ hub, slack, agent, setup } = scenario);
+    ({ hub, slack, setup } = scenario);
   });
   afterAll(async () => {
     await scenario?.close();

@@ -6,7 +6,6 @@ import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
 import {
   eventually,
-  installSlack,
   nextTs,
   postToHook,
   type SlackScenario,
