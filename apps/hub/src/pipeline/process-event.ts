@@ -118,7 +118,7 @@ async function decide(
   const reason = ineligibleReason(message, policy);
   if (reason) return { kind: 'done', audit: { reason, channelUserId: sender } };
 
-  if (isLinkCommand(message)) {
+  const offerLink = async (reason: 'link_requested' | 'not_bound'): Promise<Settlement> => {
     const outcome = await offerBindingLink(
       deps.stores,
       installation,
@@ -126,8 +126,9 @@ async function decide(
       row.platformEventId,
       deps.binding,
     );
-    return { kind: 'done', audit: { reason: 'link_requested', channelUserId: sender, detail: { outcome } } };
-  }
+    return { kind: 'done', audit: { reason, channelUserId: sender, detail: { outcome } } };
+  };
+  if (isLinkCommand(message)) return offerLink('link_requested');
   let identity = await resolveSender(deps.stores, installation, message);
   const provisioning = deps.provisioning;
   if (
@@ -170,16 +171,7 @@ async function decide(
     }
     identity = { status: 'bound', user: outcome.user };
   }
-  if (identity.status === 'not_bound') {
-    const outcome = await offerBindingLink(
-      deps.stores,
-      installation,
-      message,
-      row.platformEventId,
-      deps.binding,
-    );
-    return { kind: 'done', audit: { reason: 'not_bound', channelUserId: sender, detail: { outcome } } };
-  }
+  if (identity.status === 'not_bound') return offerLink('not_bound');
   if (identity.status === 'non_workspace_member') {
     return {
       kind: 'done',
