@@ -37,7 +37,9 @@ export function createHubRuntime(parts: {
 }): HubRuntime {
   return {
     database: parts.database,
-    stores: createStores(parts.database.prisma, parts.secrets),
+    stores: createStores(parts.database.prisma, parts.secrets, {
+      ...(parts.database.ingressSql ? { ingressSql: parts.database.ingressSql } : {}),
+    }),
     registry: parts.registry ?? createChannelRegistry(),
     secrets: parts.secrets,
     close: () => parts.database.close(),

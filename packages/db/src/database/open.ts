@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { translateDatabaseError } from './errors.js';
@@ -38,9 +39,18 @@ export type Db = ReturnType<typeof createClient>;
 /** The client handed to a `$transaction` callback. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
+/** Runs one parameterized statement; returns its rows. */
+export type SqlRunner = <Row>(text: string, values: unknown[]) => Promise<Row[]>;
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: Db;
+  /**
+   * PostgreSQL only: a few connections of their own for the ingress inbox insert, so the
+   * acknowledgement of a webhook never queues behind worker queries in the shared pool, and
+   * skips the ORM for the one statement on the hot path.
+   */
+  readonly ingressSql?: SqlRunner;
   /** Adapter factory for the migration engine (same database as `prisma`). */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Human-readable location without credentials. */
@@ -71,15 +81,33 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       connectionTimeoutMillis: 5_000,
     });
     const prisma = createClient(adapterFactory);
+    const ingressPool = new pg.Pool({
+      connectionString: options.url,
+      max: 4,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client that errors (server restart) must not crash the process; the next query reconnects.
+    ingressPool.on('error', () => {});
+    const ingressSql: SqlRunner = async <Row>(text: string, values: unknown[]) => {
+      try {
+        return (await ingressPool.query(text, values)).rows as Row[];
+      } catch (error) {
+        translateDatabaseError(error);
+      }
+    };
     return {
       kind: 'postgres',
       prisma,
+      ingressSql,
       adapterFactory,
       location: describePostgresUrl(options.url),
       ping: async () => {
         await prisma.$queryRaw`SELECT 1`;
       },
-      close: () => prisma.$disconnect(),
+      close: async () => {
+        await prisma.$disconnect();
+        await ingressPool.end();
+      },
     };
   }
   let pglite: PGlite;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../database/open.js';
+import type { Db, SqlRunner } from '../database/open.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AuditEntry } from './audit.js';
 
@@ -58,7 +58,11 @@ export function inboxKey(installationId: string, platformEventId: string): strin
 }
 
 export class InboxStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** A dedicated runner for the insert (PostgreSQL); else it goes through Prisma. */
+    private readonly ingressSql?: SqlRunner,
+  ) {}
 
   /**
    * Inserts every row in one statement and returns the keys (`inboxKey`) that were new; the rest
@@ -66,6 +70,7 @@ export class InboxStore {
    */
   async insertMany(rows: InboxInsert[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
+    if (this.ingressSql) return this.insertManyDirect(rows, this.ingressSql);
     const values = rows.map(
       (row) =>
         Prisma.sql`(${row.installationId}::uuid, ${row.channelType}, ${row.platformEventId}, ${row.conversationKey}, ${JSON.stringify(row.payload)}::jsonb)`,
@@ -76,6 +81,29 @@ export class InboxStore {
       VALUES ${Prisma.join(values)}
       ON CONFLICT (installation_id, platform_event_id) DO NOTHING
       RETURNING installation_id::text AS installation_id, platform_event_id`;
+    return new Set(inserted.map((row) => inboxKey(row.installation_id, row.platform_event_id)));
+  }
+
+  private async insertManyDirect(rows: InboxInsert[], sql: SqlRunner): Promise<Set<string>> {
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const n = params.push(
+        row.installationId,
+        row.channelType,
+        row.platformEventId,
+        row.conversationKey,
+        JSON.stringify(row.payload),
+      );
+      return `($${n - 4}::uuid, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+    });
+    const inserted = await sql<{ installation_id: string; platform_event_id: string }>(
+      `INSERT INTO channel_inbound_message_dedup
+         (installation_id, channel_type, platform_event_id, conversation_key, payload)
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT (installation_id, platform_event_id) DO NOTHING
+       RETURNING installation_id::text AS installation_id, platform_event_id`,
+      params,
+    );
     return new Set(inserted.map((row) => inboxKey(row.installation_id, row.platform_event_id)));
   }
 

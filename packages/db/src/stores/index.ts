@@ -1,4 +1,4 @@
-import type { Db } from '../database/open.js';
+import type { Db, SqlRunner } from '../database/open.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { AgentStore } from './agents.js';
 import { ApiTokenStore } from './api-tokens.js';
@@ -30,7 +30,7 @@ export interface Stores {
   retention: RetentionStore;
 }
 
-export function createStores(db: Db, secrets: SecretBox): Stores {
+export function createStores(db: Db, secrets: SecretBox, options: { ingressSql?: SqlRunner } = {}): Stores {
   const bindings = new BindingStore(db);
   return {
     workspaces: new WorkspaceStore(db),
@@ -39,7 +39,7 @@ export function createStores(db: Db, secrets: SecretBox): Stores {
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     apiTokens: new ApiTokenStore(db),
-    inbox: new InboxStore(db),
+    inbox: new InboxStore(db, options.ingressSql),
     audit: new AuditStore(db),
     bindings,
     bindingTokens: new BindingTokenStore(db, bindings),
