@@ -39,6 +39,7 @@ export function createHubRuntime(parts: {
     database: parts.database,
     stores: createStores(parts.database.prisma, parts.secrets, {
       ...(parts.database.ingressSql ? { ingressSql: parts.database.ingressSql } : {}),
+      ...(parts.database.workerSql ? { workerSql: parts.database.workerSql } : {}),
     }),
     registry: parts.registry ?? createChannelRegistry(),
     secrets: parts.secrets,

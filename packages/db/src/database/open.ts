@@ -51,6 +51,8 @@ export interface Database {
    * skips the ORM for the one statement on the hot path.
    */
   readonly ingressSql?: SqlRunner;
+  /** PostgreSQL only: the workers' claim/finish statements, on a pool of their own, outside the ORM. */
+  readonly workerSql?: SqlRunner;
   /** Adapter factory for the migration engine (same database as `prisma`). */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Human-readable location without credentials. */
@@ -68,6 +70,23 @@ function describePostgresUrl(url: string): string {
   return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
 }
 
+function directPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // An idle client that errors (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+function runnerOn(pool: pg.Pool): SqlRunner {
+  return async <Row>(text: string, values: unknown[]) => {
+    try {
+      return (await pool.query(text, values)).rows as Row[];
+    } catch (error) {
+      translateDatabaseError(error);
+    }
+  };
+}
+
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url !== undefined && options.url !== '') {
     if (!isPostgresUrl(options.url)) {
@@ -81,24 +100,14 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       connectionTimeoutMillis: 5_000,
     });
     const prisma = createClient(adapterFactory);
-    const ingressPool = new pg.Pool({
-      connectionString: options.url,
-      max: 4,
-      connectionTimeoutMillis: 5_000,
-    });
-    // An idle client that errors (server restart) must not crash the process; the next query reconnects.
-    ingressPool.on('error', () => {});
-    const ingressSql: SqlRunner = async <Row>(text: string, values: unknown[]) => {
-      try {
-        return (await ingressPool.query(text, values)).rows as Row[];
-      } catch (error) {
-        translateDatabaseError(error);
-      }
-    };
+    // The hot statements get pools of their own (see Database.ingressSql / workerSql).
+    const ingressPool = directPool(options.url, 4);
+    const workerPool = directPool(options.url, 6);
     return {
       kind: 'postgres',
       prisma,
-      ingressSql,
+      ingressSql: runnerOn(ingressPool),
+      workerSql: runnerOn(workerPool),
       adapterFactory,
       location: describePostgresUrl(options.url),
       ping: async () => {
@@ -106,7 +115,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       },
       close: async () => {
         await prisma.$disconnect();
-        await ingressPool.end();
+        await Promise.all([ingressPool.end(), workerPool.end()]);
       },
     };
   }

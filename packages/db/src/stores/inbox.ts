@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, SqlRunner } from '../database/open.js';
-import { Prisma } from '../generated/prisma/client.js';
 import type { AuditEntry } from './audit.js';
 
 // The dedup table is also the durable inbox. Invariants:
@@ -21,7 +20,8 @@ export interface InboxInsert {
 }
 
 export interface ClaimedInboxRow {
-  id: bigint;
+  /** The bigserial id, as text (drivers disagree on how to return int8). */
+  id: string;
   installationId: string;
   channelType: string;
   platformEventId: string;
@@ -58,11 +58,23 @@ export function inboxKey(installationId: string, platformEventId: string): strin
 }
 
 export class InboxStore {
+  readonly #insertSql: SqlRunner;
+  readonly #workerSql: SqlRunner;
+
+  /**
+   * The hot statements (insert, claim, finish, reschedule) are plain positional SQL, so they run
+   * on PostgreSQL's dedicated pools when given (no ORM on the hot path, no queueing behind other
+   * queries) and through Prisma otherwise (PGlite). Everything else uses Prisma.
+   */
   constructor(
     private readonly db: Db,
-    /** A dedicated runner for the insert (PostgreSQL); else it goes through Prisma. */
-    private readonly ingressSql?: SqlRunner,
-  ) {}
+    runners: { ingressSql?: SqlRunner; workerSql?: SqlRunner } = {},
+  ) {
+    const viaPrisma: SqlRunner = <Row>(text: string, values: unknown[]) =>
+      db.$queryRawUnsafe<Row[]>(text, ...values);
+    this.#insertSql = runners.ingressSql ?? viaPrisma;
+    this.#workerSql = runners.workerSql ?? viaPrisma;
+  }
 
   /**
    * Inserts every row in one statement and returns the keys (`inboxKey`) that were new; the rest
@@ -70,21 +82,6 @@ export class InboxStore {
    */
   async insertMany(rows: InboxInsert[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    if (this.ingressSql) return this.insertManyDirect(rows, this.ingressSql);
-    const values = rows.map(
-      (row) =>
-        Prisma.sql`(${row.installationId}::uuid, ${row.channelType}, ${row.platformEventId}, ${row.conversationKey}, ${JSON.stringify(row.payload)}::jsonb)`,
-    );
-    const inserted = await this.db.$queryRaw<Array<{ installation_id: string; platform_event_id: string }>>`
-      INSERT INTO channel_inbound_message_dedup
-        (installation_id, channel_type, platform_event_id, conversation_key, payload)
-      VALUES ${Prisma.join(values)}
-      ON CONFLICT (installation_id, platform_event_id) DO NOTHING
-      RETURNING installation_id::text AS installation_id, platform_event_id`;
-    return new Set(inserted.map((row) => inboxKey(row.installation_id, row.platform_event_id)));
-  }
-
-  private async insertManyDirect(rows: InboxInsert[], sql: SqlRunner): Promise<Set<string>> {
     const params: unknown[] = [];
     const tuples = rows.map((row) => {
       const n = params.push(
@@ -96,7 +93,7 @@ export class InboxStore {
       );
       return `($${n - 4}::uuid, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
     });
-    const inserted = await sql<{ installation_id: string; platform_event_id: string }>(
+    const inserted = await this.#insertSql<{ installation_id: string; platform_event_id: string }>(
       `INSERT INTO channel_inbound_message_dedup
          (installation_id, channel_type, platform_event_id, conversation_key, payload)
        VALUES ${tuples.join(', ')}
@@ -113,37 +110,39 @@ export class InboxStore {
    */
   async claim(limit: number, staleAfterMs: number): Promise<ClaimedInboxRow[]> {
     const token = randomUUID();
-    const rows = await this.db.$queryRaw<
-      Array<{
-        id: bigint;
-        installation_id: string;
-        channel_type: string;
-        platform_event_id: string;
-        conversation_key: string | null;
-        payload: unknown;
-        attempts: number;
-        delivery_id: string;
-        first_seen_at: Date;
-      }>
-    >`
-      WITH picked AS (
-        SELECT d.id FROM channel_inbound_message_dedup d
-        WHERE ((d.state = 'pending' AND d.next_attempt_at <= now())
-            OR (d.state = 'processing' AND d.claimed_at < now() - ${staleAfterMs} * interval '1 millisecond'))
-          AND NOT EXISTS (
-            SELECT 1 FROM channel_inbound_message_dedup e
-            WHERE e.installation_id = d.installation_id
-              AND e.conversation_key = d.conversation_key
-              AND e.state IN ('pending', 'processing')
-              AND e.id < d.id)
-        ORDER BY d.id
-        LIMIT ${limit}
-        FOR UPDATE OF d SKIP LOCKED)
-      UPDATE channel_inbound_message_dedup t
-      SET state = 'processing', claim_token = ${token}, claimed_at = now(), attempts = t.attempts + 1
-      FROM picked WHERE t.id = picked.id
-      RETURNING t.id, t.installation_id::text AS installation_id, t.channel_type, t.platform_event_id,
-        t.conversation_key, t.payload, t.attempts, t.delivery_id::text AS delivery_id, t.first_seen_at`;
+    const rows = await this.#workerSql<{
+      id: string;
+      installation_id: string;
+      channel_type: string;
+      platform_event_id: string;
+      conversation_key: string | null;
+      payload: unknown;
+      attempts: number;
+      delivery_id: string;
+      first_seen_at: Date;
+    }>(
+      `WITH picked AS (
+         SELECT d.id FROM channel_inbound_message_dedup d
+         WHERE d.state IN ('pending', 'processing')
+           AND ((d.state = 'pending' AND d.next_attempt_at <= now())
+             OR (d.state = 'processing' AND d.claimed_at < now() - $1::int * interval '1 millisecond'))
+           AND NOT EXISTS (
+             SELECT 1 FROM channel_inbound_message_dedup e
+             WHERE e.installation_id = d.installation_id
+               AND e.conversation_key = d.conversation_key
+               AND e.state IN ('pending', 'processing')
+               AND e.id < d.id)
+         ORDER BY d.id
+         LIMIT $2::int
+         FOR UPDATE OF d SKIP LOCKED)
+       UPDATE channel_inbound_message_dedup t
+       SET state = 'processing', claim_token = $3, claimed_at = now(), attempts = t.attempts + 1
+       FROM picked WHERE t.id = picked.id
+       RETURNING t.id::text AS id, t.installation_id::text AS installation_id, t.channel_type,
+         t.platform_event_id, t.conversation_key, t.payload, t.attempts,
+         t.delivery_id::text AS delivery_id, t.first_seen_at`,
+      [Math.round(staleAfterMs), limit, token],
+    );
     return rows
       .map((row) => ({
         id: row.id,
@@ -155,9 +154,9 @@ export class InboxStore {
         attempts: row.attempts,
         deliveryId: row.delivery_id,
         claimToken: token,
-        firstSeenAt: row.first_seen_at,
+        firstSeenAt: new Date(row.first_seen_at),
       }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+      .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
 
   /**
@@ -170,21 +169,32 @@ export class InboxStore {
     outcome: { state: 'done' | 'failed'; error?: string },
     audit: AuditEntry,
   ): Promise<boolean> {
-    const finished = await this.db.$queryRaw<Array<{ id: bigint }>>`
-      WITH finished AS (
-        UPDATE channel_inbound_message_dedup
-        SET state = ${outcome.state}::inbox_state, finished_at = now(), claim_token = NULL,
-            last_error = ${outcome.error ?? null}
-        WHERE id = ${row.id} AND claim_token = ${row.claimToken} AND state = 'processing'
-        RETURNING id),
-      audited AS (
-        INSERT INTO channel_inbound_audit
-          (installation_id, workspace_id, channel_type, platform_event_id, reason, channel_user_id, user_id, detail)
-        SELECT ${audit.installationId}::uuid, ${audit.workspaceId}::uuid, ${audit.channelType},
-               ${audit.platformEventId ?? null}, ${audit.reason}, ${audit.channelUserId ?? null},
-               ${audit.userId ?? null}::uuid, ${audit.detail === undefined ? null : JSON.stringify(audit.detail)}::jsonb
-        FROM finished)
-      SELECT id FROM finished`;
+    const finished = await this.#workerSql<{ id: string }>(
+      `WITH finished AS (
+         UPDATE channel_inbound_message_dedup
+         SET state = $3::inbox_state, finished_at = now(), claim_token = NULL, last_error = $4
+         WHERE id = $1::bigint AND claim_token = $2 AND state = 'processing'
+         RETURNING id),
+       audited AS (
+         INSERT INTO channel_inbound_audit
+           (installation_id, workspace_id, channel_type, platform_event_id, reason, channel_user_id, user_id, detail)
+         SELECT $5::uuid, $6::uuid, $7, $8, $9, $10, $11::uuid, $12::jsonb FROM finished)
+       SELECT id::text AS id FROM finished`,
+      [
+        row.id,
+        row.claimToken,
+        outcome.state,
+        outcome.error ?? null,
+        audit.installationId,
+        audit.workspaceId,
+        audit.channelType,
+        audit.platformEventId ?? null,
+        audit.reason,
+        audit.channelUserId ?? null,
+        audit.userId ?? null,
+        audit.detail === undefined ? null : JSON.stringify(audit.detail),
+      ],
+    );
     return finished.length === 1;
   }
 
@@ -194,12 +204,15 @@ export class InboxStore {
     delayMs: number,
     error: string,
   ): Promise<boolean> {
-    const count = await this.db.$executeRaw`
-      UPDATE channel_inbound_message_dedup
-      SET state = 'pending', claim_token = NULL, claimed_at = NULL, last_error = ${error},
-          next_attempt_at = now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond'
-      WHERE id = ${row.id} AND claim_token = ${row.claimToken} AND state = 'processing'`;
-    return count === 1;
+    const updated = await this.#workerSql<{ id: string }>(
+      `UPDATE channel_inbound_message_dedup
+       SET state = 'pending', claim_token = NULL, claimed_at = NULL, last_error = $3,
+           next_attempt_at = now() + $4::int * interval '1 millisecond'
+       WHERE id = $1::bigint AND claim_token = $2 AND state = 'processing'
+       RETURNING id::text AS id`,
+      [row.id, row.claimToken, error, Math.max(0, Math.round(delayMs))],
+    );
+    return updated.length === 1;
   }
 
   async backlog(installationId: string): Promise<InboxBacklog> {

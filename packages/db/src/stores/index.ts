@@ -30,7 +30,11 @@ export interface Stores {
   retention: RetentionStore;
 }
 
-export function createStores(db: Db, secrets: SecretBox, options: { ingressSql?: SqlRunner } = {}): Stores {
+export function createStores(
+  db: Db,
+  secrets: SecretBox,
+  options: { ingressSql?: SqlRunner; workerSql?: SqlRunner } = {},
+): Stores {
   const bindings = new BindingStore(db);
   return {
     workspaces: new WorkspaceStore(db),
@@ -39,7 +43,7 @@ export function createStores(db: Db, secrets: SecretBox, options: { ingressSql?:
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     apiTokens: new ApiTokenStore(db),
-    inbox: new InboxStore(db, options.ingressSql),
+    inbox: new InboxStore(db, options),
     audit: new AuditStore(db),
     bindings,
     bindingTokens: new BindingTokenStore(db, bindings),
