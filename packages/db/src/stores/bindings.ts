@@ -1,4 +1,4 @@
-import type { Db } from '../database/open.js';
+import type { Db, SqlRunner } from '../database/open.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 export interface UserBinding {
@@ -19,7 +19,16 @@ function definedOnly(config: Record<string, unknown>): Record<string, unknown> {
 
 /** Platform users bound to hub users, and chats bound to agent sessions. */
 export class BindingStore {
-  constructor(private readonly db: Db) {}
+  readonly #hotSql: SqlRunner;
+
+  /** `hotSql` runs the two per-message reads (PostgreSQL's worker pool); else they go through Prisma. */
+  constructor(
+    private readonly db: Db,
+    hotSql?: SqlRunner,
+  ) {
+    this.#hotSql =
+      hotSql ?? (<Row>(text: string, values: unknown[]) => db.$queryRawUnsafe<Row[]>(text, ...values));
+  }
 
   async find(installationId: string, channelUserId: string): Promise<UserBinding | null> {
     const row = await this.db.channelUserBinding.findUnique({
@@ -76,12 +85,14 @@ export class BindingStore {
     workspaceId: string,
     channelUserId: string,
   ): Promise<{ userId: string; username: string; isMember: boolean } | null> {
-    const rows = await this.db.$queryRaw<Array<{ user_id: string; username: string; is_member: boolean }>>`
-      SELECT b.user_id::text AS user_id, u.username, (m.user_id IS NOT NULL) AS is_member
-      FROM channel_user_binding b
-      JOIN "user" u ON u.id = b.user_id
-      LEFT JOIN workspace_member m ON m.workspace_id = ${workspaceId}::uuid AND m.user_id = b.user_id
-      WHERE b.installation_id = ${installationId}::uuid AND b.channel_user_id = ${channelUserId}`;
+    const rows = await this.#hotSql<{ user_id: string; username: string; is_member: boolean }>(
+      `SELECT b.user_id::text AS user_id, u.username, (m.user_id IS NOT NULL) AS is_member
+       FROM channel_user_binding b
+       JOIN "user" u ON u.id = b.user_id
+       LEFT JOIN workspace_member m ON m.workspace_id = $2::uuid AND m.user_id = b.user_id
+       WHERE b.installation_id = $1::uuid AND b.channel_user_id = $3`,
+      [installationId, workspaceId, channelUserId],
+    );
     const row = rows[0];
     return row ? { userId: row.user_id, username: row.username, isMember: row.is_member } : null;
   }
@@ -105,11 +116,12 @@ export class BindingStore {
 
   /** The agent-side session a chat (or thread) continues, if the agent named one. */
   async sessionFor(installationId: string, channelChatId: string): Promise<string | null> {
-    const row = await this.db.channelChatSessionBinding.findUnique({
-      where: { installationId_channelChatId: { installationId, channelChatId } },
-      select: { sessionId: true },
-    });
-    return row?.sessionId ?? null;
+    const rows = await this.#hotSql<{ session_id: string }>(
+      `SELECT session_id FROM channel_chat_session_binding
+       WHERE installation_id = $1::uuid AND channel_chat_id = $2`,
+      [installationId, channelChatId],
+    );
+    return rows[0]?.session_id ?? null;
   }
 
   async bindSession(input: {

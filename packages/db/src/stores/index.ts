@@ -35,7 +35,7 @@ export function createStores(
   secrets: SecretBox,
   options: { ingressSql?: SqlRunner; workerSql?: SqlRunner } = {},
 ): Stores {
-  const bindings = new BindingStore(db);
+  const bindings = new BindingStore(db, options.workerSql);
   return {
     workspaces: new WorkspaceStore(db),
     users: new UserStore(db),
