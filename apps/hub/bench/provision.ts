@@ -15,6 +15,7 @@ import { createProvisioner } from '../src/identity/provisioner.js';
 import { singleFlight } from '../src/identity/single-flight.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createHubRuntime } from '../src/runtime/open-runtime.js';
+import { seedSlackWorkspace } from '../test/support/seed-slack.js';
 import { startCountingAgent } from './lib/counting-agent.js';
 import { slackHeaders } from './lib/slack-events.js';
 
@@ -69,27 +70,16 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
   await applyMigrations({ adapterFactory: database.adapterFactory });
   const runtime = createHubRuntime({ database, secrets: SecretBox.fromSpec(generateSecretKey()) });
   const { stores } = runtime;
-  const ws = await stores.workspaces.create({ slug: 'bench' });
-  const admin = await stores.users.create({ username: 'bench-admin' });
-  await stores.members.upsert(ws.id, admin.id, 'owner');
-  const agentRecord = await stores.agents.create({
-    workspaceId: ws.id,
-    name: 'assistant',
-    deliveryUrl: agent.url,
-    deliverySecret: agent.secret,
-  });
-  const installation = await stores.installations.create({
-    workspaceId: ws.id,
-    agentId: agentRecord.id,
-    channelType: 'slack',
-    config: {
-      app_id: 'A0PROV001',
-      team_id: TEAM,
-      bot_user_id: 'U0PROVBOT',
-      api_base_url: slack.url,
-      auto_provision: true,
-    },
-    secrets: { signing_secret: SIGNING_SECRET, bot_token: 'xoxb-bench' },
+  const { installationId } = await seedSlackWorkspace(stores, {
+    slug: 'bench',
+    agentUrl: agent.url,
+    agentSecret: agent.secret,
+    slackApiUrl: slack.url,
+    appId: 'A0PROV001',
+    teamId: TEAM,
+    botUserId: 'U0PROVBOT',
+    signingSecret: SIGNING_SECRET,
+    extraConfig: { auto_provision: true },
   });
   for (let i = 0; i < PEOPLE; i++) {
     const id = `U0P${String(i).padStart(5, '0')}`;
@@ -102,7 +92,7 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
   const { app } = await buildHub({ runtime, logger: createLogger({ level: 'warn' }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/${installation.id}`;
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/${installationId}`;
   try {
     const bodies: string[] = [];
     for (let n = 0; n < EVENTS_PER_PERSON; n++) {

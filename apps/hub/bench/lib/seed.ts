@@ -1,6 +1,7 @@
 import { applyMigrations, createStores, generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
 import { createPostgresDatabase } from '@switchboard/db/testing';
 import pg from 'pg';
+import { seedSlackWorkspace } from '../../test/support/seed-slack.js';
 import { APP, BOT_USER, SENDERS, SIGNING_SECRET, senderId, TEAM } from './slack-events.js';
 
 export interface BenchDatabase {
@@ -28,31 +29,17 @@ export async function seedBenchDatabase(
   try {
     await applyMigrations({ adapterFactory: db.adapterFactory });
     const stores = createStores(db.prisma, SecretBox.fromSpec(secretKey));
-    const workspace = await stores.workspaces.create({ slug: 'bench' });
-    const user = await stores.users.create({ username: 'bench-user' });
-    await stores.members.upsert(workspace.id, user.id, 'owner');
-    const agentRecord = await stores.agents.create({
-      workspaceId: workspace.id,
-      name: 'assistant',
-      deliveryUrl: agent.url,
-      deliverySecret: agent.secret,
-    });
-    const installation = await stores.installations.create({
-      workspaceId: workspace.id,
-      agentId: agentRecord.id,
-      channelType: 'slack',
-      config: { app_id: APP, team_id: TEAM, bot_user_id: BOT_USER, api_base_url: slackApiUrl },
-      secrets: { signing_secret: SIGNING_SECRET, bot_token: 'xoxb-bench' },
-    });
-    installationId = installation.id;
-    for (let lane = 0; lane < SENDERS; lane++) {
-      await stores.bindings.bind({
-        installationId,
-        channelType: 'slack',
-        channelUserId: senderId(lane),
-        userId: user.id,
-      });
-    }
+    ({ installationId } = await seedSlackWorkspace(stores, {
+      slug: 'bench',
+      agentUrl: agent.url,
+      agentSecret: agent.secret,
+      slackApiUrl,
+      appId: APP,
+      teamId: TEAM,
+      botUserId: BOT_USER,
+      signingSecret: SIGNING_SECRET,
+      boundSenders: Array.from({ length: SENDERS }, (_, lane) => senderId(lane)),
+    }));
   } finally {
     await db.close();
   }

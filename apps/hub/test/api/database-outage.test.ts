@@ -1,31 +1,25 @@
-import { applyMigrations, generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
-import { createPostgresDatabase, postgresTestUrl } from '@switchboard/db/testing';
+import { generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
+import { postgresTestUrl } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHubApp } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { postgresBehindProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 // An outage needs a server to lose: PGlite runs in-process, so this suite is PostgreSQL-only.
 describe.skipIf(!postgresTestUrl())('database outage [postgres]', () => {
+  let database: Awaited<ReturnType<typeof postgresBehindProxy>>;
   let proxy: TcpProxy;
-  let created: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let runtime: HubRuntime;
   let app: FastifyInstance;
   let token: string;
 
   beforeAll(async () => {
-    created = await createPostgresDatabase('sb_outage');
-    const direct = await openDatabase({ url: created.url });
-    await applyMigrations({ adapterFactory: direct.adapterFactory });
-    await direct.close();
-    const target = new URL(created.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(created.url);
-    viaProxy.port = String(proxy.port);
+    database = await postgresBehindProxy('sb_outage');
+    proxy = database.proxy;
     runtime = createHubRuntime({
-      database: await openDatabase({ url: viaProxy.toString(), poolSize: 2 }),
+      database: await openDatabase({ url: database.url, poolSize: 2 }),
       secrets: SecretBox.fromSpec(generateSecretKey()),
     });
     const ws = await runtime.stores.workspaces.create({ slug: 'outage' });
@@ -38,8 +32,7 @@ describe.skipIf(!postgresTestUrl())('database outage [postgres]', () => {
   afterAll(async () => {
     await app?.close();
     await runtime?.close();
-    await proxy?.close();
-    await created?.drop();
+    await database?.drop();
   });
 
   const get = (url: string) =>

@@ -7,6 +7,7 @@ import { signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/sla
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
 import { type HubProcess, killHard, startHubProcess } from '../support/hub-process.js';
+import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
 
 const EVENTS = 2_400;
@@ -32,36 +33,17 @@ describe.skipIf(!postgresTestUrl())('crash during a burst [postgres]', () => {
     const db = await openDatabase({ url: database.url });
     await applyMigrations({ adapterFactory: db.adapterFactory });
     const stores = createStores(db.prisma, SecretBox.fromSpec(key));
-    const ws = await stores.workspaces.create({ slug: 'crash' });
-    const user = await stores.users.create({ username: 'crash-user' });
-    await stores.members.upsert(ws.id, user.id, 'owner');
-    const agentRecord = await stores.agents.create({
-      workspaceId: ws.id,
-      name: 'assistant',
-      deliveryUrl: agent.url,
-      deliverySecret: agent.secret,
-    });
-    const installation = await stores.installations.create({
-      workspaceId: ws.id,
-      agentId: agentRecord.id,
-      channelType: 'slack',
-      config: {
-        app_id: 'A0CRASH01',
-        team_id: 'T0TEAM001',
-        bot_user_id: 'U0BOT0001',
-        api_base_url: slack.url,
-      },
-      secrets: { signing_secret: SIGNING_SECRET, bot_token: 'xoxb-crash' },
-    });
-    installationId = installation.id;
-    for (let i = 0; i < SENDERS; i++) {
-      await stores.bindings.bind({
-        installationId,
-        channelType: 'slack',
-        channelUserId: `U0SEND${i}`,
-        userId: user.id,
-      });
-    }
+    ({ installationId } = await seedSlackWorkspace(stores, {
+      slug: 'crash',
+      agentUrl: agent.url,
+      agentSecret: agent.secret,
+      slackApiUrl: slack.url,
+      appId: 'A0CRASH01',
+      teamId: 'T0TEAM001',
+      botUserId: 'U0BOT0001',
+      signingSecret: SIGNING_SECRET,
+      boundSenders: Array.from({ length: SENDERS }, (_, lane) => `U0SEND${lane}`),
+    }));
     await db.close();
     env = {
       ...process.env,

@@ -1,5 +1,5 @@
-import { applyMigrations, generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
-import { createPostgresDatabase, postgresTestUrl } from '@switchboard/db/testing';
+import { generateSecretKey, openDatabase, SecretBox } from '@switchboard/db';
+import { postgresTestUrl } from '@switchboard/db/testing';
 import { signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +8,14 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
 import { FAST_PIPELINE } from '../support/hub-fixture.js';
+import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { postgresBehindProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 // An outage needs a server to lose: PGlite runs in-process, so this suite is PostgreSQL-only.
 describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]', () => {
+  let database: Awaited<ReturnType<typeof postgresBehindProxy>>;
   let proxy: TcpProxy;
-  let created: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let runtime: HubRuntime;
   let app: FastifyInstance;
   let agent: FakeAgent;
@@ -22,45 +23,24 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
   let installationId: string;
 
   beforeAll(async () => {
-    created = await createPostgresDatabase('sb_ingress_outage');
-    const direct = await openDatabase({ url: created.url });
-    await applyMigrations({ adapterFactory: direct.adapterFactory });
-    await direct.close();
-    const target = new URL(created.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(created.url);
-    viaProxy.port = String(proxy.port);
+    database = await postgresBehindProxy('sb_ingress_outage');
+    proxy = database.proxy;
     runtime = createHubRuntime({
-      database: await openDatabase({ url: viaProxy.toString(), poolSize: 4 }),
+      database: await openDatabase({ url: database.url, poolSize: 4 }),
       secrets: SecretBox.fromSpec(generateSecretKey()),
     });
     agent = await startFakeAgent();
     slack = await startFakeSlack();
-    const { stores } = runtime;
-    const ws = await stores.workspaces.create({ slug: 'outage' });
-    const user = await stores.users.create({ username: 'outage-user' });
-    await stores.members.upsert(ws.id, user.id, 'owner');
-    const agentRecord = await stores.agents.create({ workspaceId: ws.id, name: 'a', deliveryUrl: agent.url });
-    installationId = (
-      await stores.installations.create({
-        workspaceId: ws.id,
-        agentId: agentRecord.id,
-        channelType: 'slack',
-        config: {
-          app_id: 'A0OUTAGE1',
-          team_id: 'T0TEAM001',
-          bot_user_id: 'U0BOT0001',
-          api_base_url: slack.url,
-        },
-        secrets: { signing_secret: SIGNING_SECRET, bot_token: 'xoxb-outage' },
-      })
-    ).id;
-    await stores.bindings.bind({
-      installationId,
-      channelType: 'slack',
-      channelUserId: 'U0ALICE01',
-      userId: user.id,
-    });
+    ({ installationId } = await seedSlackWorkspace(runtime.stores, {
+      slug: 'outage',
+      agentUrl: agent.url,
+      slackApiUrl: slack.url,
+      appId: 'A0OUTAGE1',
+      teamId: 'T0TEAM001',
+      botUserId: 'U0BOT0001',
+      signingSecret: SIGNING_SECRET,
+      boundSenders: ['U0ALICE01'],
+    }));
     ({ app } = await buildHub({
       runtime,
       logger: createLogger({ level: 'silent' }),
@@ -71,8 +51,7 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
   afterAll(async () => {
     await app?.close();
     await runtime?.close();
-    await proxy?.close();
-    await created?.drop();
+    await database?.drop();
     await agent?.close();
     await slack?.close();
   });

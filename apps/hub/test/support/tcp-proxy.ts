@@ -1,4 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { applyMigrations, openDatabase } from '@switchboard/db';
+import { createPostgresDatabase } from '@switchboard/db/testing';
 
 /**
  * A loopback TCP proxy in front of PostgreSQL: closing it (and its live sockets) is a database
@@ -60,5 +62,30 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     cut: stop,
     restore: listen,
     close: stop,
+  };
+}
+
+/**
+ * A fresh, migrated PostgreSQL database reachable through its own proxy: `url` goes through the
+ * proxy (cut it for an outage), `drop()` closes the proxy and drops the database.
+ */
+export async function postgresBehindProxy(
+  prefix: string,
+): Promise<{ url: string; proxy: TcpProxy; drop(): Promise<void> }> {
+  const created = await createPostgresDatabase(prefix);
+  const direct = await openDatabase({ url: created.url });
+  await applyMigrations({ adapterFactory: direct.adapterFactory });
+  await direct.close();
+  const target = new URL(created.url);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(created.url);
+  viaProxy.port = String(proxy.port);
+  return {
+    url: viaProxy.toString(),
+    proxy,
+    drop: async () => {
+      await proxy.close();
+      await created.drop();
+    },
   };
 }
