@@ -27,6 +27,7 @@ import {
   defaultPipelineSettings,
   mergeSettings,
   type PipelineSettingsOverrides,
+  stripUndefined,
 } from './pipeline/settings.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
@@ -123,10 +124,6 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   });
   if (options.workers !== false) pipeline.start();
   return { app, pipeline, ...(supervisor ? { supervisor } : {}) };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The HTTP app alone (callers that do not need the pipeline handle). */

@@ -1,9 +1,9 @@
 import { type Logger, PlatformError, parseOutboundMessage } from '@switchboard/core';
 import type { ClaimedOutbound, OutboundStore } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
-import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { persistently } from '../pipeline/persist.js';
+import { type BackoffPolicy, equalJitterDelay } from '../retry/backoff.js';
 
 export interface SendOutboundDeps {
   outbound: OutboundStore;
@@ -85,7 +85,7 @@ async function retryOrFail(
 ): Promise<void> {
   if (retryable && row.attempts < deps.maxAttempts) {
     // A rate limit says exactly when to come back; anything else backs off.
-    const delay = retryAfterMs ?? backoffDelayMs(row.attempts, deps.backoff);
+    const delay = retryAfterMs ?? equalJitterDelay(row.attempts, deps.backoff);
     await deps.outbound.retryLater(row, delay, error);
     deps.metrics?.outbound.inc({ status: retryAfterMs !== undefined ? 'rate_limited' : 'retry' });
     return;

@@ -9,7 +9,7 @@ import {
 import type { AuditEntry, AuditReason, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import type { AgentDirectory } from '../delivery/agent-directory.js';
-import { type BackoffPolicy, backoffDelayMs } from '../delivery/backoff.js';
+import { type BackoffPolicy, equalJitterDelay } from '../retry/backoff.js';
 import { type BindingLinkOptions, offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
@@ -209,7 +209,7 @@ async function settle(
     platformEventId: row.platformEventId,
   };
   if (settlement.kind === 'retry' && row.attempts < deps.delivery.maxAttempts) {
-    const delay = backoffDelayMs(row.attempts, deps.delivery.backoff);
+    const delay = equalJitterDelay(row.attempts, deps.delivery.backoff);
     if ((await deps.stores.inbox.retryLater(row, delay, settlement.error)) && settlement.auditEachAttempt) {
       await deps.stores.audit.record({
         ...scope,

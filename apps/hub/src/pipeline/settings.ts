@@ -1,6 +1,6 @@
 import type { RetentionPolicy } from '@switchboard/db';
-import type { BackoffPolicy } from '../delivery/backoff.js';
 import { DEFAULT_RETENTION } from '../jobs/retention.js';
+import type { BackoffPolicy } from '../retry/backoff.js';
 
 /** Tunables of the pipeline; every field has a production default (see `defaultPipelineSettings`). */
 export interface PipelineSettings {
@@ -53,6 +53,7 @@ export function mergeSettings(
   } as PipelineSettings;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** The entries whose value is defined (so a spread does not overwrite a default with undefined). */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

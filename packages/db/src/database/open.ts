@@ -70,6 +70,11 @@ function describePostgresUrl(url: string): string {
   return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
 }
 
+/** The same kind of runner over the Prisma client (PGlite, and PostgreSQL without the pools). */
+export function prismaRunner(db: Db): SqlRunner {
+  return <Row>(text: string, values: unknown[]) => db.$queryRawUnsafe<Row[]>(text, ...values);
+}
+
 function directPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   // An idle client that errors (server restart) must not crash the process; the next query reconnects.

@@ -1,4 +1,4 @@
-import type { Db, SqlRunner } from '../database/open.js';
+import { type Db, prismaRunner, type SqlRunner } from '../database/open.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 export interface UserBinding {
@@ -26,8 +26,7 @@ export class BindingStore {
     private readonly db: Db,
     hotSql?: SqlRunner,
   ) {
-    this.#hotSql =
-      hotSql ?? (<Row>(text: string, values: unknown[]) => db.$queryRawUnsafe<Row[]>(text, ...values));
+    this.#hotSql = hotSql ?? prismaRunner(db);
   }
 
   async find(installationId: string, channelUserId: string): Promise<UserBinding | null> {

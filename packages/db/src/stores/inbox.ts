@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, SqlRunner } from '../database/open.js';
+import { type Db, prismaRunner, type SqlRunner } from '../database/open.js';
 import type { AuditEntry } from './audit.js';
 
 // The dedup table is also the durable inbox. Invariants:
@@ -70,10 +70,8 @@ export class InboxStore {
     private readonly db: Db,
     runners: { ingressSql?: SqlRunner; workerSql?: SqlRunner } = {},
   ) {
-    const viaPrisma: SqlRunner = <Row>(text: string, values: unknown[]) =>
-      db.$queryRawUnsafe<Row[]>(text, ...values);
-    this.#insertSql = runners.ingressSql ?? viaPrisma;
-    this.#workerSql = runners.workerSql ?? viaPrisma;
+    this.#insertSql = runners.ingressSql ?? prismaRunner(db);
+    this.#workerSql = runners.workerSql ?? prismaRunner(db);
   }
 
   /**
