@@ -1,3 +1,4 @@
+export * from './database/data-dir-lock.js';
 export * from './database/errors.js';
 export * from './database/open.js';
 export { diffSchemaAgainstMigrations, HAND_WRITTEN_INDEXES } from './migrate/diff.js';
