@@ -8,6 +8,7 @@ import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
 import { memberRoutes } from './api/members.js';
+import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -17,6 +18,7 @@ import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import type { OperatorCredential } from './http/operator.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
@@ -46,6 +48,8 @@ export interface HubAppOptions {
   fetch?: typeof globalThis.fetch;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
+  /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
+  operator?: OperatorCredential;
 }
 
 export interface HubApp {
@@ -104,9 +108,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     translateDomainErrors(api);
     documentOnlyValidation(api);
     await api.register(bearerAuth, {
-      authenticate: async (token): Promise<Principal | null> => runtime.stores.apiTokens.authenticate(token),
+      authenticate: async (token): Promise<Principal | null> =>
+        options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),
     });
     await api.register(workspaceRoutes, { runtime });
+    await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime });
     await api.register(identityRoutes, { runtime });
     await api.register(agentRoutes, { runtime });
@@ -114,6 +120,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       runtime,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AgentRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ const createAgentBody = z.object({
     .refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL'),
   deliverySecret: z.string().min(16).max(256).optional(),
 });
+
+const agentParams = z.object({ ws: z.string(), id: z.string().uuid('agent id must be a UUID') });
 
 export function presentAgent(agent: AgentRecord) {
   return {
@@ -48,6 +51,23 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       return { agents: (await runtime.stores.agents.list(workspace.id)).map(presentAgent) };
+    },
+  );
+
+  app.post<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/agents/:id/rotate-secret',
+    {
+      schema: routeDocs({
+        tags: ['agents'],
+        summary: 'Replace the delivery secret with a new random one, returned once',
+      }),
+    },
+    async (request) => {
+      const params = agentParams.parse(request.params);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
+      const deliverySecret = randomBytes(32).toString('base64url');
+      const agent = await runtime.stores.agents.rotateDeliverySecret(workspace.id, params.id, deliverySecret);
+      return { ...presentAgent(agent), deliverySecret };
     },
   );
 };

@@ -92,6 +92,16 @@ export class AgentStore {
     return toRecord(row);
   }
 
+  /** Replaces the delivery secret (sealed); deliveries are signed with the new one from now on. */
+  async rotateDeliverySecret(workspaceId: string, id: string, deliverySecret: string): Promise<AgentRecord> {
+    const updated = await this.db.agent.updateMany({
+      where: { id, workspaceId },
+      data: { deliverySecretSealed: this.secrets.seal(deliverySecret, DELIVERY_SECRET_PURPOSE) },
+    });
+    if (updated.count === 0) throw new NotFoundError('agent', id);
+    return this.get(workspaceId, id);
+  }
+
   /** The plaintext delivery secret, for signing deliveries; never for API responses. */
   async deliverySecret(id: string): Promise<string | null> {
     const row = await this.db.agent.findUnique({ where: { id }, select: { deliverySecretSealed: true } });
