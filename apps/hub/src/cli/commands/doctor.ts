@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mergeSecrets } from '@switchboard/core';
 import {
   createStores,
@@ -30,23 +31,6 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   const embedded = !context.env.DATABASE_URL;
   const registry = createChannelRegistry();
 
-  if (embedded) {
-    const exists = await access(context.dataDir).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) {
-      return [
-        {
-          name: 'data directory',
-          ok: false,
-          detail: `no embedded database at ${context.dataDir}`,
-          fix: 'run `switchboard start` once (it creates the directory, the database and a key), or set DATABASE_URL',
-        },
-      ];
-    }
-  }
-
   const key = await resolveSecretKey({
     envValue: context.env.SWITCHBOARD_SECRET_KEY,
     dataDir: embedded ? context.dataDir : undefined,
@@ -65,7 +49,7 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
         name: 'secret key',
         ok: false,
         detail: (error as Error).message,
-        fix: 'set SWITCHBOARD_SECRET_KEY (32 random bytes, base64) or run `switchboard start` once on the embedded database',
+        fix: 'set SWITCHBOARD_SECRET_KEY="$(openssl rand -base64 32)", or run `switchboard start` once on the embedded database',
       });
       return undefined;
     },
@@ -78,6 +62,20 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   });
 
   if (embedded) {
+    const pgdata = join(context.dataDir, 'pgdata');
+    const exists = await access(pgdata).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      checks.push({
+        name: 'database',
+        ok: false,
+        detail: `no embedded database at ${pgdata}`,
+        fix: 'run `switchboard start` once (it creates the database and a key), or set DATABASE_URL',
+      });
+      return checks;
+    }
     const owner = await dataDirOwner(context.dataDir);
     if (owner) {
       // The running hub owns the database (and applied the migrations); ask it instead.
