@@ -40,7 +40,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   });
   let app: FastifyInstance;
   try {
-    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    // On an ephemeral port (0) the address is known only after listening: webhook URLs then
+    // follow each request's own origin.
+    const publicUrl =
+      options.publicUrl ?? (options.port === 0 ? undefined : `http://${options.host}:${options.port}`);
     ({ app } = await buildHub({
       runtime,
       logger: options.logger,
