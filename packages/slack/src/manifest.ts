@@ -7,7 +7,7 @@ export const SLACK_BOT_EVENTS = [
   'message.mpim',
 ] as const;
 
-/** Reading those events, replying, and the directory lookups auto-provisioning makes. */
+/** Reading those events, replying, the directory lookups auto-provisioning makes, and files. */
 export const SLACK_BOT_SCOPES = [
   'app_mentions:read',
   'channels:history',
@@ -17,6 +17,7 @@ export const SLACK_BOT_SCOPES = [
   'chat:write',
   'users:read',
   'users:read.email',
+  'files:read',
 ] as const;
 
 export interface SlackManifestOptions {
