@@ -30,7 +30,12 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     }
 
     await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { slug: 'leak-ws-2' }, wide);
+    await call('GET', '/api/v1/workspaces', '/api/v1/workspaces', undefined, wide);
     await call('GET', '/api/v1/workspaces/{ws}', '/api/v1/workspaces/leak-ws');
+    // Only the hub operator creates a first admin; a member is refused.
+    await call('POST', '/api/v1/workspaces/{ws}/admins', '/api/v1/workspaces/leak-ws-2/admins', {
+      username: 'not-allowed',
+    });
     const member = await call(
       'POST',
       '/api/v1/workspaces/{ws}/members',
@@ -58,6 +63,19 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     });
     expect(agent.status).toBe(201);
     await call('GET', '/api/v1/workspaces/{ws}/agents', '/api/v1/workspaces/leak-ws/agents');
+    // The one answer that carries a secret, by design, once: it must reach no log line.
+    walked.add('POST /api/v1/workspaces/{ws}/agents/{id}/rotate-secret');
+    const otherAgent = await hub.request('POST', '/api/v1/workspaces/leak-ws/agents', {
+      token,
+      body: { name: 'rotated', deliveryUrl: 'http://127.0.0.1:9/rotated' },
+    });
+    const rotated = await hub.request(
+      'POST',
+      `/api/v1/workspaces/leak-ws/agents/${otherAgent.body.id}/rotate-secret`,
+      { token },
+    );
+    expect(rotated.status).toBe(200);
+    const rotatedSecret = rotated.body.deliverySecret as string;
     const installation = await call(
       'POST',
       '/api/v1/workspaces/{ws}/installations',
@@ -68,6 +86,7 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     const instPath = `/api/v1/workspaces/leak-ws/installations/${installation.body.id}`;
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
+    await call('GET', '/api/v1/workspaces/{ws}/installations/{id}/status', `${instPath}/status`);
     // Invalid input echoes nothing back either (zod issues carry no input values).
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
       config: { signing_secret: 7 },
@@ -121,6 +140,7 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
 
     const everything = [...responses, ...hub.logs].join('\n');
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(rotatedSecret);
     expect(everything).not.toContain(token);
   });
 });
