@@ -1,9 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { DataDirLockedError, dataDirOwner } from '@switchboard/db';
 import { buildHub } from '../app.js';
 import { createOperatorCredential } from '../http/operator.js';
 import { openHubRuntime } from '../runtime/open-runtime.js';
 import type { CliContext } from './context.js';
-import { readOperatorFile } from './operator-file.js';
+import { type OperatorFile, operatorFilePath, readOperatorFile } from './operator-file.js';
 
 /** The hub a command talks to, and as whom. */
 export interface HubTarget {
@@ -47,10 +48,15 @@ export async function connectToHub(context: CliContext, flags: TargetFlags): Pro
   const embedded = !context.env.DATABASE_URL;
   const owner = embedded ? await dataDirOwner(context.dataDir) : undefined;
   if (owner) {
-    if (!local) throw new DataDirLockedError(context.dataDir, owner);
+    // A hub that is still migrating has the lock but no address yet: wait for it to listen. A
+    // file older than the lock is a crashed hub's leftover.
+    const current = local && (await writtenSince(context.dataDir, owner.since)) ? local : undefined;
+    const serving =
+      current ?? (owner.holder === 'the hub' ? await waitForHub(context, owner.pid, owner.since) : undefined);
+    if (!serving) throw new DataDirLockedError(context.dataDir, owner);
     return {
-      url: local.url,
-      token: userToken ?? local.token,
+      url: serving.url,
+      token: userToken ?? serving.token,
       operator: userToken === undefined,
       via: 'local',
       close: nothingToClose,
@@ -101,6 +107,33 @@ export async function connectToHub(context: CliContext, flags: TargetFlags): Pro
     await runtime.close();
     throw error;
   }
+}
+
+const HUB_START_WAIT_MS = 120_000;
+
+async function writtenSince(dataDir: string, since: string): Promise<boolean> {
+  const written = await stat(operatorFilePath(dataDir)).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  // Whole seconds: some file systems keep coarse modification times.
+  return written >= Math.floor(Date.parse(since) / 1000) * 1000;
+}
+
+async function waitForHub(
+  context: CliContext,
+  pid: number,
+  since: string,
+): Promise<OperatorFile | undefined> {
+  process.stderr.write(`waiting for the hub (pid ${pid}) to finish starting…\n`);
+  const deadline = Date.now() + HUB_START_WAIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const file = await readOperatorFile(context.dataDir);
+    if (file && (await writtenSince(context.dataDir, since))) return file;
+    if ((await dataDirOwner(context.dataDir))?.pid !== pid) return undefined;
+  }
+  return undefined;
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -115,7 +115,13 @@ describe('the README quick start, in the order it is written', () => {
     timeout: 300_000,
   }, async () => {
     // 1. switchboard start (its own shell; embedded PGlite in .switchboard/)
-    hub = await startHubProcess(['--port', '0'], env);
+    const starting = startHubProcess(['--port', '0'], env);
+    // 2. switchboard workspace create acme --name "Acme", typed while the hub is still migrating:
+    // the command waits for it rather than touching the database beside it.
+    await eventually(() => stat(join(dataDir, '.switchboard', 'owner.lock')).catch(() => undefined), 60_000);
+    const workspace = json(['workspace', 'create', 'acme', '--name', 'Acme'], env);
+    hub = await starting;
+    expect(await workspace).toMatchObject({ slug: 'acme' });
     expect(hub.output()).toContain('SWITCHBOARD_SECRET_KEY is not set');
     expect((await stat(join(dataDir, '.switchboard', 'operator.json'))).mode & 0o777).toBe(0o600);
 
@@ -125,10 +131,6 @@ describe('the README quick start, in the order it is written', () => {
     expect(second.stderr).toContain(`the hub (pid ${hub.child.pid}) owns .switchboard`);
     expect(second.stderr).toContain(`--url ${hub.url}`);
 
-    // 2. switchboard workspace create acme --name "Acme"
-    expect(await json(['workspace', 'create', 'acme', '--name', 'Acme'], env)).toMatchObject({
-      slug: 'acme',
-    });
     // 3. switchboard admin create --workspace acme --username ops --email ops@acme.test
     const admin = await json(
       ['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test'],
