@@ -78,4 +78,20 @@ describe('one owner per embedded data folder', () => {
     const lock = await lockDataDir(dataDir, 'a switchboard command');
     await lock.release();
   });
+
+  it('lets exactly one of several racers take over a stale lock', async () => {
+    await writeFile(
+      join(dataDir, DATA_DIR_LOCK_FILE),
+      JSON.stringify({ pid: 2 ** 22 + 54321, holder: 'the hub', since: new Date().toISOString() }),
+    );
+    const racers = await Promise.allSettled(
+      Array.from({ length: 6 }, () => lockDataDir(dataDir, 'a switchboard command')),
+    );
+    const winners = racers.filter((r) => r.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    for (const loser of racers.filter((r) => r.status === 'rejected')) {
+      expect((loser as PromiseRejectedResult).reason).toBeInstanceOf(DataDirLockedError);
+    }
+    await (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockDataDir>>>).value.release();
+  });
 });

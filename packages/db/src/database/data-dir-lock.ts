@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 /**
@@ -94,8 +94,9 @@ export async function lockDataDir(dataDir: string, holder: string): Promise<Data
         continue;
       }
     }
-    // The owner is gone: take the folder over.
-    await unlink(path).catch(() => {});
+    // The owner is gone: take the folder over, one process at a time (two processes finding the
+    // same dead owner must not both remove the lock and each create their own).
+    await removeStaleLock(path, current);
   }
 
   let released = false;
@@ -117,6 +118,32 @@ export async function lockDataDir(dataDir: string, holder: string): Promise<Data
       removeIfOurs(path);
     },
   };
+}
+
+const TAKEOVER_STALE_AFTER_MS = 10_000;
+
+async function removeStaleLock(path: string, stale: LockOwner | undefined): Promise<void> {
+  const guard = `${path}.takeover`;
+  try {
+    await mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Someone else is taking over; a guard left by a process that died mid-takeover expires.
+    const age = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > TAKEOVER_STALE_AFTER_MS) await rmdir(guard).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return;
+  }
+  try {
+    // Still the same dead owner? (Another process may have taken over in the meantime.)
+    const now = await readOwner(path);
+    if (now?.pid === stale?.pid && now?.since === stale?.since) await unlink(path).catch(() => {});
+  } finally {
+    await rmdir(guard).catch(() => {});
+  }
 }
 
 function removeIfOurs(path: string): void {
