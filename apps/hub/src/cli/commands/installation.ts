@@ -87,7 +87,14 @@ export function registerInstallationCommands(program: Command): void {
       show(session, created, () => {
         showInstallation(created);
         if (created.config && (created.config as { mode?: string }).mode !== 'socket') {
-          note(`\nPlatforms deliver events to ${String(created.webhookUrl)}`);
+          const url = String(created.webhookUrl);
+          note(`\nPlatforms deliver events to ${url}`);
+          if (/^https?:\/\/(127\.|localhost|\[::1\]|0\.0\.0\.0)/.test(url)) {
+            note(
+              'That address is only reachable from this machine: set SWITCHBOARD_PUBLIC_URL on the hub ' +
+                '(e.g. a tunnel), or use a long connection where the platform has one (Slack: --set mode=socket).',
+            );
+          }
         }
       });
     }),
