@@ -7,8 +7,8 @@ import { APP_ID, BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, TEAM_ID } from './helpe
 describe('Slack config at install time (auth.test, bots.info)', () => {
   let slack: FakeSlack;
   const factory = createSlackChannelFactory();
-  const prepare = (config: Record<string, unknown>) =>
-    factory.prepareConfig?.(
+  const prepare = async (config: Record<string, unknown>) =>
+    (factory.prepareConfig as NonNullable<typeof factory.prepareConfig>)(
       { api_base_url: slack.url, signing_secret: SIGNING_SECRET, ...config },
       {
         logger: noopLogger,
