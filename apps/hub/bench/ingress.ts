@@ -150,7 +150,7 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
 
 async function hubIngressOnly(): Promise<ServerRun> {
   const child = await spawnNode(
-    [...profile, '--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
+    [...profile, '--conditions=source', '--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
     HUB_LISTENING,
     hubEnv,
     HUB_DIR,
@@ -163,7 +163,7 @@ async function hubIngressOnly(): Promise<ServerRun> {
 
 async function bolt(): Promise<ServerRun> {
   const child = await spawnNode(
-    ['--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
+    ['--conditions=source', '--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
     /listening (\d+)/,
     process.env,
     HUB_DIR,

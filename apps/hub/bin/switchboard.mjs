@@ -1,6 +1,20 @@
 #!/usr/bin/env node
-// Runs the CLI straight from TypeScript sources (no build step) through tsx's loader.
-import { register } from 'tsx/esm/api';
+// Production runs the compiled CLI (`pnpm build` writes dist/). In a checkout that was never built,
+// it runs the TypeScript sources through tsx (a dev dependency) with the `source` export condition,
+// so workspace packages resolve to their sources too.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', source, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(result.status ?? 1);
+}
