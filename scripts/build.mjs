@@ -7,7 +7,14 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const tsc = join(root, 'node_modules', '.bin', 'tsc');
-const order = ['packages/core', 'packages/signing', 'packages/db', 'packages/testkit', 'packages/slack', 'apps/hub'];
+const order = [
+  'packages/core',
+  'packages/signing',
+  'packages/db',
+  'packages/testkit',
+  'packages/slack',
+  'apps/hub',
+];
 
 for (const dir of order) {
   console.log(`▶ build ${dir}`);

@@ -11,6 +11,7 @@ import { applyMigrations, createStores, generateSecretKey, openDatabase, SecretB
 import { createPostgresDatabase } from '@switchboard/db/testing';
 import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { buildHub } from '../src/app.js';
+import { loadChannelRegistry } from '../src/channels/registry.js';
 import { createProvisioner } from '../src/identity/provisioner.js';
 import { singleFlight } from '../src/identity/single-flight.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -68,7 +69,11 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
   const agent = await startCountingAgent();
   const database = await openDatabase({ url: created.url, poolSize: 20 });
   await applyMigrations({ adapterFactory: database.adapterFactory });
-  const runtime = createHubRuntime({ database, secrets: SecretBox.fromSpec(generateSecretKey()) });
+  const runtime = createHubRuntime({
+    database,
+    secrets: SecretBox.fromSpec(generateSecretKey()),
+    registry: await loadChannelRegistry(),
+  });
   const { stores } = runtime;
   const { installationId } = await seedSlackWorkspace(stores, {
     slug: 'bench',

@@ -3,6 +3,7 @@ import type pino from 'pino';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
+import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
@@ -117,6 +118,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });
+    await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(outboundRoutes, { runtime, pipeline });

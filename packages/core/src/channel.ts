@@ -56,7 +56,13 @@ export interface ChannelDeps {
 
 export interface ChannelFactory<C extends Record<string, unknown> = Record<string, unknown>> {
   readonly type: string;
-  readonly displayName: string;
+  /** Shown in forms and docs; defaults to `type`. */
+  readonly displayName?: string;
+  /**
+   * Every capability an installation of this type may declare (the union over its configs), for
+   * `GET /api/v1/channel-types`; a running channel's own `capabilities()` is what the hub obeys.
+   */
+  readonly capabilities?: Capabilities;
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: ChannelDeps): Channel;

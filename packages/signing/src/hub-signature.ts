@@ -16,7 +16,8 @@ export function verifyHubSignature256(
   body: SignedPart,
 ): SignatureCheck {
   try {
-    if (!header) return refuse('missing_signature', `exactly one ${HUB_SIGNATURE_256_HEADER} header is required`);
+    if (!header)
+      return refuse('missing_signature', `exactly one ${HUB_SIGNATURE_256_HEADER} header is required`);
     const hex = /^sha256=(.*)$/.exec(header)?.[1];
     if (hex === undefined || !/^[0-9a-fA-F]{64}$/.test(hex)) {
       return refuse('bad_signature', `${HUB_SIGNATURE_256_HEADER} is not of the form sha256=<hex sha256>`);

@@ -63,7 +63,10 @@ export function verifyTimestamped(input: TimestampedSignature): SignatureCheck {
   try {
     const { timestamp, signature } = input;
     if (!timestamp || !signature) {
-      return refuse('missing_signature', `exactly one ${timestampName} and one ${signatureName} are required`);
+      return refuse(
+        'missing_signature',
+        `exactly one ${timestampName} and one ${signatureName} are required`,
+      );
     }
     if (!/^\d{1,12}$/.test(timestamp)) {
       return refuse('stale_timestamp', `${timestampName} is not a unix time in seconds`);
@@ -74,11 +77,17 @@ export function verifyTimestamped(input: TimestampedSignature): SignatureCheck {
       return refuse('stale_timestamp', `${timestampName} is more than ${maxSkew} s from the receive time`);
     }
     if (!signature.startsWith(input.scheme.version)) {
-      return refuse('bad_signature', `${signatureName} is not of the form ${input.scheme.version}<hex sha256>`);
+      return refuse(
+        'bad_signature',
+        `${signatureName} is not of the form ${input.scheme.version}<hex sha256>`,
+      );
     }
     const hex = signature.slice(input.scheme.version.length);
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-      return refuse('bad_signature', `${signatureName} is not of the form ${input.scheme.version}<hex sha256>`);
+      return refuse(
+        'bad_signature',
+        `${signatureName} is not of the form ${input.scheme.version}<hex sha256>`,
+      );
     }
     const expected = timestampedDigest(input.secret, input.scheme, timestamp, input.body);
     if (!digestMatchesHex(expected, hex)) {
@@ -107,7 +116,8 @@ export function verifyCombined(
 ): SignatureCheck {
   if (!header) return refuse('missing_signature', 'the signature header is required');
   const match = /^t=([^,]*),(v1=.*)$/.exec(header);
-  if (!match) return refuse('bad_signature', 'the signature header is not of the form t=<unix>,v1=<hex sha256>');
+  if (!match)
+    return refuse('bad_signature', 'the signature header is not of the form t=<unix>,v1=<hex sha256>');
   return verifyTimestamped({
     secret,
     scheme: dotScheme,

@@ -26,7 +26,15 @@ describe('timestamped HMAC (Slack style)', () => {
   const check = (overrides: Partial<Parameters<typeof verifyTimestamped>[0]> = {}) => {
     const body = new TextEncoder().encode('{"a":1}');
     const { timestamp, signature } = signTimestamped('s3cret', slackScheme, now, body);
-    return verifyTimestamped({ secret: 's3cret', scheme: slackScheme, timestamp, signature, body, receivedAt, ...overrides });
+    return verifyTimestamped({
+      secret: 's3cret',
+      scheme: slackScheme,
+      timestamp,
+      signature,
+      body,
+      receivedAt,
+      ...overrides,
+    });
   };
 
   it('accepts the signed bytes and refuses a tampered body, wrong secret or malformed value', () => {
@@ -34,7 +42,10 @@ describe('timestamped HMAC (Slack style)', () => {
     expect(check({ body: '{"a":2}' })).toMatchObject({ ok: false, reason: 'bad_signature' });
     expect(check({ secret: 'other' })).toMatchObject({ ok: false, reason: 'bad_signature' });
     expect(check({ signature: 'v0=zz' })).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect(check({ signature: `v1=${'0'.repeat(64)}` })).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(check({ signature: `v1=${'0'.repeat(64)}` })).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses missing parts and timestamps outside the window, either way', () => {
@@ -57,7 +68,9 @@ describe('t=..,v1=.. header (hub style)', () => {
       reason: 'stale_timestamp',
     });
     expect(verifyCombined('k', 'v1=abc', 'hello', receivedAt)).toMatchObject({ reason: 'bad_signature' });
-    expect(verifyCombined('k', undefined, 'hello', receivedAt)).toMatchObject({ reason: 'missing_signature' });
+    expect(verifyCombined('k', undefined, 'hello', receivedAt)).toMatchObject({
+      reason: 'missing_signature',
+    });
   });
 });
 
@@ -72,7 +85,9 @@ describe('X-Hub-Signature-256', () => {
     const body = new Uint8Array([0xff, 0x00, 0x7b]);
     const header = signHubSignature256('k', body);
     expect(verifyHubSignature256('k', header, body)).toEqual({ ok: true });
-    expect(verifyHubSignature256('k', header, new Uint8Array([0xff]))).toMatchObject({ reason: 'bad_signature' });
+    expect(verifyHubSignature256('k', header, new Uint8Array([0xff]))).toMatchObject({
+      reason: 'bad_signature',
+    });
     expect(verifyHubSignature256('k', header.toUpperCase(), body)).toMatchObject({ reason: 'bad_signature' });
     expect(verifyHubSignature256('k', 'sha1=abc', body)).toMatchObject({ reason: 'bad_signature' });
     expect(verifyHubSignature256('k', undefined, body)).toMatchObject({ reason: 'missing_signature' });

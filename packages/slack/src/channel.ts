@@ -173,6 +173,16 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
   return {
     type: 'slack',
     displayName: 'Slack',
+    // Webhook in events mode, LongConnection in socket mode.
+    capabilities: capabilities(
+      Capability.Text,
+      Capability.Media,
+      Capability.Threads,
+      Capability.Edit,
+      Capability.Webhook,
+      Capability.LongConnection,
+      Capability.AutoProvision,
+    ),
     configSchema: slackConfigSchema,
     create: (config, deps) => new SlackChannel(config, deps, options),
   };

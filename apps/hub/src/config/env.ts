@@ -22,6 +22,8 @@ const hubEnvSchema = z.object({
   SWITCHBOARD_SECRET_KEY: z.string().optional(),
   SWITCHBOARD_DATA_DIR: z.string().default('.switchboard'),
   SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
+  /** Adapter packages to load, comma separated (default: the first-party adapters). */
+  SWITCHBOARD_PLUGINS: z.string().optional(),
   SWITCHBOARD_CONNECTIONS_DISABLED: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()

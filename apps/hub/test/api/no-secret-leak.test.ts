@@ -89,6 +89,7 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       `/api/v1/installations/${installation.body.id}/sessions/no-such-session`,
     );
     await call('GET', '/api/v1/workspaces/{ws}/audit', '/api/v1/workspaces/leak-ws/audit');
+    await call('GET', '/api/v1/channel-types', '/api/v1/channel-types');
     await call('GET', '/api/v1/workspaces/{ws}/bindings', '/api/v1/workspaces/leak-ws/bindings');
     await call('GET', '/api/v1/workspaces/{ws}/dead-letters', '/api/v1/workspaces/leak-ws/dead-letters');
     await call(

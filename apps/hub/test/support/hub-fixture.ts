@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { Pipeline } from '../../src/pipeline/index.js';
 import type { PipelineSettingsOverrides } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from './channels.js';
 
 /** Retries in milliseconds instead of minutes, so fault tests finish quickly. */
 export const FAST_PIPELINE: PipelineSettingsOverrides = {
@@ -63,7 +64,7 @@ export async function startHubFixture(
   const runtime = createHubRuntime({
     database: database.db,
     secrets: SecretBox.fromSpec(generateSecretKey()),
-    ...(options.registry ? { registry: options.registry } : {}),
+    registry: options.registry ?? testChannelRegistry(),
   });
   const { app, pipeline } = await buildHub({
     runtime,

@@ -1,7 +1,7 @@
-import { mergeSecrets } from '@switchboard/core';
+import { mergeSecrets, Registry } from '@switchboard/core';
 import { createStores, migrationStatus, openDatabase, resolveSecretKey } from '@switchboard/db';
 import type { Command } from 'commander';
-import { createChannelRegistry } from '../../channels/registry.js';
+import { loadChannelRegistry } from '../../channels/registry.js';
 import { type CliContext, cliContext } from '../context.js';
 
 export interface DoctorCheck {
@@ -16,7 +16,15 @@ export interface DoctorCheck {
 export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const embedded = !context.env.DATABASE_URL;
-  const registry = createChannelRegistry();
+  const registry = await loadChannelRegistry({ env: context.env }).catch((error: unknown) => {
+    checks.push({
+      name: 'channel types',
+      ok: false,
+      detail: (error as Error).message,
+      fix: 'install the package or correct SWITCHBOARD_PLUGINS',
+    });
+    return new Registry();
+  });
 
   const key = await resolveSecretKey({
     envValue: context.env.SWITCHBOARD_SECRET_KEY,
@@ -42,11 +50,12 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     },
   );
 
-  checks.push({
-    name: 'channel types',
-    ok: registry.types().length > 0,
-    detail: registry.types().join(', '),
-  });
+  if (!checks.some((check) => check.name === 'channel types'))
+    checks.push({
+      name: 'channel types',
+      ok: registry.types().length > 0,
+      detail: registry.types().join(', '),
+    });
 
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
