@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ChannelPlugin, checkPlugin, InvalidPluginError, Registry } from '@switchboard/core';
@@ -92,7 +92,9 @@ function locateInstalledEntry(name: string, dir: string): string | undefined {
         main?: string;
       };
       const target = exportTarget(manifest.exports, subpath) ?? (subpath === '.' ? manifest.main : undefined);
-      return join(packageDir, target ?? (subpath === '.' ? 'index.js' : subpath));
+      // The real path, as Node would load it: a linked package then resolves its own
+      // dependencies from where it really lives.
+      return realpathSync(join(packageDir, target ?? (subpath === '.' ? 'index.js' : subpath)));
     }
     if (dirname(current) === current) return undefined;
   }
