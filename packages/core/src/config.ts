@@ -9,9 +9,10 @@ const SECRET_FIELDS = Symbol.for('@switchboard/core/secret-fields');
  * registry per process, even when a plugin brings its own copy of core, so the hub sees the
  * plugin's secret marks.
  */
-export const secretFields: z.core.$ZodRegistry<{ secret: true }> = ((
-  globalThis as { [SECRET_FIELDS]?: z.core.$ZodRegistry<{ secret: true }> }
-)[SECRET_FIELDS] ??= z.registry<{ secret: true }>());
+type SecretRegistry = z.core.$ZodRegistry<{ secret: true }>;
+const processWide = globalThis as { [SECRET_FIELDS]?: SecretRegistry };
+processWide[SECRET_FIELDS] ??= z.registry<{ secret: true }>();
+export const secretFields: SecretRegistry = processWide[SECRET_FIELDS];
 
 /** Marks a config field as secret, e.g. `signingSecret: secret(z.string().min(1))`. */
 export function secret<T extends z.ZodType>(schema: T): T {
