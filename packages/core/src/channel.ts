@@ -50,7 +50,10 @@ export interface Channel {
 export interface ChannelDeps {
   installationId: string;
   logger: Logger;
-  /** Injected so tests and egress proxies control every outbound call; defaults to global fetch. */
+  /**
+   * For adapters that call their platform with `fetch`, so tests and egress proxies see those calls;
+   * defaults to global fetch. Adapters built on a platform SDK (Slack) use the SDK's own transport.
+   */
   fetch?: typeof globalThis.fetch;
 }
 

@@ -68,7 +68,6 @@ export class SlackChannel implements Channel {
       token: config.bot_token,
       apiBaseUrl: config.api_base_url,
       logger: this.#logger,
-      fetch: deps.fetch,
       timeoutMs: options.requestTimeoutMs,
     });
   }
@@ -104,7 +103,6 @@ export class SlackChannel implements Channel {
       // The schema requires app_token whenever mode is socket.
       appToken: this.#config.app_token ?? '',
       apiBaseUrl: this.#config.api_base_url,
-      fetch: this.#deps.fetch,
       requestTimeoutMs: this.#options.requestTimeoutMs,
       connectTimeoutMs: this.#options.connectTimeoutMs,
       parseContext: this.#parseContext,

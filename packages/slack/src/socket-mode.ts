@@ -15,7 +15,6 @@ export interface SlackSocketConnectionOptions {
   /** App-level token (`xapp-…`, scope `connections:write`). */
   appToken: string;
   apiBaseUrl?: string;
-  fetch?: typeof globalThis.fetch;
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   parseContext: SlackParseContext;
@@ -52,7 +51,6 @@ export class SlackSocketConnection {
       logger: toSlackLogger(this.#logger),
       clientOptions: slackWebClientOptions({
         apiBaseUrl: options.apiBaseUrl,
-        fetch: options.fetch,
         timeoutMs: options.requestTimeoutMs,
       }),
     });
