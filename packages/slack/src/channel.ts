@@ -40,7 +40,6 @@ export class SlackChannel implements Channel {
   /** Present in `events` mode only (it declares `Webhook` exactly then). */
   readonly webhook?: WebhookHandler;
   readonly #config: SlackChannelConfig;
-  readonly #deps: ChannelDeps;
   readonly #options: SlackChannelOptions;
   readonly #client: WebClient;
   readonly #logger: Logger;
@@ -49,7 +48,6 @@ export class SlackChannel implements Channel {
 
   constructor(config: SlackChannelConfig, deps: ChannelDeps, options: SlackChannelOptions = {}) {
     this.#config = config;
-    this.#deps = deps;
     this.#options = options;
     this.#logger = deps.logger.child({ channelType: 'slack', installationId: deps.installationId });
     const parseContext = {
