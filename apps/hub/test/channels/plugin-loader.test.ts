@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { API_VERSION, InvalidPluginError } from '@switchboard/core';
@@ -32,6 +32,16 @@ const manifest = (name: string) =>
   JSON.stringify({ name, version: '1.0.0', type: 'module', exports: { '.': { import: './index.js' } } });
 
 describe('plugin configuration', () => {
+  it('the fixture adapter is, verbatim, the example of the README section "Writing an adapter"', async () => {
+    const readme = await readFile(resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Writing an adapter'));
+    for (const file of ['package.json', 'index.js']) {
+      const text = await readFile(join(HELLO_FIXTURE, file), 'utf8');
+      expect(section, file).toContain(text);
+      expect(text.split('\n').length, file).toBeLessThan(100);
+    }
+  });
+
   it('serves the first-party adapters when SWITCHBOARD_PLUGINS is unset or blank', async () => {
     expect(configuredPluginNames({})).toEqual(DEFAULT_PLUGINS);
     expect(configuredPluginNames({ SWITCHBOARD_PLUGINS: ' , ' })).toEqual(DEFAULT_PLUGINS);
