@@ -50,6 +50,13 @@ describe('plugin configuration', () => {
     expect(registry.types()).toEqual(['slack']);
   });
 
+  it('the production hub does not ship the test channel: testkit is a dev dependency only', async () => {
+    const manifest = JSON.parse(await readFile(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies)).not.toContain('@switchboard/testkit');
+    expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
+    expect(manifest.devDependencies['@switchboard/testkit']).toBeDefined();
+  });
+
   describe('refuses a package that is not a plugin, with its name in the error', () => {
     let dir: string;
     beforeAll(async () => {
