@@ -4,8 +4,11 @@ import { join, resolve } from 'node:path';
 import { API_VERSION, InvalidPluginError } from '@switchboard/core';
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import { signHubSignature256 } from '@switchboard/signing';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredPluginNames, DEFAULT_PLUGINS, loadChannelRegistry } from '../../src/channels/registry.js';
+import { runDoctor } from '../../src/cli/commands/doctor.js';
+import { readHubEnv } from '../../src/config/env.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
 import { eventually } from '../support/slack-scenario.js';
@@ -120,6 +123,24 @@ describe('plugin configuration', () => {
       expect((error as Error).message).toMatch(
         /plugin "switchboard-plugin-nowhere" cannot be loaded: it could not be imported/,
       );
+    });
+
+    it('doctor reports it as a failed check instead of crashing', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'sb-doctor-'));
+      try {
+        const checks = await runDoctor({
+          env: readHubEnv({ SWITCHBOARD_PLUGINS: 'future-api' }),
+          dataDir,
+          logger: pino({ level: 'silent' }),
+        });
+        expect(checks.find((check) => check.name === 'channel types')).toMatchObject({
+          ok: false,
+          detail: expect.stringContaining('plugin "future-api" cannot be loaded'),
+          fix: expect.stringContaining('SWITCHBOARD_PLUGINS'),
+        });
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
     });
 
     it('two plugins claiming one channel type', async () => {

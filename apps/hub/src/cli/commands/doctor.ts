@@ -16,15 +16,12 @@ export interface DoctorCheck {
 export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const embedded = !context.env.DATABASE_URL;
-  const registry = await loadChannelRegistry({ env: context.env }).catch((error: unknown) => {
-    checks.push({
-      name: 'channel types',
-      ok: false,
-      detail: (error as Error).message,
-      fix: 'install the package or correct SWITCHBOARD_PLUGINS',
-    });
-    return new Registry();
-  });
+  // A plugin that cannot be loaded is a failed check, not a crash of the health report.
+  const plugins = await loadChannelRegistry({ env: context.env }).then(
+    (registry) => ({ registry, error: undefined }),
+    (error: unknown) => ({ registry: new Registry(), error: error as Error }),
+  );
+  const { registry } = plugins;
 
   const key = await resolveSecretKey({
     envValue: context.env.SWITCHBOARD_SECRET_KEY,
@@ -50,12 +47,16 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     },
   );
 
-  if (!checks.some((check) => check.name === 'channel types'))
-    checks.push({
-      name: 'channel types',
-      ok: registry.types().length > 0,
-      detail: registry.types().join(', '),
-    });
+  checks.push(
+    plugins.error
+      ? {
+          name: 'channel types',
+          ok: false,
+          detail: plugins.error.message,
+          fix: 'install the adapter package or correct SWITCHBOARD_PLUGINS',
+        }
+      : { name: 'channel types', ok: registry.types().length > 0, detail: registry.types().join(', ') },
+  );
 
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
