@@ -55,6 +55,7 @@ export class SlackChannel implements Channel {
     const parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
+      homeTenant: config.team_id,
       botUserId: config.bot_user_id,
     };
     this.#parseContext = parseContext;
@@ -157,6 +158,10 @@ export class SlackChannel implements Channel {
   /** The workspace (or Enterprise Grid org) the app is installed in. */
   homeTenant(): string {
     return this.#config.team_id;
+  }
+
+  homeApp(): string {
+    return this.#config.app_id;
   }
 
   fetchProfile(sender: Sender): Promise<DirectoryProfile> {

@@ -178,9 +178,9 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
     const looked: string[] = [];
     const provisioner = new HubProvisioner(
       storeWith({
-        findIdentity: async (namespace, identifier) => {
+        findIdentity: async (namespace, identifier, workspaceId) => {
           looked.push(identifier);
-          return provisionerStoreFrom(bed.stores).findIdentity(namespace, identifier);
+          return provisionerStoreFrom(bed.stores).findIdentity(namespace, identifier, workspaceId);
         },
       }),
     );
