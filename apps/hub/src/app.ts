@@ -7,11 +7,14 @@ import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
+import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
+import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
+import { EgressPolicy, egressFetch } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -42,8 +45,13 @@ export interface HubAppOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Start the inbox and outbound workers and the retention job (default true). */
   workers?: boolean;
-  /** Every outbound HTTP call of channels and agent deliveries goes through this. */
+  /**
+   * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
+   * whose connections follow `egress`.
+   */
   fetch?: typeof globalThis.fetch;
+  /** Where workspaces may make the hub connect; default from SWITCHBOARD_EGRESS_ALLOW. */
+  egress?: EgressPolicy;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
@@ -63,13 +71,15 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const app = createHttpServer({ logger: options.logger });
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
+  const egress = options.egress ?? EgressPolicy.fromEnv();
+  const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const pipeline = new Pipeline({
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
-    metrics: createPipelineMetrics(metricsRegistry),
+    metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? egressFetch(egress),
   });
   const supervisor = options.connections
     ? startSupervisor({
@@ -96,9 +106,12 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   await app.register(webhookRoutes, {
     channels: pipeline.channels,
     recorder: pipeline.recorder,
-    audit: runtime.stores.audit,
+    metrics: pipelineMetrics,
   });
-  await app.register(linkPageRoutes);
+  await app.register(linkPageRoutes, {
+    stores: runtime.stores,
+    acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId),
+  });
 
   await app.register(async (api) => {
     translateDomainErrors(api);
@@ -107,11 +120,14 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       authenticate: async (token): Promise<Principal | null> => runtime.stores.apiTokens.authenticate(token),
     });
     await api.register(workspaceRoutes, { runtime });
-    await api.register(memberRoutes, { runtime });
+    await api.register(memberRoutes, { runtime, publicUrl });
+    await api.register(invitationRoutes, { runtime });
+    await api.register(tokenRoutes, { runtime });
     await api.register(identityRoutes, { runtime });
-    await api.register(agentRoutes, { runtime });
+    await api.register(agentRoutes, { runtime, egress });
     await api.register(installationRoutes, {
       runtime,
+      egress,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),

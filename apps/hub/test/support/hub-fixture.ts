@@ -4,10 +4,18 @@ import { generateSecretKey, SecretBox } from '@switchboard/db';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildHub, type HubAppOptions } from '../../src/app.js';
+import { EgressPolicy } from '../../src/egress/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { Pipeline } from '../../src/pipeline/index.js';
 import type { PipelineSettingsOverrides } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+
+/**
+ * The fake platforms and agents of the tests listen on loopback, which the default egress policy
+ * refuses: the fixtures open it explicitly, as an operator would for local development.
+ */
+export const LOCAL_EGRESS_ALLOW = ['127.0.0.1', '::1', 'localhost'];
+export const LOCAL_EGRESS = new EgressPolicy({ allow: LOCAL_EGRESS_ALLOW });
 
 /** Retries in milliseconds instead of minutes, so fault tests finish quickly. */
 export const FAST_PIPELINE: PipelineSettingsOverrides = {
@@ -22,6 +30,9 @@ export interface HubFixtureOptions {
   workers?: boolean;
   registry?: Registry;
   connections?: HubAppOptions['connections'];
+  /** Default LOCAL_EGRESS; pass `new EgressPolicy()` to test the production default. */
+  egress?: EgressPolicy;
+  publicUrl?: string;
 }
 
 export interface HubFixture {
@@ -69,6 +80,8 @@ export async function startHubFixture(
     runtime,
     logger,
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
+    egress: options.egress ?? LOCAL_EGRESS,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
   });
