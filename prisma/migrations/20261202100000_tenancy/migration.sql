@@ -40,12 +40,12 @@ CREATE INDEX "identity_namespace_identifier_idx" ON "identity"("namespace", "ide
 -- AddForeignKey
 ALTER TABLE "invitation" ADD CONSTRAINT "invitation_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- Hand-written: identities an admin asserted are scoped to that admin's workspace.
--- A user's own id (`auth`) is the person themselves, hub-wide.
+-- Hand-written. Identities an admin asserted are scoped to the workspace of that admin.
+-- The auth identity of a user is the person themselves and stays hub-wide.
 UPDATE "identity" SET "source" = 'self' WHERE "namespace" = 'auth' AND "source" = 'admin';
--- Every other admin-asserted identity belongs to the workspace(s) its user was a member of: the
--- earliest membership keeps the row, later memberships get a copy, so no workspace loses what
--- its admin linked and none trusts what another workspace's admin linked.
+-- Every other admin-asserted identity belongs to the workspaces its user was a member of.
+-- The earliest membership keeps the row and later memberships get a copy, so no workspace loses
+-- what its admin linked and none trusts what the admin of another workspace linked.
 UPDATE "identity" AS i SET "workspace_id" = first_member."workspace_id"
 FROM (
     SELECT DISTINCT ON ("user_id") "user_id", "workspace_id"
@@ -62,7 +62,7 @@ WHERE i."source" = 'admin';
 CREATE UNIQUE INDEX "identity_scope_key"
     ON "identity" ("namespace", "identifier", COALESCE("workspace_id", '00000000-0000-0000-0000-000000000000'::uuid));
 
--- Hand-written: an app id is unique among active installations only; a revoked installation no
+-- Hand-written: an app id is unique among active installations only, so a revoked installation no
 -- longer blocks a new installation of the same app.
 DROP INDEX "channel_installation_app_id_key";
 CREATE UNIQUE INDEX "channel_installation_active_app_id_key"
