@@ -227,6 +227,8 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
   it("stops honouring a token's workspace once its user is no longer a member", async () => {
     const ws = await stores.workspaces.create({ slug: 'tokens-removed' });
     const dave = await stores.users.create({ username: 'dave-t' });
+    const owner = await stores.users.create({ username: 'owner-t' });
+    await stores.members.upsert(ws.id, owner.id, 'owner');
     await stores.members.upsert(ws.id, dave.id, 'admin');
     const issued = await stores.apiTokens.issue({ userId: dave.id, workspaceId: ws.id });
     await stores.members.remove(ws.id, dave.id);

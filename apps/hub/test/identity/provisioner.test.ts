@@ -324,9 +324,46 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
         namespace: 'email',
         identifier: `person@${slug}.test`,
         source,
+        // An admin's word counts in the admin's workspace only.
+        ...(source === 'admin' ? { workspaceId: ws.id } : {}),
       });
       return { ws, user };
     }
+
+    it("never trusts an email another workspace's admin asserted", async () => {
+      const { user } = await memberWithEmail('planted-email', 'admin');
+      const victim = await bed.managedWorkspace('planted-victim');
+      const result = await createProvisioner(bed).provisionUser({
+        workspaceId: victim.id,
+        namespace: 'slack',
+        externalId: 'T02:U0PLANTED',
+        email: 'person@planted-email.test',
+        emailVerified: true,
+        linkByVerifiedEmail: true,
+      });
+      expect(result.status).toBe('created');
+      expect(result.userId).not.toBe(user.id);
+    });
+
+    it("never resolves a platform identity another workspace's admin linked", async () => {
+      const { ws: planter, user: planted } = await memberWithEmail('planter', 'admin');
+      await bed.stores.identities.link({
+        userId: planted.id,
+        namespace: 'slack',
+        identifier: 'T03:U0VICTIM',
+        source: 'admin',
+        workspaceId: planter.id,
+      });
+      const victim = await bed.managedWorkspace('victim-ws');
+      const result = await createProvisioner(bed).provisionUser({
+        workspaceId: victim.id,
+        namespace: 'slack',
+        externalId: 'T03:U0VICTIM',
+      });
+      expect(result.status).toBe('created');
+      expect(result.userId).not.toBe(planted.id);
+      expect(await bed.stores.members.find(victim.id, planted.id)).toBeNull();
+    });
 
     it('links a sender with a verified email to the member who owns it', async () => {
       const { ws, user } = await memberWithEmail('verified-link', 'admin');
@@ -339,7 +376,7 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
         linkByVerifiedEmail: true,
       });
       expect(result).toMatchObject({ status: 'existing', userId: user.id, matchedBy: 'verified_email' });
-      expect(await bed.stores.identities.find('slack', 'T01:U0VERIFIED')).toMatchObject({
+      expect(await bed.stores.identities.find('slack', 'T01:U0VERIFIED', { workspaceId: ws.id })).toMatchObject({
         userId: user.id,
         source: 'provisioned',
       });
