@@ -78,7 +78,9 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
       const { prisma } = test.db;
       const ws = await prisma.workspace.create({ data: { slug: 'acme', name: 'Acme' } });
       const other = await prisma.workspace.create({ data: { slug: 'other', name: 'Other' } });
-      const a1 = await prisma.agent.create({ data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' } });
+      const a1 = await prisma.agent.create({
+        data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' },
+      });
       const a2 = await prisma.agent.create({
         data: { workspaceId: other.id, name: 'a2', deliveryUrl: 'http://x' },
       });

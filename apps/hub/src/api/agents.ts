@@ -59,7 +59,9 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
         ...body,
         deliverySecret: body.deliverySecret ?? generated,
       });
-      return reply.code(201).send({ ...presentAgent(agent), ...(generated ? { deliverySecret: generated } : {}) });
+      return reply
+        .code(201)
+        .send({ ...presentAgent(agent), ...(generated ? { deliverySecret: generated } : {}) });
     },
   );
 

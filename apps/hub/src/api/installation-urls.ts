@@ -15,7 +15,10 @@ export function hostKeys(config: JsonObject): string[] {
  * carry every secret of the installation, so whoever redirects it proves they hold them already
  * (otherwise the stored bot token would be sent to the new host).
  */
-export function assertSecretsFollowHost(stored: { config: JsonObject; secrets: JsonObject }, patch: JsonObject): void {
+export function assertSecretsFollowHost(
+  stored: { config: JsonObject; secrets: JsonObject },
+  patch: JsonObject,
+): void {
   const changed = hostKeys(patch).filter((key) => !sameValue(stored.config[key], patch[key]));
   if (changed.length === 0) return;
   const missing = Object.keys(stored.secrets)

@@ -28,12 +28,22 @@ export type AcceptAnswer =
   | { ok: false; status: 403 | 410; code: string; message: string };
 
 /** Accepts an invitation as `userId` (shared by the API and the /invite page). */
-export async function acceptInvitation(runtime: HubRuntime, token: string, userId: string): Promise<AcceptAnswer> {
+export async function acceptInvitation(
+  runtime: HubRuntime,
+  token: string,
+  userId: string,
+): Promise<AcceptAnswer> {
   const user = await runtime.stores.users.get(userId);
   const outcome = await runtime.stores.invitations.accept(token, user);
-  if (outcome.status === 'accepted') return { ok: true, workspaceId: outcome.workspaceId, role: outcome.role };
+  if (outcome.status === 'accepted')
+    return { ok: true, workspaceId: outcome.workspaceId, role: outcome.role };
   if (outcome.status === 'gone') {
-    return { ok: false, status: 410, code: 'invitation_gone', message: 'this invitation is unknown, used, canceled or expired' };
+    return {
+      ok: false,
+      status: 410,
+      code: 'invitation_gone',
+      message: 'this invitation is unknown, used, canceled or expired',
+    };
   }
   return { ok: false, status: 403, code: 'not_invitee', message: 'this invitation is for somebody else' };
 }
@@ -42,7 +52,10 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/invitations',
     {
-      schema: routeDocs({ tags: ['members'], summary: "The workspace's invitations, newest first; `?limit=&cursor=`" }),
+      schema: routeDocs({
+        tags: ['members'],
+        summary: "The workspace's invitations, newest first; `?limit=&cursor=`",
+      }),
     },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES);
@@ -56,7 +69,8 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
     { schema: routeDocs({ tags: ['members'], summary: 'Cancel a pending invitation' }) },
     async (request, reply) => {
       const params = invitationParams.safeParse(request.params);
-      if (!params.success) throw badRequest('invalid_input', 'invitation id must be a UUID', params.error.issues);
+      if (!params.success)
+        throw badRequest('invalid_input', 'invitation id must be a UUID', params.error.issues);
       const { workspace } = await authorizeWorkspace(runtime, request, params.data.ws, WRITE_ROLES);
       await runtime.stores.invitations.cancel(workspace.id, params.data.id);
       return reply.code(204).send();

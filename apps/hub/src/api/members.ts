@@ -1,4 +1,4 @@
-import { MembershipInvariantError, type MemberRecord } from '@switchboard/db';
+import { type MemberRecord, MembershipInvariantError } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../http/errors.js';
@@ -57,8 +57,10 @@ export interface MemberRoutesOptions {
  */
 export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app, { runtime, publicUrl }) => {
   const { stores } = runtime;
-  const roleOf = (principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> }, ws: string) =>
-    principal.memberships.find((m) => m.workspaceId === ws)?.role;
+  const roleOf = (
+    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> },
+    ws: string,
+  ) => principal.memberships.find((m) => m.workspaceId === ws)?.role;
 
   app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/members',
@@ -138,7 +140,9 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
       if ((target.role === 'owner' || body.role === 'owner') && roleOf(principal, workspace.id) !== 'owner') {
         throw forbidden('only an owner changes owners');
       }
-      return presentMember(await invariantSafe(() => stores.members.changeRole(workspace.id, params.userId, body.role)));
+      return presentMember(
+        await invariantSafe(() => stores.members.changeRole(workspace.id, params.userId, body.role)),
+      );
     },
   );
 
@@ -152,12 +156,18 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
       }),
     },
     async (request) => {
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, ['owner']);
+      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, [
+        'owner',
+      ]);
       const body = transferBody.parse(request.body);
       if (!(await stores.members.find(workspace.id, body.userId))) {
         throw badRequest('not_a_member', 'ownership goes to a member of the workspace');
       }
-      const { from, to } = await stores.members.transferOwnership(workspace.id, principal.userId, body.userId);
+      const { from, to } = await stores.members.transferOwnership(
+        workspace.id,
+        principal.userId,
+        body.userId,
+      );
       return { from: presentMember(from), to: presentMember(to) };
     },
   );
@@ -177,7 +187,9 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
       if (target?.role === 'owner' && roleOf(principal, workspace.id) !== 'owner') {
         throw forbidden('only an owner can remove an owner');
       }
-      const { prunedBindings } = await invariantSafe(() => stores.members.remove(workspace.id, params.userId));
+      const { prunedBindings } = await invariantSafe(() =>
+        stores.members.remove(workspace.id, params.userId),
+      );
       return { removed: true, userId: params.userId, prunedBindings };
     },
   );

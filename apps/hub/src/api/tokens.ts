@@ -38,8 +38,10 @@ function presentToken(token: TokenRecord) {
  */
 export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
   const { stores } = runtime;
-  const callerRole = (principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> }, ws: string) =>
-    principal.memberships.find((m) => m.workspaceId === ws)?.role ?? 'member';
+  const callerRole = (
+    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> },
+    ws: string,
+  ) => principal.memberships.find((m) => m.workspaceId === ws)?.role ?? 'member';
 
   app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/tokens',
@@ -53,7 +55,12 @@ export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
       }),
     },
     async (request, reply) => {
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        request.params.ws,
+        READ_ROLES,
+      );
       const body = createTokenBody.parse(request.body);
       const issuerRole = callerRole(principal, workspace.id);
       const userId = body.userId ?? principal.userId;
@@ -99,7 +106,12 @@ export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
       }),
     },
     async (request) => {
-      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        request.params.ws,
+        READ_ROLES,
+      );
       const page = parsePage(request.query);
       const own = !WRITE_ROLES.includes(callerRole(principal, workspace.id));
       const listed = await stores.apiTokens.list(workspace.id, {

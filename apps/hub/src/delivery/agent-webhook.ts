@@ -35,7 +35,10 @@ const agentAnswerSchema = z.object({ sessionId: z.string().min(1).max(256).optio
 /** One signed POST to the agent. 2xx is delivered; anything else, or a timeout, is a failure to retry. */
 export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentDeliveryResult> {
   if (!request.secret) {
-    return { ok: false, error: 'agent has no delivery secret (rotate one: POST …/agents/:id/delivery-secret)' };
+    return {
+      ok: false,
+      error: 'agent has no delivery secret (rotate one: POST …/agents/:id/delivery-secret)',
+    };
   }
   const payload = JSON.stringify(request.body);
   const headers: Record<string, string> = {

@@ -11,7 +11,12 @@ export type AddressClass =
   | 'multicast'
   | 'reserved';
 
-type Range = [address: string, prefix: number, family: 'ipv4' | 'ipv6', kind: Exclude<AddressClass, 'public'>];
+type Range = [
+  address: string,
+  prefix: number,
+  family: 'ipv4' | 'ipv6',
+  kind: Exclude<AddressClass, 'public'>,
+];
 
 // Order matters: the first matching range names the class (metadata before link-local).
 const RANGES: readonly Range[] = [

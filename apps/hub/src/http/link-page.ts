@@ -14,7 +14,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 export interface LinkPageOptions {
   stores: Pick<Stores, 'apiTokens' | 'bindingTokens'>;
   /** Accepts an invitation as the user (see api/invitations.ts). */
-  acceptInvitation(token: string, userId: string): Promise<{ ok: true } | { ok: false; message: string; status: number }>;
+  acceptInvitation(
+    token: string,
+    userId: string,
+  ): Promise<{ ok: true } | { ok: false; message: string; status: number }>;
 }
 
 const FORM_LIMIT_BYTES = 4096;
@@ -23,7 +26,13 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(reply: FastifyReply, status: number, title: string, body: string, nonce?: string): FastifyReply {
+function page(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  body: string,
+  nonce?: string,
+): FastifyReply {
   const scripts = nonce ? `script-src 'nonce-${nonce}'` : "script-src 'none'";
   return reply
     .code(status)
@@ -77,30 +86,39 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
     return apiToken ? options.stores.apiTokens.authenticate(apiToken) : null;
   };
 
-  app.get<{ Querystring: { token?: string } }>('/link', { schema: { hide: true } }, async (request, reply) => {
-    const token = typeof request.query.token === 'string' ? request.query.token.slice(0, 200) : '';
-    return page(
-      reply,
-      200,
-      'Connect your chat account',
-      '<p>Sign in with your Switchboard API token to connect the chat account that sent you this link ' +
-        'to your Switchboard user. Ask an admin of your workspace for a token if you have none.</p>' +
-        '<form method="post" action="/link">' +
-        signInFields +
-        '<label for="token">Link token</label>' +
-        `<input id="token" name="token" required value="${escapeHtml(token)}">` +
-        '<button type="submit">Connect</button></form>',
-    );
-  });
+  app.get<{ Querystring: { token?: string } }>(
+    '/link',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const token = typeof request.query.token === 'string' ? request.query.token.slice(0, 200) : '';
+      return page(
+        reply,
+        200,
+        'Connect your chat account',
+        '<p>Sign in with your Switchboard API token to connect the chat account that sent you this link ' +
+          'to your Switchboard user. Ask an admin of your workspace for a token if you have none.</p>' +
+          '<form method="post" action="/link">' +
+          signInFields +
+          '<label for="token">Link token</label>' +
+          `<input id="token" name="token" required value="${escapeHtml(token)}">` +
+          '<button type="submit">Connect</button></form>',
+      );
+    },
+  );
 
   app.post('/link', { schema: { hide: true } }, async (request, reply) => {
-    if (!sameOrigin(request)) return page(reply, 403, 'Not connected', '<p>This form must be sent from this page.</p>');
+    if (!sameOrigin(request))
+      return page(reply, 403, 'Not connected', '<p>This form must be sent from this page.</p>');
     if (!(request.body instanceof URLSearchParams)) {
       return page(reply, 415, 'Not connected', '<p>Send the form from this page.</p>');
     }
     const principal = await signIn(request.body);
-    if (!principal) return page(reply, 401, 'Not connected', '<p>That API token is unknown, revoked or expired.</p>');
-    const result = await options.stores.bindingTokens.redeem(field(request.body, 'token', 200), principal.userId);
+    if (!principal)
+      return page(reply, 401, 'Not connected', '<p>That API token is unknown, revoked or expired.</p>');
+    const result = await options.stores.bindingTokens.redeem(
+      field(request.body, 'token', 200),
+      principal.userId,
+    );
     switch (result.status) {
       case 'bound':
         return page(
@@ -110,11 +128,21 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
           `<p>Your chat account is now connected to <strong>${escapeHtml(principal.username)}</strong>. You can close this page.</p>`,
         );
       case 'gone':
-        return page(reply, 410, 'Not connected', '<p>This link is unknown, already used or expired. Ask for a new one.</p>');
+        return page(
+          reply,
+          410,
+          'Not connected',
+          '<p>This link is unknown, already used or expired. Ask for a new one.</p>',
+        );
       case 'conflict':
         return page(reply, 409, 'Not connected', '<p>This chat account is connected to another user.</p>');
       case 'not_member':
-        return page(reply, 403, 'Not connected', '<p>You are not a member of the workspace this link belongs to.</p>');
+        return page(
+          reply,
+          403,
+          'Not connected',
+          '<p>You are not a member of the workspace this link belongs to.</p>',
+        );
     }
   });
 
@@ -137,12 +165,14 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
   });
 
   app.post('/invite', { schema: { hide: true } }, async (request, reply) => {
-    if (!sameOrigin(request)) return page(reply, 403, 'Not accepted', '<p>This form must be sent from this page.</p>');
+    if (!sameOrigin(request))
+      return page(reply, 403, 'Not accepted', '<p>This form must be sent from this page.</p>');
     if (!(request.body instanceof URLSearchParams)) {
       return page(reply, 415, 'Not accepted', '<p>Send the form from this page.</p>');
     }
     const principal = await signIn(request.body);
-    if (!principal) return page(reply, 401, 'Not accepted', '<p>That API token is unknown, revoked or expired.</p>');
+    if (!principal)
+      return page(reply, 401, 'Not accepted', '<p>That API token is unknown, revoked or expired.</p>');
     const answer = await options.acceptInvitation(field(request.body, 'token', 200), principal.userId);
     if (answer.ok) return page(reply, 200, 'Welcome', '<p>You joined the workspace.</p>');
     return page(reply, answer.status, 'Not accepted', `<p>${escapeHtml(answer.message)}</p>`);

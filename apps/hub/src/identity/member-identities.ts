@@ -44,7 +44,13 @@ export async function linkMemberIdentities(
       const result = await identities.link(
         namespace === 'auth'
           ? { userId: user.id, namespace, identifier, source: 'self' }
-          : { userId: user.id, namespace, identifier, source: 'admin', ...(workspaceId ? { workspaceId } : {}) },
+          : {
+              userId: user.id,
+              namespace,
+              identifier,
+              source: 'admin',
+              ...(workspaceId ? { workspaceId } : {}),
+            },
       );
       report.linked.push({ namespace, identifier, status: result.status });
     } catch (error) {

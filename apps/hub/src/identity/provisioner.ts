@@ -80,7 +80,11 @@ export class HubProvisioner implements Provisioner {
    * The user behind the identity as `workspaceId` may see it (hub-wide, or asserted by its own
    * admins), or null when (and only when) the store says "not found".
    */
-  private async lookup(workspaceId: string, namespace: string, identifier: string): Promise<IdentityUser | null> {
+  private async lookup(
+    workspaceId: string,
+    namespace: string,
+    identifier: string,
+  ): Promise<IdentityUser | null> {
     try {
       return (await this.store.findIdentity(namespace, identifier, workspaceId)).user;
     } catch (error) {

@@ -24,7 +24,9 @@ export class UnknownInstallationLimiter {
     const burst = this.options.burst ?? 20;
     const perSecond = this.options.perSecond ?? 1;
     const bucket = this.#buckets.get(source);
-    const tokens = bucket ? Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * perSecond) : burst;
+    const tokens = bucket
+      ? Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * perSecond)
+      : burst;
     this.#buckets.delete(source);
     if (this.#buckets.size >= (this.options.maxSources ?? 10_000)) {
       const oldest = this.#buckets.keys().next().value;

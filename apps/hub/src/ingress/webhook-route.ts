@@ -47,7 +47,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       if (!unknownLimiter.take(request.ip)) {
         return refuse(429, 'rate_limited', 'too many requests for unknown installations');
       }
-      request.log.debug({ installationId: installationId.slice(0, 64) }, 'webhook for no active installation');
+      request.log.debug(
+        { installationId: installationId.slice(0, 64) },
+        'webhook for no active installation',
+      );
       return refuse(404, 'unknown_installation', 'no active installation has this id');
     }
     if (lookup.status === 'broken') {

@@ -68,7 +68,11 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
       ['DELETE', `/api/v1/workspaces/tenant-b/members/${bUser.id}`],
       ['POST', '/api/v1/workspaces/tenant-b/ownership-transfer', { userId: a.userId }],
       ['GET', `/api/v1/workspaces/tenant-b/members/${bUser.id}/identities`],
-      ['POST', `/api/v1/workspaces/tenant-b/members/${bUser.id}/identities`, { namespace: 'email', identifier: 'x@x.test' }],
+      [
+        'POST',
+        `/api/v1/workspaces/tenant-b/members/${bUser.id}/identities`,
+        { namespace: 'email', identifier: 'x@x.test' },
+      ],
       ['GET', '/api/v1/workspaces/tenant-b/identities/resolve?namespace=email&identifier=bob%40b.test'],
       ['GET', '/api/v1/workspaces/tenant-b/agents'],
       ['POST', '/api/v1/workspaces/tenant-b/agents', { name: 'x', deliveryUrl: 'https://x.example/' }],
@@ -114,7 +118,9 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     expect(transfer.status).toBe(400);
     // Nothing of B changed.
     expect(await hub.runtime.stores.members.find(b.workspaceId, bUser.id)).toMatchObject({ role: 'member' });
-    expect((await hub.runtime.stores.installations.get(b.workspaceId, bInstallationId)).status).toBe('active');
+    expect((await hub.runtime.stores.installations.get(b.workspaceId, bInstallationId)).status).toBe(
+      'active',
+    );
     expect((await hub.runtime.stores.apiTokens.get(b.workspaceId, bTokenId)).revokedAt).toBeNull();
   });
 
@@ -161,11 +167,18 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     const carol = await hub.runtime.stores.users.create({ username: 'carol-x', email: 'carol@x.test' });
     const carolToken = (await hub.runtime.stores.apiTokens.issue({ userId: carol.id })).token;
     const invite = () =>
-      hub.request('POST', '/api/v1/workspaces/tenant-a/members', { token: a.token, body: { username: 'carol-x' } });
+      hub.request('POST', '/api/v1/workspaces/tenant-a/members', {
+        token: a.token,
+        body: { username: 'carol-x' },
+      });
     const first = await invite();
-    const cancel = await hub.request('DELETE', `/api/v1/workspaces/tenant-a/invitations/${first.body.invitation.id}`, {
-      token: a.token,
-    });
+    const cancel = await hub.request(
+      'DELETE',
+      `/api/v1/workspaces/tenant-a/invitations/${first.body.invitation.id}`,
+      {
+        token: a.token,
+      },
+    );
     expect(cancel.status).toBe(204);
     const afterCancel = await hub.request('POST', '/api/v1/invitations/accept', {
       token: carolToken,
@@ -192,14 +205,20 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     });
     expect(planted.status).toBe(201);
     // A's admin claims B's Slack user for their own member: allowed, but only A believes it.
-    const link = await hub.request('POST', `/api/v1/workspaces/tenant-a/members/${planted.body.userId}/identities`, {
-      token: a.token,
-      body: { namespace: 'slack', identifier: 'T0BTEAM01:U0BOB0001' },
-    });
+    const link = await hub.request(
+      'POST',
+      `/api/v1/workspaces/tenant-a/members/${planted.body.userId}/identities`,
+      {
+        token: a.token,
+        body: { namespace: 'slack', identifier: 'T0BTEAM01:U0BOB0001' },
+      },
+    );
     expect(link.status).toBe(201);
-    const fromB = await hub.runtime.stores.identities.find('slack', 'T0BTEAM01:U0BOB0001', {
-      workspaceId: b.workspaceId,
-    }).catch((error: unknown) => error);
+    const fromB = await hub.runtime.stores.identities
+      .find('slack', 'T0BTEAM01:U0BOB0001', {
+        workspaceId: b.workspaceId,
+      })
+      .catch((error: unknown) => error);
     expect(fromB).toMatchObject({ code: 'not_found' });
     // B's admin links the real person: no conflict with A's assertion, and no leak of it.
     const real = await hub.request('POST', `/api/v1/workspaces/tenant-b/members/${bUser.id}/identities`, {
@@ -225,7 +244,9 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     const listed = await hub.request('GET', `/api/v1/workspaces/tenant-b/members/${bUser.id}/identities`, {
       token: b.token,
     });
-    expect(listed.body.identities.every((i: { identifier: string }) => !i.identifier.includes('a.test'))).toBe(true);
+    expect(
+      listed.body.identities.every((i: { identifier: string }) => !i.identifier.includes('a.test')),
+    ).toBe(true);
   });
 
   it('needs every secret to move an installation to another host, and refuses private hosts', async () => {
@@ -236,13 +257,21 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     });
     expect(moved.status).toBe(400);
     expect(moved.body.error.code).toBe('secrets_required');
-    expect(moved.body.error.details).toEqual({ changed: ['api_base_url'], missing: ['bot_token', 'signing_secret'] });
+    expect(moved.body.error.details).toEqual({
+      changed: ['api_base_url'],
+      missing: ['bot_token', 'signing_secret'],
+    });
     const partial = await hub.request('PATCH', path, {
       token: b.token,
       body: { config: { api_base_url: 'https://collector.evil.example/api/', bot_token: 'xoxb-new' } },
     });
     expect(partial.body.error.details.missing).toEqual(['signing_secret']);
-    for (const host of ['http://127.0.0.1:9/api/', 'http://10.0.0.8/api/', 'http://169.254.169.254/api/', 'http://[::1]/api/']) {
+    for (const host of [
+      'http://127.0.0.1:9/api/',
+      'http://10.0.0.8/api/',
+      'http://169.254.169.254/api/',
+      'http://[::1]/api/',
+    ]) {
       const res = await hub.request('PATCH', path, {
         token: b.token,
         body: { config: { api_base_url: host, ...SLACK_SECRETS } },
@@ -260,7 +289,10 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     expect(withSecrets.status).toBe(200);
     expect(withSecrets.text).not.toContain(SLACK_SECRETS.bot_token);
     // Other fields change without secrets.
-    const policy = await hub.request('PATCH', path, { token: b.token, body: { config: { bot_user_id: 'U0BBOT002' } } });
+    const policy = await hub.request('PATCH', path, {
+      token: b.token,
+      body: { config: { bot_user_id: 'U0BBOT002' } },
+    });
     expect(policy.status).toBe(200);
   });
 
@@ -330,9 +362,13 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
     const all = await hub.request('GET', '/api/v1/workspaces/tenant-a/tokens?limit=1', { token: a.token });
     expect(all.body.items).toHaveLength(1);
     expect(all.body.nextCursor).toEqual(expect.any(String));
-    const next = await hub.request('GET', `/api/v1/workspaces/tenant-a/tokens?limit=1&cursor=${all.body.nextCursor}`, {
-      token: a.token,
-    });
+    const next = await hub.request(
+      'GET',
+      `/api/v1/workspaces/tenant-a/tokens?limit=1&cursor=${all.body.nextCursor}`,
+      {
+        token: a.token,
+      },
+    );
     expect(next.body.items[0].id).not.toBe(all.body.items[0].id);
     expect(all.body.items[0]).toEqual(
       expect.objectContaining({ id: expect.any(String), prefix: expect.any(String), lastUsedAt: null }),
@@ -351,13 +387,26 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
 
     // The member cannot revoke another's token (404); the admin revokes theirs.
     expect(
-      (await hub.request('DELETE', `/api/v1/workspaces/tenant-a/tokens/${scoped.body.id}`, { token: memberToken })).status,
+      (
+        await hub.request('DELETE', `/api/v1/workspaces/tenant-a/tokens/${scoped.body.id}`, {
+          token: memberToken,
+        })
+      ).status,
     ).toBe(404);
-    const revoked = await hub.request('DELETE', `/api/v1/workspaces/tenant-a/tokens/${issued.body.id}`, { token: a.token });
+    const revoked = await hub.request('DELETE', `/api/v1/workspaces/tenant-a/tokens/${issued.body.id}`, {
+      token: a.token,
+    });
     expect(revoked.status).toBe(204);
-    expect((await hub.request('GET', '/api/v1/workspaces/tenant-a', { token: memberToken })).status).toBe(401);
-    await hub.database.db.prisma.apiToken.update({ where: { id: own.body.id }, data: { expiresAt: new Date(Date.now() - 1) } });
-    expect((await hub.request('GET', '/api/v1/workspaces/tenant-a', { token: own.body.token })).status).toBe(401);
+    expect((await hub.request('GET', '/api/v1/workspaces/tenant-a', { token: memberToken })).status).toBe(
+      401,
+    );
+    await hub.database.db.prisma.apiToken.update({
+      where: { id: own.body.id },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
+    expect((await hub.request('GET', '/api/v1/workspaces/tenant-a', { token: own.body.token })).status).toBe(
+      401,
+    );
   });
 
   it('lets only an owner change owners, transfers ownership explicitly and keeps one owner', async () => {
@@ -366,19 +415,26 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
       token: ws.token,
       body: { username: 'roles-admin', role: 'admin' },
     });
-    const adminToken = (await hub.runtime.stores.apiTokens.issue({ userId: admin.body.userId, workspaceId: ws.workspaceId }))
-      .token;
+    const adminToken = (
+      await hub.runtime.stores.apiTokens.issue({ userId: admin.body.userId, workspaceId: ws.workspaceId })
+    ).token;
     const demoteOwner = await hub.request('PATCH', `/api/v1/workspaces/roles-ws/members/${ws.userId}`, {
       token: adminToken,
       body: { role: 'member' },
     });
     expect(demoteOwner.status).toBe(403);
-    const removeOwner = await hub.request('DELETE', `/api/v1/workspaces/roles-ws/members/${ws.userId}`, { token: adminToken });
-    expect(removeOwner.status).toBe(403);
-    const selfPromote = await hub.request('PATCH', `/api/v1/workspaces/roles-ws/members/${admin.body.userId}`, {
+    const removeOwner = await hub.request('DELETE', `/api/v1/workspaces/roles-ws/members/${ws.userId}`, {
       token: adminToken,
-      body: { role: 'owner' },
     });
+    expect(removeOwner.status).toBe(403);
+    const selfPromote = await hub.request(
+      'PATCH',
+      `/api/v1/workspaces/roles-ws/members/${admin.body.userId}`,
+      {
+        token: adminToken,
+        body: { role: 'owner' },
+      },
+    );
     expect(selfPromote.status).toBe(403);
     const addOwner = await hub.request('POST', '/api/v1/workspaces/roles-ws/members', {
       token: adminToken,
@@ -401,7 +457,10 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
       body: { userId: admin.body.userId },
     });
     expect(transfer.status).toBe(200);
-    expect(transfer.body).toMatchObject({ from: { userId: ws.userId, role: 'admin' }, to: { userId: admin.body.userId, role: 'owner' } });
+    expect(transfer.body).toMatchObject({
+      from: { userId: ws.userId, role: 'admin' },
+      to: { userId: admin.body.userId, role: 'owner' },
+    });
   });
 
   it('keeps one owner and one admin when removals race', async () => {

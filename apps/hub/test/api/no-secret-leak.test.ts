@@ -42,14 +42,26 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('GET', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members');
     const memberPath = `/api/v1/workspaces/leak-ws/members/${member.body.userId}`;
     await call('PATCH', '/api/v1/workspaces/{ws}/members/{userId}', memberPath, { role: 'admin' });
-    await call('POST', '/api/v1/workspaces/{ws}/ownership-transfer', '/api/v1/workspaces/leak-ws/ownership-transfer', {
-      userId,
-    });
-    const invited = await call('POST', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members', {
-      email: 'invitee@leak.test',
-    });
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/ownership-transfer',
+      '/api/v1/workspaces/leak-ws/ownership-transfer',
+      {
+        userId,
+      },
+    );
+    const invited = await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/members',
+      '/api/v1/workspaces/leak-ws/members',
+      {
+        email: 'invitee@leak.test',
+      },
+    );
     await call('GET', '/api/v1/workspaces/{ws}/invitations', '/api/v1/workspaces/leak-ws/invitations');
-    await call('POST', '/api/v1/invitations/accept', '/api/v1/invitations/accept', { token: invited.body.token });
+    await call('POST', '/api/v1/invitations/accept', '/api/v1/invitations/accept', {
+      token: invited.body.token,
+    });
     await call(
       'DELETE',
       '/api/v1/workspaces/{ws}/invitations/{id}',

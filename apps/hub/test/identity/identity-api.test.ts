@@ -89,7 +89,8 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
     expect(again.body.outcome).toBe('already_linked');
     const workspaceId = (await hub.runtime.stores.workspaces.resolve('phone-ws')).id;
     expect(
-      (await hub.runtime.stores.identities.find('wa_jid', '14155552671@s.whatsapp.net', { workspaceId })).userId,
+      (await hub.runtime.stores.identities.find('wa_jid', '14155552671@s.whatsapp.net', { workspaceId }))
+        .userId,
     ).toBe(userId);
   });
 
@@ -127,7 +128,10 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
   it('resolves an identity to the member and the workspaces the caller shares, and hides non-members', async () => {
     const home = await hub.seedWorkspace('resolve-home');
     const away = await hub.seedWorkspace('resolve-away');
-    const member = await addMember('resolve-home', home.token, { username: 'dora', email: 'dora@example.test' });
+    const member = await addMember('resolve-home', home.token, {
+      username: 'dora',
+      email: 'dora@example.test',
+    });
     await hub.runtime.stores.members.upsert(away.workspaceId, member.body.userId, 'member');
     await linkIdentity('resolve-home', home.token, member.body.userId, 'slack', 'T01:U0DORA');
 

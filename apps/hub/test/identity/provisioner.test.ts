@@ -376,7 +376,9 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
         linkByVerifiedEmail: true,
       });
       expect(result).toMatchObject({ status: 'existing', userId: user.id, matchedBy: 'verified_email' });
-      expect(await bed.stores.identities.find('slack', 'T01:U0VERIFIED', { workspaceId: ws.id })).toMatchObject({
+      expect(
+        await bed.stores.identities.find('slack', 'T01:U0VERIFIED', { workspaceId: ws.id }),
+      ).toMatchObject({
         userId: user.id,
         source: 'provisioned',
       });

@@ -43,7 +43,11 @@ describe.each(testDatabaseKinds())('event tenant at ingress [%s]', (kind) => {
     const res = await hub.request('GET', `/api/v1/workspaces/tenant-check/audit?platformEventId=${eventId}`, {
       token: setup.token,
     });
-    return res.body.entries as Array<{ reason: string; userId: string | null; detail: Record<string, unknown> }>;
+    return res.body.entries as Array<{
+      reason: string;
+      userId: string | null;
+      detail: Record<string, unknown>;
+    }>;
   };
 
   it.each([
@@ -64,7 +68,11 @@ describe.each(testDatabaseKinds())('event tenant at ingress [%s]', (kind) => {
   });
 
   it('still delivers the installation’s own team and app', async () => {
-    const res = await postToHook(hub, setup.installationId, slackMessage({ eventId: 'Ev0HOMEOK1', user: 'U0BOUND01' }));
+    const res = await postToHook(
+      hub,
+      setup.installationId,
+      slackMessage({ eventId: 'Ev0HOMEOK1', user: 'U0BOUND01' }),
+    );
     expect(res.status).toBe(200);
     await eventually(async () => ((await audit('Ev0HOMEOK1'))[0]?.reason === 'delivered' ? true : undefined));
   });

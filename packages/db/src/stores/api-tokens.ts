@@ -92,7 +92,9 @@ export class ApiTokenStore {
         prefix,
         role: input.role ?? null,
         expiresAt:
-          input.expiresAt === undefined ? new Date(Date.now() + DEFAULT_TOKEN_DAYS * DAY_MS) : input.expiresAt,
+          input.expiresAt === undefined
+            ? new Date(Date.now() + DEFAULT_TOKEN_DAYS * DAY_MS)
+            : input.expiresAt,
       },
       select: { id: true },
     });
@@ -145,7 +147,10 @@ export class ApiTokenStore {
 
   /** One token of a workspace (`NotFoundError` for another workspace's or an unknown id). */
   async get(workspaceId: string, tokenId: string): Promise<TokenRecord> {
-    const row = await this.db.apiToken.findFirst({ where: { id: tokenId, workspaceId }, select: tokenSelect });
+    const row = await this.db.apiToken.findFirst({
+      where: { id: tokenId, workspaceId },
+      select: tokenSelect,
+    });
     if (!row) throw new NotFoundError('token', tokenId);
     return row;
   }

@@ -96,7 +96,10 @@ export class BindingStore {
     });
     const row = await this.db.channelUserBinding.findUnique({
       where: {
-        installationId_channelUserId: { installationId: input.installationId, channelUserId: input.channelUserId },
+        installationId_channelUserId: {
+          installationId: input.installationId,
+          channelUserId: input.channelUserId,
+        },
       },
       select: { userId: true },
     });

@@ -1,7 +1,7 @@
 import { NotFoundError, SwitchboardError } from '@switchboard/core';
 import type { Db, Tx } from '../database/open.js';
-import { ConflictError, isUniqueViolation } from './errors.js';
 import type { AuditEntry } from './audit.js';
+import { ConflictError, isUniqueViolation } from './errors.js';
 import type { MemberRole } from './members.js';
 
 /**
@@ -193,7 +193,8 @@ export class IdentityStore {
       preferHubWide(
         rows.filter(
           (r) =>
-            keyOf(r) === keyOf(input) && (r.workspaceId === null || r.workspaceId === (input.workspaceId ?? null)),
+            keyOf(r) === keyOf(input) &&
+            (r.workspaceId === null || r.workspaceId === (input.workspaceId ?? null)),
         ),
       );
     const before = await read();

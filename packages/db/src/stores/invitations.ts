@@ -138,7 +138,10 @@ export class InvitationStore {
   async accept(token: string, user: { id: string; email: string | null }): Promise<AcceptOutcome> {
     if (!token.startsWith(INVITATION_TOKEN_PREFIX) || token.length > 200) return { status: 'gone' };
     return this.db.$transaction(async (tx) => {
-      const row = await tx.invitation.findUnique({ where: { tokenHash: hashToken(token) }, select: invitationSelect });
+      const row = await tx.invitation.findUnique({
+        where: { tokenHash: hashToken(token) },
+        select: invitationSelect,
+      });
       if (!row || statusOf(row, Date.now()) !== 'pending') return { status: 'gone' } as const;
       const forUser = row.userId !== null && row.userId === user.id;
       const forEmail = row.userId === null && row.email !== null && row.email === user.email?.toLowerCase();
@@ -154,7 +157,9 @@ export class InvitationStore {
       });
       const rank = { member: 0, admin: 1, owner: 2 } as const;
       const role = current && rank[current.role] > rank[row.role] ? current.role : row.role;
-      await tx.workspaceMemberRemoval.deleteMany({ where: { workspaceId: row.workspaceId, userId: user.id } });
+      await tx.workspaceMemberRemoval.deleteMany({
+        where: { workspaceId: row.workspaceId, userId: user.id },
+      });
       await tx.workspaceMember.upsert({
         where: { workspaceId_userId: { workspaceId: row.workspaceId, userId: user.id } },
         create: { workspaceId: row.workspaceId, userId: user.id, role },

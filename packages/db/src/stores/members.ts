@@ -47,7 +47,8 @@ async function assertInvariants(
   change: { from: MemberRole | null; to: MemberRole | null },
 ): Promise<void> {
   const losesOwner = change.from === 'owner' && change.to !== 'owner';
-  const losesAdmin = change.from !== null && change.from !== 'member' && (change.to === null || change.to === 'member');
+  const losesAdmin =
+    change.from !== null && change.from !== 'member' && (change.to === null || change.to === 'member');
   if (!losesOwner && !losesAdmin) return;
   const counts = await tx.workspaceMember.groupBy({
     by: ['role'],
@@ -151,7 +152,7 @@ export class MemberStore {
           }),
         ),
       );
-      if (!from || from.role !== 'owner') throw new NotFoundError('owner', fromUserId);
+      if (from?.role !== 'owner') throw new NotFoundError('owner', fromUserId);
       if (!to) throw new NotFoundError('member', toUserId);
       const promoted = await tx.workspaceMember.update({
         where: { workspaceId_userId: { workspaceId, userId: toUserId } },
