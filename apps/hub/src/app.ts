@@ -23,6 +23,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
+import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
 import { createPipelineMetrics } from './pipeline/metrics.js';
@@ -52,6 +53,8 @@ export interface HubAppOptions {
   fetch?: typeof globalThis.fetch;
   /** Where workspaces may make the hub connect; default from SWITCHBOARD_EGRESS_ALLOW. */
   egress?: EgressPolicy;
+  /** Rate limit for webhooks naming no active installation (tests pass one on a fixed clock). */
+  unknownLimiter?: UnknownInstallationLimiter;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
@@ -107,6 +110,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     channels: pipeline.channels,
     recorder: pipeline.recorder,
     metrics: pipelineMetrics,
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
   await app.register(linkPageRoutes, {
     stores: runtime.stores,

@@ -50,6 +50,45 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
     });
   });
 
+  it("writes the event's provisioned audit in the same transaction as the user", async () => {
+    const ws = await bed.managedWorkspace('audit-tx-ws');
+    const event = {
+      installationId: '00000000-0000-4000-8000-0000000000a1',
+      channelType: 'slack',
+      platformEventId: 'Ev0TX1',
+    };
+    const result = await createProvisioner(bed).provisionUser({
+      workspaceId: ws.id,
+      namespace: 'slack',
+      externalId: 'T01:U0AUDITTX',
+      event: { ...event, channelUserId: 'U0AUDITTX' },
+    });
+    const rows = await bed.test.db.prisma.channelInboundAudit.findMany({
+      where: { platformEventId: 'Ev0TX1' },
+    });
+    expect(rows).toEqual([
+      expect.objectContaining({
+        reason: 'provisioned',
+        userId: result.userId,
+        workspaceId: ws.id,
+        channelUserId: 'U0AUDITTX',
+      }),
+    ]);
+    // A creation that fails (here: a workspace that does not exist) leaves neither user nor audit.
+    await expect(
+      bed.stores.identities.createUserWithIdentity({
+        user: { username: 'audit-tx-ghost' },
+        identity: { namespace: 'slack', identifier: 'T01:U0GHOST', source: 'provisioned' },
+        membership: { workspaceId: '00000000-0000-4000-8000-0000000000ff', role: 'member' },
+        audit: { ...event, platformEventId: 'Ev0TX2', reason: 'provisioned', workspaceId: ws.id },
+      }),
+    ).rejects.toThrow();
+    expect(await bed.test.db.prisma.channelInboundAudit.count({ where: { platformEventId: 'Ev0TX2' } })).toBe(
+      0,
+    );
+    expect(await bed.stores.users.findByUsername('audit-tx-ghost')).toBeNull();
+  });
+
   it('returns the same user on every later call for the same identity', async () => {
     const ws = await bed.managedWorkspace('again-ws');
     const provisioner = createProvisioner(bed);

@@ -33,6 +33,7 @@ export interface HubFixtureOptions {
   /** Default LOCAL_EGRESS; pass `new EgressPolicy()` to test the production default. */
   egress?: EgressPolicy;
   publicUrl?: string;
+  unknownLimiter?: HubAppOptions['unknownLimiter'];
 }
 
 export interface HubFixture {
@@ -82,6 +83,7 @@ export async function startHubFixture(
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
     egress: options.egress ?? LOCAL_EGRESS,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
   });
