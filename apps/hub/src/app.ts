@@ -8,11 +8,14 @@ import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
+import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
+import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
+import { EgressPolicy, egressFetch } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -21,6 +24,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
+import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
 import { createPipelineMetrics } from './pipeline/metrics.js';
@@ -43,8 +47,15 @@ export interface HubAppOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Start the inbox and outbound workers and the retention job (default true). */
   workers?: boolean;
-  /** Every outbound HTTP call of channels and agent deliveries goes through this. */
+  /**
+   * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
+   * whose connections follow `egress`.
+   */
   fetch?: typeof globalThis.fetch;
+  /** Where workspaces may make the hub connect; default from SWITCHBOARD_EGRESS_ALLOW. */
+  egress?: EgressPolicy;
+  /** Rate limit for webhooks naming no active installation (tests pass one on a fixed clock). */
+  unknownLimiter?: UnknownInstallationLimiter;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
@@ -64,13 +75,15 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const app = createHttpServer({ logger: options.logger });
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
+  const egress = options.egress ?? EgressPolicy.fromEnv();
+  const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const pipeline = new Pipeline({
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
-    metrics: createPipelineMetrics(metricsRegistry),
+    metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? egressFetch(egress),
   });
   const supervisor = options.connections
     ? startSupervisor({
@@ -97,9 +110,13 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   await app.register(webhookRoutes, {
     channels: pipeline.channels,
     recorder: pipeline.recorder,
-    audit: runtime.stores.audit,
+    metrics: pipelineMetrics,
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
-  await app.register(linkPageRoutes);
+  await app.register(linkPageRoutes, {
+    stores: runtime.stores,
+    acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId),
+  });
 
   await app.register(async (api) => {
     translateDomainErrors(api);
@@ -108,11 +125,14 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       authenticate: async (token): Promise<Principal | null> => runtime.stores.apiTokens.authenticate(token),
     });
     await api.register(workspaceRoutes, { runtime });
-    await api.register(memberRoutes, { runtime });
+    await api.register(memberRoutes, { runtime, publicUrl });
+    await api.register(invitationRoutes, { runtime });
+    await api.register(tokenRoutes, { runtime });
     await api.register(identityRoutes, { runtime });
-    await api.register(agentRoutes, { runtime });
+    await api.register(agentRoutes, { runtime, egress });
     await api.register(installationRoutes, {
       runtime,
+      egress,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),

@@ -43,6 +43,11 @@ export interface Channel {
    * connect time; undefined where the platform has no tenants or it is not known yet.
    */
   homeTenant?(): string | undefined;
+  /**
+   * The platform app this installation is (Slack `api_app_id`, Feishu `app_id`, ...); an event
+   * whose `source.appId` differs is refused before identity resolution (`wrong_app`).
+   */
+  homeApp?(): string | undefined;
   /** `Capability.AccountProvisioning` */
   readonly accounts?: AccountProvisioner;
 }

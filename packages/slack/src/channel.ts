@@ -53,6 +53,7 @@ export class SlackChannel implements Channel {
     const parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
+      homeTenant: config.team_id,
       botUserId: config.bot_user_id,
     };
     this.#parseContext = parseContext;
@@ -153,6 +154,10 @@ export class SlackChannel implements Channel {
   /** The workspace (or Enterprise Grid org) the app is installed in. */
   homeTenant(): string {
     return this.#config.team_id;
+  }
+
+  homeApp(): string {
+    return this.#config.app_id;
   }
 
   fetchProfile(sender: Sender): Promise<DirectoryProfile> {

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { AgentRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { EgressPolicy } from '../egress/index.js';
+import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
@@ -13,6 +16,7 @@ const createAgentBody = z.object({
     .refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL'),
   deliverySecret: z.string().min(16).max(256).optional(),
 });
+const agentParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
 export function presentAgent(agent: AgentRecord) {
   return {
@@ -24,21 +28,58 @@ export function presentAgent(agent: AgentRecord) {
   };
 }
 
-export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
+/** 32 random bytes; the hub never delivers unsigned, so an agent always has one. */
+function generateDeliverySecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: EgressPolicy }> = async (
+  app,
+  { runtime, egress },
+) => {
   app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/agents',
     {
       schema: routeDocs({
         tags: ['agents'],
-        summary: 'Register an agent; the delivery secret is sealed and never returned',
+        summary:
+          'Register an agent. Without a deliverySecret the hub generates one and returns it once ' +
+          '(deliveries are always signed); the delivery URL must pass the egress policy',
         body: createAgentBody,
       }),
     },
     async (request, reply) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES);
       const body = createAgentBody.parse(request.body);
-      const agent = await runtime.stores.agents.create({ workspaceId: workspace.id, ...body });
-      return reply.code(201).send(presentAgent(agent));
+      const verdict = egress.checkUrl(body.deliveryUrl);
+      if (!verdict.ok) throw badRequest('egress_refused', verdict.error.message);
+      const generated = body.deliverySecret === undefined ? generateDeliverySecret() : undefined;
+      const agent = await runtime.stores.agents.create({
+        workspaceId: workspace.id,
+        ...body,
+        deliverySecret: body.deliverySecret ?? generated,
+      });
+      return reply
+        .code(201)
+        .send({ ...presentAgent(agent), ...(generated ? { deliverySecret: generated } : {}) });
+    },
+  );
+
+  app.post<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/agents/:id/delivery-secret',
+    {
+      schema: routeDocs({
+        tags: ['agents'],
+        summary: 'Replace the delivery secret with a generated one, returned once',
+      }),
+    },
+    async (request) => {
+      const params = agentParams.safeParse(request.params);
+      if (!params.success) throw badRequest('invalid_input', 'agent id must be a UUID', params.error.issues);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.data.ws, WRITE_ROLES);
+      const secret = generateDeliverySecret();
+      const agent = await runtime.stores.agents.setDeliverySecret(workspace.id, params.data.id, secret);
+      return { ...presentAgent(agent), deliverySecret: secret };
     },
   );
 

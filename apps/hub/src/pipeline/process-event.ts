@@ -19,6 +19,7 @@ import { persistently } from './persist.js';
 import { readPolicy } from './policy.js';
 import type { ProfileCache } from './profile-cache.js';
 import { autoProvision } from './provision.js';
+import { tenantMismatch } from './tenant.js';
 
 export interface ProcessEventDeps {
   stores: Stores;
@@ -114,6 +115,9 @@ async function decide(
   }
   const message = event.message;
   const sender = message.source.sender.id;
+  // Before anything reads identities: an event of another tenant or app never reaches them.
+  const mismatch = tenantMismatch(channel, message);
+  if (mismatch) return { kind: 'done', audit: { ...mismatch, channelUserId: sender } };
   const policy = readPolicy(installation.config);
   const reason = ineligibleReason(message, policy);
   if (reason) return { kind: 'done', audit: { reason, channelUserId: sender } };
@@ -142,6 +146,7 @@ async function decide(
       outcome = await autoProvision(installation, channel, policy, message, {
         stores: deps.stores,
         ...provisioning,
+        platformEventId: row.platformEventId,
       });
     } catch (error) {
       // The message waits for a later attempt; it is never delivered as somebody else.
@@ -157,17 +162,6 @@ async function decide(
         kind: 'done',
         audit: { reason: outcome.reason, channelUserId: sender, detail: outcome.detail },
       };
-    }
-    if (outcome.created) {
-      await deps.stores.audit.record({
-        reason: 'provisioned',
-        installationId: installation.id,
-        workspaceId: installation.workspaceId,
-        channelType: installation.channelType,
-        platformEventId: row.platformEventId,
-        channelUserId: sender,
-        userId: outcome.user.id,
-      });
     }
     identity = { status: 'bound', user: outcome.user };
   }

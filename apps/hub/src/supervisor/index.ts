@@ -43,7 +43,7 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Records one event durably (the hub's inbox); resolves after commit. */
   emit(installationId: string, event: InboundEvent): Promise<void>;
-  /** Default `${hostname}:${pid}:${random}`; unique per replica run. */
+  /** Default `replica-<random>`; unique per replica run, and shown by the API as `leaseHolder`. */
   ownerId?: string;
   /** Default 30_000. */
   leaseTtlMs?: number;
@@ -86,7 +86,10 @@ function positive(name: string, value: number): number {
 }
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
-  const ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  // An opaque replica id: lease holders are shown by the API, and host names and pids are not
+  // the API's business. The log line below lets an operator map it to a process.
+  const ownerId = options.ownerId ?? `replica-${randomBytes(6).toString('hex')}`;
+  options.logger.info({ replicaId: ownerId, host: hostname(), pid: process.pid }, 'supervisor replica id');
   const ttlMs = Math.round(positive('leaseTtlMs', options.leaseTtlMs ?? 30_000));
   const renewEveryMs = positive('renewEveryMs', options.renewEveryMs ?? ttlMs / 3);
   if (renewEveryMs > ttlMs / 2) throw new RangeError('renewEveryMs must be at most half of leaseTtlMs');

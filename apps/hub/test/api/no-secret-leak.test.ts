@@ -40,6 +40,42 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       },
     );
     await call('GET', '/api/v1/workspaces/{ws}/members', '/api/v1/workspaces/leak-ws/members');
+    const memberPath = `/api/v1/workspaces/leak-ws/members/${member.body.userId}`;
+    await call('PATCH', '/api/v1/workspaces/{ws}/members/{userId}', memberPath, { role: 'admin' });
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/ownership-transfer',
+      '/api/v1/workspaces/leak-ws/ownership-transfer',
+      {
+        userId,
+      },
+    );
+    const invited = await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/members',
+      '/api/v1/workspaces/leak-ws/members',
+      {
+        email: 'invitee@leak.test',
+      },
+    );
+    await call('GET', '/api/v1/workspaces/{ws}/invitations', '/api/v1/workspaces/leak-ws/invitations');
+    await call('POST', '/api/v1/invitations/accept', '/api/v1/invitations/accept', {
+      token: invited.body.token,
+    });
+    await call(
+      'DELETE',
+      '/api/v1/workspaces/{ws}/invitations/{id}',
+      `/api/v1/workspaces/leak-ws/invitations/${invited.body.invitation.id}`,
+    );
+    const issued = await call('POST', '/api/v1/workspaces/{ws}/tokens', '/api/v1/workspaces/leak-ws/tokens', {
+      name: 'walk',
+    });
+    await call('GET', '/api/v1/workspaces/{ws}/tokens', '/api/v1/workspaces/leak-ws/tokens');
+    await call(
+      'DELETE',
+      '/api/v1/workspaces/{ws}/tokens/{tokenId}',
+      `/api/v1/workspaces/leak-ws/tokens/${issued.body.id}`,
+    );
     const identities = `/api/v1/workspaces/leak-ws/members/${member.body.userId}/identities`;
     await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/identities', identities, {
       namespace: 'phone',
@@ -58,6 +94,16 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     });
     expect(agent.status).toBe(201);
     await call('GET', '/api/v1/workspaces/{ws}/agents', '/api/v1/workspaces/leak-ws/agents');
+    const rotated = await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/agents/{id}/delivery-secret',
+      `/api/v1/workspaces/leak-ws/agents/${agent.body.id}/delivery-secret`,
+    );
+    expect(rotated.status).toBe(200);
+    // Shown once, in that answer; never in a later one or a log line.
+    const rotatedSecret = responses.pop() ?? '';
+    expect(JSON.parse(rotatedSecret).deliverySecret).toMatch(/^whsec_/);
+    (SECRETS as Record<string, string>).generated = JSON.parse(rotatedSecret).deliverySecret;
     const installation = await call(
       'POST',
       '/api/v1/workspaces/{ws}/installations',

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { testChannelRegistry } from '../support/channels.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { FAST_PIPELINE } from '../support/hub-fixture.js';
+import { FAST_PIPELINE, LOCAL_EGRESS } from '../support/hub-fixture.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
 import { postgresBehindProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -47,6 +47,7 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
       runtime,
       logger: createLogger({ level: 'silent' }),
       pipeline: { ...FAST_PIPELINE, staleClaimMs: 3_000 },
+      egress: LOCAL_EGRESS,
     }));
     await app.ready();
   });

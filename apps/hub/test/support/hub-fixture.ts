@@ -4,11 +4,19 @@ import { generateSecretKey, SecretBox } from '@switchboard/db';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildHub, type HubAppOptions } from '../../src/app.js';
+import { EgressPolicy } from '../../src/egress/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { Pipeline } from '../../src/pipeline/index.js';
 import type { PipelineSettingsOverrides } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { testChannelRegistry } from './channels.js';
+
+/**
+ * The fake platforms and agents of the tests listen on loopback, which the default egress policy
+ * refuses: the fixtures open it explicitly, as an operator would for local development.
+ */
+export const LOCAL_EGRESS_ALLOW = ['127.0.0.1', '::1', 'localhost'];
+export const LOCAL_EGRESS = new EgressPolicy({ allow: LOCAL_EGRESS_ALLOW });
 
 /** Retries in milliseconds instead of minutes, so fault tests finish quickly. */
 export const FAST_PIPELINE: PipelineSettingsOverrides = {
@@ -23,6 +31,10 @@ export interface HubFixtureOptions {
   workers?: boolean;
   registry?: Registry;
   connections?: HubAppOptions['connections'];
+  /** Default LOCAL_EGRESS; pass `new EgressPolicy()` to test the production default. */
+  egress?: EgressPolicy;
+  publicUrl?: string;
+  unknownLimiter?: HubAppOptions['unknownLimiter'];
 }
 
 export interface HubFixture {
@@ -70,6 +82,9 @@ export async function startHubFixture(
     runtime,
     logger,
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
+    egress: options.egress ?? LOCAL_EGRESS,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
   });

@@ -92,6 +92,17 @@ export class AgentStore {
     return toRecord(row);
   }
 
+  /** Replaces the agent's delivery secret (sealed); `NotFoundError` for another workspace's agent. */
+  async setDeliverySecret(workspaceId: string, id: string, secret: string): Promise<AgentRecord> {
+    const current = await this.get(workspaceId, id);
+    const row = await this.db.agent.update({
+      where: { id: current.id },
+      data: { deliverySecretSealed: this.secrets.seal(secret, DELIVERY_SECRET_PURPOSE) },
+      select: agentSelect,
+    });
+    return toRecord(row);
+  }
+
   /** The plaintext delivery secret, for signing deliveries; never for API responses. */
   async deliverySecret(id: string): Promise<string | null> {
     const row = await this.db.agent.findUnique({ where: { id }, select: { deliverySecretSealed: true } });

@@ -11,6 +11,7 @@ export const auditReasons = [
   'ignored_edit',
   'unsupported_event',
   'wrong_tenant',
+  'wrong_app',
   'external_guest',
   'group_disabled',
   'not_addressed_in_group',
