@@ -3,6 +3,7 @@ import type pino from 'pino';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
+import { agentHealthRoutes } from './api/agent-health.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
@@ -44,6 +45,8 @@ export interface HubAppOptions {
   workers?: boolean;
   /** Every outbound HTTP call of channels and agent deliveries goes through this. */
   fetch?: typeof globalThis.fetch;
+  /** The clock of retry budgets and agent circuits (tests move it); default Date.now. */
+  now?: () => number;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
@@ -70,6 +73,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: createPipelineMetrics(metricsRegistry),
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const supervisor = options.connections
     ? startSupervisor({
@@ -119,6 +123,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(auditRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
+    await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });

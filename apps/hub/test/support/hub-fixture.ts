@@ -22,6 +22,7 @@ export interface HubFixtureOptions {
   workers?: boolean;
   registry?: Registry;
   connections?: HubAppOptions['connections'];
+  now?: HubAppOptions['now'];
 }
 
 export interface HubFixture {
@@ -71,6 +72,7 @@ export async function startHubFixture(
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -63,6 +63,7 @@ export * from './identities.js';
 export * from './inbox.js';
 export * from './installations.js';
 export * from './members.js';
+export * from './normalize-text.js';
 export * from './outbound.js';
 export * from './retention.js';
 export * from './users.js';
