@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
-import { agentHealthRoutes } from './api/agent-health.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';

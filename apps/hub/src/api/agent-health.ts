@@ -59,7 +59,9 @@ export const agentHealthRoutes: FastifyPluginAsync<{ runtime: HubRuntime; circui
       const params = agentParams.parse(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
       const { retryBudgetMs } = retryBudgetBody.parse(request.body);
-      return presentAgent(await runtime.stores.agents.setRetryBudget(workspace.id, params.agentId, retryBudgetMs));
+      return presentAgent(
+        await runtime.stores.agents.setRetryBudget(workspace.id, params.agentId, retryBudgetMs),
+      );
     },
   );
 };

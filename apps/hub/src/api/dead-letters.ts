@@ -70,7 +70,10 @@ export const deadLetterRoutes: FastifyPluginAsync<{ runtime: HubRuntime; wake():
   const discard = async (request: FastifyRequest<{ Params: { ws: string; deliveryId: string } }>) => {
     const params = retryParams.parse(request.params);
     const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
-    const discarded = await runtime.stores.inbox.discard(await installationIds(workspace.id), params.deliveryId);
+    const discarded = await runtime.stores.inbox.discard(
+      await installationIds(workspace.id),
+      params.deliveryId,
+    );
     if (!discarded) throw notFound('dead letter');
     await runtime.stores.audit.record({
       reason: 'dead_letter_discarded',
@@ -84,7 +87,10 @@ export const deadLetterRoutes: FastifyPluginAsync<{ runtime: HubRuntime; wake():
     wake();
   };
   const discardDocs = {
-    schema: routeDocs({ tags: ['audit'], summary: 'Give a dead-lettered event up; its conversation goes on' }),
+    schema: routeDocs({
+      tags: ['audit'],
+      summary: 'Give a dead-lettered event up; its conversation goes on',
+    }),
   };
   app.post<{ Params: { ws: string; deliveryId: string } }>(
     '/api/v1/workspaces/:ws/dead-letters/:deliveryId/discard',

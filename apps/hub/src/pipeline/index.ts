@@ -3,8 +3,8 @@ import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@swit
 import { ChannelHost } from '../channels/host.js';
 import { AgentDirectory } from '../delivery/agent-directory.js';
 import { RetentionJob } from '../jobs/retention.js';
-import { AgentCircuits } from '../retry/circuit.js';
 import { sendOutboundRow } from '../outbound/send-outbound.js';
+import { AgentCircuits } from '../retry/circuit.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { InboxWriter } from './inbox-writer.js';
 import type { PipelineMetrics } from './metrics.js';

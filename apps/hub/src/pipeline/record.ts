@@ -1,5 +1,10 @@
 import type { InboundEvent, Logger } from '@switchboard/core';
-import { type AuditEntry, type AuditStore, type InstallationRecord, normalizeForDatabase } from '@switchboard/db';
+import {
+  type AuditEntry,
+  type AuditStore,
+  type InstallationRecord,
+  normalizeForDatabase,
+} from '@switchboard/db';
 import { conversationKey } from './conversation.js';
 import type { InboxWriter, InsertOutcome } from './inbox-writer.js';
 

@@ -53,6 +53,8 @@ export class AgentCircuits {
     if (circuit.probing && now - circuit.probeStartedAt < this.#options.probeIntervalMs) {
       return { kind: 'wait', retryInMs: this.#options.probeIntervalMs };
     }
+    // A clock that jumped back must not stretch the wait beyond one interval.
+    circuit.openUntil = Math.min(circuit.openUntil, now + this.#options.probeIntervalMs);
     if (now < circuit.openUntil) return { kind: 'wait', retryInMs: circuit.openUntil - now };
     circuit.state = 'half_open';
     circuit.probing = true;

@@ -367,7 +367,13 @@ export class InboxStore {
       where: { deliveryId, installationId: { in: installationIds }, state: 'failed' },
       data:
         action === 'requeue'
-          ? { state: 'pending', attempts: 0, nextAttemptAt: new Date(), finishedAt: null, firstSeenAt: new Date() }
+          ? {
+              state: 'pending',
+              attempts: 0,
+              nextAttemptAt: new Date(),
+              finishedAt: null,
+              firstSeenAt: new Date(),
+            }
           : { state: 'done', finishedAt: new Date(), lastError: `discarded: ${letter.lastError ?? ''}` },
     });
     return result.count === 1 ? letter : null;

@@ -6,9 +6,11 @@ export interface TextNormalisation {
   surrogatesReplaced: number;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this removes
 const NUL = /\u0000/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Cheap gate: most strings contain neither, and the two regexes above are not free.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the two things it looks for
 const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 function countMatches(text: string, pattern: RegExp): number {
@@ -46,7 +48,9 @@ export function normalizeForDatabase<T>(value: T): { value: T; changes: TextNorm
     else if (Array.isArray(source)) {
       const copy: unknown[] = new Array(source.length);
       assign(copy);
-      source.forEach((item, index) => stack.push({ source: item, assign: (v) => (copy[index] = v) }));
+      source.forEach((item, index) => {
+        stack.push({ source: item, assign: (v) => (copy[index] = v) });
+      });
     } else if (typeof source === 'object' && source !== null && !(source instanceof Date)) {
       const copy: Record<string, unknown> = {};
       assign(copy);
@@ -70,8 +74,7 @@ function needsNormalising(value: unknown): boolean {
       if (SUSPECT.test(item)) return true;
     } else if (Array.isArray(item)) {
       for (const child of item) stack.push(child);
-    }
-    else if (typeof item === 'object' && item !== null && !(item instanceof Date)) {
+    } else if (typeof item === 'object' && item !== null && !(item instanceof Date)) {
       for (const [key, child] of Object.entries(item)) {
         if (SUSPECT.test(key)) return true;
         stack.push(child);
