@@ -33,7 +33,7 @@ export function defaultPipelineSettings(publicUrl: string): PipelineSettings {
     linkBaseUrl: `${publicUrl.replace(/\/$/, '')}/link`,
     workerConcurrency: 32,
     idlePollMs: 250,
-    staleClaimMs: 15_000,
+    staleClaimMs: 10_000,
     delivery: {
       timeoutMs: 10_000,
       maxAttempts: 8,
