@@ -60,7 +60,9 @@ describe.skipIf(!postgresTestUrl())('a claim whose commit answer is lost [postgr
 
   it('is taken over when its lease runs out, seconds later, not after minutes', async () => {
     expect(defaultPipelineSettings('http://hub').staleClaimMs).toBeLessThanOrEqual(10_000);
-    const body = JSON.stringify(slackMessage({ eventId: 'Ev0LOST001', user: 'U0ALICE01', text: 'lost answer' }));
+    const body = JSON.stringify(
+      slackMessage({ eventId: 'Ev0LOST001', user: 'U0ALICE01', text: 'lost answer' }),
+    );
     const posted = await app.inject({
       method: 'POST',
       url: `/hooks/${installationId}`,
