@@ -50,8 +50,9 @@ export class AgentCircuits {
     if (!circuit || circuit.state === 'closed') return { kind: 'call', probe: false };
     const now = this.#options.now();
     // A probe that never reported (its worker died) stops counting after one interval.
+    // Others come back soon, not a whole interval later: the probe may be answered any moment.
     if (circuit.probing && now - circuit.probeStartedAt < this.#options.probeIntervalMs) {
-      return { kind: 'wait', retryInMs: this.#options.probeIntervalMs };
+      return { kind: 'wait', retryInMs: Math.min(1_000, this.#options.probeIntervalMs) };
     }
     // A clock that jumped back must not stretch the wait beyond one interval.
     circuit.openUntil = Math.min(circuit.openUntil, now + this.#options.probeIntervalMs);
