@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
@@ -56,6 +57,8 @@ export interface HubAppOptions {
   egress?: EgressPolicy;
   /** Rate limit for webhooks naming no active installation (tests pass one on a fixed clock). */
   unknownLimiter?: UnknownInstallationLimiter;
+  /** The clock of retry budgets and agent circuits (tests move it); default Date.now. */
+  now?: () => number;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
 }
@@ -84,6 +87,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
     fetch: options.fetch ?? egressFetch(egress),
+    ...(options.now ? { now: options.now } : {}),
   });
   const supervisor = options.connections
     ? startSupervisor({
@@ -141,6 +145,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
+    await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });

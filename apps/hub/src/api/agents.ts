@@ -8,6 +8,9 @@ import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
+/** 14 days: longer than any platform keeps retrying (WhatsApp: days). */
+export const MAX_RETRY_BUDGET_MS = 14 * 24 * 3_600_000;
+
 const createAgentBody = z.object({
   name: z.string().min(1).max(100),
   deliveryUrl: z
@@ -15,6 +18,8 @@ const createAgentBody = z.object({
     .url()
     .refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL'),
   deliverySecret: z.string().min(16).max(256).optional(),
+  /** How long a delivery is retried before it is dead-lettered (default 24 h). */
+  retryBudgetMs: z.number().int().min(1_000).max(MAX_RETRY_BUDGET_MS).optional(),
 });
 const agentParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
@@ -24,6 +29,7 @@ export function presentAgent(agent: AgentRecord) {
     name: agent.name,
     deliveryUrl: agent.deliveryUrl,
     hasDeliverySecret: agent.hasDeliverySecret,
+    retryBudgetMs: agent.retryBudgetMs,
     createdAt: agent.createdAt.toISOString(),
   };
 }

@@ -2,6 +2,7 @@ import { MalformedPayloadError } from '@switchboard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelHost } from '../channels/host.js';
 import { errorEnvelope } from '../http/errors.js';
+import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { EventRecorder } from '../pipeline/record.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
@@ -59,6 +60,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     const { record, channel } = lookup.installation;
     if (!channel.webhook) {
       return refuse(404, 'no_webhook', `this ${record.channelType} installation does not receive webhooks`);
+    }
+    // Adapters parse these bytes themselves; the depth limit of every other route holds here too.
+    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
+      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
     const webhookRequest = toWebhookRequest(request, receivedAt);
     let parsed: ReturnType<typeof channel.webhook.parse>;

@@ -104,6 +104,11 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     const rotatedSecret = responses.pop() ?? '';
     expect(JSON.parse(rotatedSecret).deliverySecret).toMatch(/^whsec_/);
     (SECRETS as Record<string, string>).generated = JSON.parse(rotatedSecret).deliverySecret;
+    const agentPath = `/api/v1/workspaces/leak-ws/agents/${agent.body.id}`;
+    await call('GET', '/api/v1/workspaces/{ws}/agents/{agentId}/health', `${agentPath}/health`);
+    await call('PUT', '/api/v1/workspaces/{ws}/agents/{agentId}/retry-budget', `${agentPath}/retry-budget`, {
+      retryBudgetMs: 3_600_000,
+    });
     const installation = await call(
       'POST',
       '/api/v1/workspaces/{ws}/installations',
@@ -142,6 +147,16 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       'POST',
       '/api/v1/workspaces/{ws}/dead-letters/{deliveryId}/retry',
       '/api/v1/workspaces/leak-ws/dead-letters/00000000-0000-4000-8000-000000000000/retry',
+    );
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/dead-letters/{deliveryId}/discard',
+      '/api/v1/workspaces/leak-ws/dead-letters/00000000-0000-4000-8000-000000000000/discard',
+    );
+    await call(
+      'DELETE',
+      '/api/v1/workspaces/{ws}/dead-letters/{deliveryId}',
+      '/api/v1/workspaces/leak-ws/dead-letters/00000000-0000-4000-8000-000000000000',
     );
     await call('POST', '/api/v1/binding-tokens/redeem', '/api/v1/binding-tokens/redeem', {
       token: 'sbl_unknown',

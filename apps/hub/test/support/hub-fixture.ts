@@ -35,6 +35,7 @@ export interface HubFixtureOptions {
   egress?: EgressPolicy;
   publicUrl?: string;
   unknownLimiter?: HubAppOptions['unknownLimiter'];
+  now?: HubAppOptions['now'];
 }
 
 export interface HubFixture {
@@ -87,6 +88,7 @@ export async function startHubFixture(
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

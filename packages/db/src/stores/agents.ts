@@ -12,6 +12,8 @@ export interface AgentRecord {
   name: string;
   deliveryUrl: string;
   hasDeliverySecret: boolean;
+  /** How long deliveries are retried before they are dead-lettered; null: the hub's default. */
+  retryBudgetMs: number | null;
   createdAt: Date;
 }
 
@@ -21,6 +23,7 @@ const agentSelect = {
   name: true,
   deliveryUrl: true,
   deliverySecretSealed: true,
+  retryBudgetMs: true,
   createdAt: true,
 } as const;
 
@@ -30,6 +33,7 @@ function toRecord(row: {
   name: string;
   deliveryUrl: string;
   deliverySecretSealed: string | null;
+  retryBudgetMs: number | null;
   createdAt: Date;
 }): AgentRecord {
   return {
@@ -38,6 +42,7 @@ function toRecord(row: {
     name: row.name,
     deliveryUrl: row.deliveryUrl,
     hasDeliverySecret: row.deliverySecretSealed !== null,
+    retryBudgetMs: row.retryBudgetMs,
     createdAt: row.createdAt,
   };
 }
@@ -53,6 +58,7 @@ export class AgentStore {
     name: string;
     deliveryUrl: string;
     deliverySecret?: string;
+    retryBudgetMs?: number;
   }): Promise<AgentRecord> {
     try {
       const row = await this.db.agent.create({
@@ -64,6 +70,7 @@ export class AgentStore {
             input.deliverySecret === undefined
               ? null
               : this.secrets.seal(input.deliverySecret, DELIVERY_SECRET_PURPOSE),
+          retryBudgetMs: input.retryBudgetMs ?? null,
         },
         select: agentSelect,
       });
@@ -101,6 +108,13 @@ export class AgentStore {
       select: agentSelect,
     });
     return toRecord(row);
+  }
+
+  /** Sets (or, with null, resets to the hub's default) how long deliveries are retried. */
+  async setRetryBudget(workspaceId: string, id: string, retryBudgetMs: number | null): Promise<AgentRecord> {
+    const result = await this.db.agent.updateMany({ where: { id, workspaceId }, data: { retryBudgetMs } });
+    if (result.count === 0) throw new NotFoundError('agent', id);
+    return this.get(workspaceId, id);
   }
 
   /** The plaintext delivery secret, for signing deliveries; never for API responses. */

@@ -67,6 +67,7 @@ export * from './inbox.js';
 export * from './installations.js';
 export * from './invitations.js';
 export * from './members.js';
+export * from './normalize-text.js';
 export * from './outbound.js';
 export * from './retention.js';
 export * from './users.js';
