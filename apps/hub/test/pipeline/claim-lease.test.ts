@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { Pipeline } from '../../src/pipeline/index.js';
 import { defaultPipelineSettings } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
@@ -28,6 +29,7 @@ describe.skipIf(!postgresTestUrl())('a claim whose commit answer is lost [postgr
     runtime = createHubRuntime({
       database: await openDatabase({ url: database.url, poolSize: 4 }),
       secrets: SecretBox.fromSpec(generateSecretKey()),
+      registry: testChannelRegistry(),
     });
     agent = await startFakeAgent();
     slack = await startFakeSlack();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { type OrderCheckingAgent, startOrderCheckingAgent } from '../support/order-checking-agent.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
