@@ -37,6 +37,7 @@ describe.skipIf(!postgresTestUrl())('per-conversation order under concurrency [p
         createHubRuntime({
           database: await openDatabase({ url: created.url, poolSize: 4 }),
           secrets: SecretBox.fromSpec(key),
+          registry: testChannelRegistry(),
         }),
       );
     }
