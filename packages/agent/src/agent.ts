@@ -1,5 +1,6 @@
 import { type ExpressMiddleware, expressMiddleware } from './adapters/express.js';
 import { type FastifyPlugin, fastifyPlugin } from './adapters/fastify.js';
+import { type FetchHandler, fetchHandler } from './adapters/fetch.js';
 import { type NodeHandler, nodeHandler } from './adapters/node.js';
 import { RecentDeliveries } from './dedup.js';
 import {
@@ -82,9 +83,9 @@ export type ContextFor<T extends AgentEventType> = T extends 'message'
 
 export type Handler<C> = (context: C) => unknown;
 
-/** A request as any HTTP framework has it: headers and the exact body bytes. */
+/** A request as any HTTP framework has it: headers (any case, or a Fetch `Headers`) and the exact body bytes. */
 export interface AgentRequest {
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined> | Headers;
   body: Uint8Array | string;
 }
 
@@ -164,7 +165,7 @@ export class Agent {
   async handle(request: AgentRequest): Promise<AgentResponse> {
     const check = verifySignature({
       secret: this.#secrets,
-      header: request.headers[SIGNATURE_HEADER],
+      header: headerValue(request.headers, SIGNATURE_HEADER),
       body: request.body,
       nowMs: (this.#options.now ?? Date.now)(),
       ...(this.#options.toleranceSeconds !== undefined
@@ -183,7 +184,7 @@ export class Agent {
     const parsed = parseEvent(json);
     if (!parsed.ok) return failure(400, 'invalid_delivery', parsed.error);
     const { event } = parsed;
-    const headerId = request.headers[DELIVERY_HEADER];
+    const headerId = headerValue(request.headers, DELIVERY_HEADER);
     if (typeof headerId === 'string' && headerId !== event.id) {
       return failure(400, 'invalid_delivery', `${DELIVERY_HEADER} does not match the body id`);
     }
@@ -205,6 +206,11 @@ export class Agent {
   /** Express (4 or 5) middleware; mount it before `express.json()` or on its own route. */
   express(): ExpressMiddleware {
     return expressMiddleware(this);
+  }
+
+  /** A Fetch API handler (`(Request) => Promise<Response>`) for Hono, Next.js, Bun, Deno. */
+  fetchHandler(): FetchHandler {
+    return fetchHandler(this);
   }
 
   /** A Fastify plugin registering `POST <path>` (default `/`) with its own raw-body parser. */
@@ -289,6 +295,15 @@ const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   future_timestamp: 'the signature is from the future (check the clock)',
   bad_signature: 'the signature does not match (wrong secret, or a modified body)',
 };
+
+/** Header names are case-insensitive; Node lower-cases them, hand-built records may not. */
+function headerValue(headers: AgentRequest['headers'], name: string): string | readonly string[] | undefined {
+  if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers.get(name) ?? undefined;
+  const record = headers as Record<string, string | string[] | undefined>;
+  if (name in record) return record[name];
+  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : record[key];
+}
 
 function failure(status: number, code: string, message: string): AgentResponse {
   return { status, body: { error: { code, message } } };

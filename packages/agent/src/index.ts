@@ -6,6 +6,7 @@ export type {
   FastifyPlugin,
   FastifyPluginOptions,
 } from './adapters/fastify.js';
+export type { FetchHandler } from './adapters/fetch.js';
 export type { NodeHandler } from './adapters/node.js';
 export {
   Agent,

@@ -173,6 +173,27 @@ describe('fastify plugin', () => {
   });
 });
 
+describe('fetch handler', () => {
+  let handler: (request: Request) => Promise<Response>;
+  beforeAll(() => {
+    handler = echoAgent({ maxBodyBytes: 4096 }).fetchHandler();
+  });
+  const post: Post = async (_path, body, headers) => {
+    const { raw, headers: signed } = signedRequest(body, Date.now());
+    const response = await handler(
+      new Request('http://agent.test/deliver', { method: 'POST', headers: headers ?? signed, body: raw }),
+    );
+    return { status: response.status, body: await response.json() };
+  };
+  contract(post, '/deliver');
+
+  it('answers 405 to other methods and 413 to an oversized body', async () => {
+    const get = await handler(new Request('http://agent.test/deliver'));
+    expect(get.status).toBe(405);
+    expect((await post('/deliver', messageDelivery({}, { text: 'x'.repeat(5000) }))).status).toBe(413);
+  });
+});
+
 afterEach(() => {
   hub.sends.length = 0;
 });

@@ -69,6 +69,17 @@ describe('agent.handle', () => {
     expect(String((notADelivery.body.error as { message: string }).message)).toContain('installationId');
   });
 
+  it('finds the signature header whatever its case, or in a Fetch Headers object', async () => {
+    const agent = agentFor();
+    const { raw, headers } = signedRequest(messageDelivery());
+    const signature = headers['x-switchboard-signature'];
+    expect(
+      (await agent.handle({ headers: { 'X-Switchboard-Signature': signature }, body: raw })).status,
+    ).toBe(200);
+    const fetchHeaders = new Headers({ 'X-Switchboard-Signature': signature });
+    expect((await agent.handle({ headers: fetchHeaders, body: raw })).status).toBe(200);
+  });
+
   it('answers 400 when the delivery header names another delivery than the signed body', async () => {
     const agent = agentFor();
     const { raw, headers } = signedRequest(messageDelivery());
