@@ -13,6 +13,7 @@ const order = [
   'packages/db',
   'packages/testkit',
   'packages/slack',
+  'packages/agent',
   'apps/hub',
 ];
 
