@@ -21,7 +21,7 @@ if (vitestArgs.length === 0) {
   run('lint (biome)', bin('biome'), ['check', '.']);
   // tsc per workspace package directly: turbo needs a pnpm binary on PATH, which `npx pnpm` lacks.
   const root = join(import.meta.dirname, '..');
-  for (const group of ['packages', 'apps']) {
+  for (const group of ['packages', 'apps', 'examples']) {
     for (const name of readdirSync(join(root, group))) {
       const tsconfig = join(root, group, name, 'tsconfig.json');
       if (existsSync(tsconfig)) run(`typecheck ${group}/${name}`, bin('tsc'), ['--noEmit', '-p', tsconfig]);

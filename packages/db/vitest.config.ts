@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { sourceResolution } from '../../vitest.shared.js';
 
 export default defineConfig({
+  ...sourceResolution,
   test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
 });

@@ -138,19 +138,62 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
         drainPerSec: (agent.distinct() - deliveredEnd) / (Math.max(1, tDrained - tEnd) / 1000),
         sustainedPerSec: (agent.distinct() - delivered0) / ((tDrained - t0) / 1000),
         drained,
+        orderViolations: 0,
       };
     },
   });
+  if (!workers) throw new Error('worker measurement missing');
+  if (options.outageSec > 0) workers.outage = await agentOutage(`${child.ready}/hooks/${db.installationId}`);
+  workers.orderViolations = agent.orderViolations();
   await stop(child.process);
   // What the hub printed, for when its numbers need explaining.
   if (process.env.BENCH_HUB_LOG) await writeFile(process.env.BENCH_HUB_LOG, child.output());
-  if (!workers) throw new Error('worker measurement missing');
   return { run, workers };
+}
+
+/**
+ * The agent answers 503 for `outageSec` while a backlog of `outageEvents` arrives; then it is
+ * back, and the clock runs until the whole backlog reached it (circuit probe, then the backlog is
+ * due at once).
+ */
+async function agentOutage(url: string): Promise<NonNullable<WorkerRun['outage']>> {
+  const before = agent.distinct();
+  const requestsBefore = agent.requests();
+  agent.setDown(true);
+  const downAt = performance.now();
+  log(`hub: agent down for ${options.outageSec} s, sending ${options.outageEvents} events`);
+  await runLoad({
+    url,
+    secret: SIGNING_SECRET,
+    connections: options.connections,
+    conversations: options.conversations,
+    duration: options.duration,
+    prefix: 'hubO',
+    amount: options.outageEvents,
+  });
+  const remaining = options.outageSec * 1000 - (performance.now() - downAt);
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+  const requestsWhileDown = agent.requests() - requestsBefore;
+  const total = await db.inboxRows();
+  agent.setDown(false);
+  const upAt = performance.now();
+  log(`hub: agent back, waiting for ${total - agent.distinct()} events`);
+  await waitFor(() => agent.distinct() > before, options.drainTimeoutSec * 1000);
+  const firstAt = performance.now();
+  const delivered = await waitFor(() => agent.distinct() >= total, options.drainTimeoutSec * 1000);
+  return {
+    outageSec: options.outageSec,
+    backlog: options.outageEvents,
+    delivered,
+    firstDeliverySec: (firstAt - upAt) / 1000,
+    backlogDeliveredSec: ((delivered ? agent.lastAt() : performance.now()) - upAt) / 1000,
+    requestsWhileDown,
+  };
 }
 
 async function hubIngressOnly(): Promise<ServerRun> {
   const child = await spawnNode(
-    [...profile, '--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
+    [...profile, '--conditions=source', '--import', 'tsx', `${BENCH_DIR}hub-ingress-only.ts`],
     HUB_LISTENING,
     hubEnv,
     HUB_DIR,
@@ -163,7 +206,7 @@ async function hubIngressOnly(): Promise<ServerRun> {
 
 async function bolt(): Promise<ServerRun> {
   const child = await spawnNode(
-    ['--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
+    ['--conditions=source', '--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
     /listening (\d+)/,
     process.env,
     HUB_DIR,

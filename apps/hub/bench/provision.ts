@@ -11,6 +11,8 @@ import { applyMigrations, createStores, generateSecretKey, openDatabase, SecretB
 import { createPostgresDatabase } from '@switchboard/db/testing';
 import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { buildHub } from '../src/app.js';
+import { loadChannelRegistry } from '../src/channels/registry.js';
+import { EgressPolicy } from '../src/egress/index.js';
 import { createProvisioner } from '../src/identity/provisioner.js';
 import { singleFlight } from '../src/identity/single-flight.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -68,7 +70,11 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
   const agent = await startCountingAgent();
   const database = await openDatabase({ url: created.url, poolSize: 20 });
   await applyMigrations({ adapterFactory: database.adapterFactory });
-  const runtime = createHubRuntime({ database, secrets: SecretBox.fromSpec(generateSecretKey()) });
+  const runtime = createHubRuntime({
+    database,
+    secrets: SecretBox.fromSpec(generateSecretKey()),
+    registry: await loadChannelRegistry(),
+  });
   const { stores } = runtime;
   const { installationId } = await seedSlackWorkspace(stores, {
     slug: 'bench',
@@ -89,7 +95,12 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
       profile: { email: `person${i}@bench.test`, display_name: `P ${i}` },
     });
   }
-  const { app } = await buildHub({ runtime, logger: createLogger({ level: 'warn' }) });
+  const { app } = await buildHub({
+    runtime,
+    logger: createLogger({ level: 'warn' }),
+    // The counting agent listens on loopback.
+    egress: new EgressPolicy({ allow: ['127.0.0.1'] }),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/${installationId}`;

@@ -1,18 +1,24 @@
+import type { EgressLookup } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
+import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
+import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
 import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
+import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
+import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -22,6 +28,7 @@ import type { OperatorCredential } from './http/operator.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
+import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
 import { createPipelineMetrics } from './pipeline/metrics.js';
@@ -44,8 +51,17 @@ export interface HubAppOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Start the inbox and outbound workers and the retention job (default true). */
   workers?: boolean;
-  /** Every outbound HTTP call of channels and agent deliveries goes through this. */
+  /**
+   * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
+   * whose connections follow `egress`.
+   */
   fetch?: typeof globalThis.fetch;
+  /** Where workspaces may make the hub connect; default from SWITCHBOARD_EGRESS_ALLOW. */
+  egress?: EgressPolicy;
+  /** Rate limit for webhooks naming no active installation (tests pass one on a fixed clock). */
+  unknownLimiter?: UnknownInstallationLimiter;
+  /** The clock of retry budgets and agent circuits (tests move it); default Date.now. */
+  now?: () => number;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
   /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
@@ -67,19 +83,29 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const app = createHttpServer({ logger: options.logger });
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
+  const egress = options.egress ?? EgressPolicy.fromEnv();
+  // Channels and agent deliveries connect only where the egress policy allows, checked on the
+  // address each socket actually goes to.
+  const transport = {
+    fetch: options.fetch ?? egressFetch(egress),
+    lookup: guardedLookup(egress) as EgressLookup,
+  };
+  const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const pipeline = new Pipeline({
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
-    metrics: createPipelineMetrics(metricsRegistry),
+    metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...transport,
+    ...(options.now ? { now: options.now } : {}),
   });
   const supervisor = options.connections
     ? startSupervisor({
         runtime,
         logger: options.logger,
         ...stripUndefined(options.connections),
+        transport,
         // A long connection's event is acknowledged to the platform only after this resolves.
         emit: async (installationId, event) => {
           const lookup = await pipeline.channels.lookup(installationId);
@@ -100,9 +126,13 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   await app.register(webhookRoutes, {
     channels: pipeline.channels,
     recorder: pipeline.recorder,
-    audit: runtime.stores.audit,
+    metrics: pipelineMetrics,
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
-  await app.register(linkPageRoutes);
+  await app.register(linkPageRoutes, {
+    stores: runtime.stores,
+    acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId),
+  });
 
   await app.register(async (api) => {
     translateDomainErrors(api);
@@ -113,19 +143,25 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     });
     await api.register(workspaceRoutes, { runtime });
     await api.register(operatorRoutes, { runtime });
-    await api.register(memberRoutes, { runtime });
+    await api.register(memberRoutes, { runtime, publicUrl });
+    await api.register(invitationRoutes, { runtime });
+    await api.register(tokenRoutes, { runtime });
     await api.register(identityRoutes, { runtime });
-    await api.register(agentRoutes, { runtime });
+    await api.register(agentRoutes, { runtime, egress });
     await api.register(installationRoutes, {
       runtime,
+      egress,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      // Install-time platform checks connect like the channels do (egress policy).
+      fetch: transport.fetch,
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });
+    await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
+    await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });

@@ -43,6 +43,11 @@ export interface Channel {
    * connect time; undefined where the platform has no tenants or it is not known yet.
    */
   homeTenant?(): string | undefined;
+  /**
+   * The platform app this installation is (Slack `api_app_id`, Feishu `app_id`, ...); an event
+   * whose `source.appId` differs is refused before identity resolution (`wrong_app`).
+   */
+  homeApp?(): string | undefined;
   /** `Capability.AccountProvisioning` */
   readonly accounts?: AccountProvisioner;
 }
@@ -50,8 +55,19 @@ export interface Channel {
 export interface ChannelDeps {
   installationId: string;
   logger: Logger;
-  /** Injected so tests and egress proxies control every outbound call; defaults to global fetch. */
+  /**
+   * For adapters that call their platform with `fetch`, so tests and egress proxies see those calls;
+   * defaults to global fetch. Adapters built on a platform SDK (Slack) use the SDK's own transport.
+   */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The name lookup of the operator's egress policy, in the shape of `net.connect`'s `lookup`
+   * option. Adapters whose SDK opens its own sockets (Slack) give it to their HTTP agent, so the
+   * address a connection actually goes to is checked, and a name that resolves to a private
+   * address later (DNS rebinding) is still refused. IP literals never reach a lookup: the hub
+   * checks those in the config before an installation is stored.
+   */
+  lookup?: EgressLookup;
 }
 
 /** What `ChannelFactory.prepareConfig` may use: a logger and the outbound HTTP of the hub. */
@@ -60,9 +76,26 @@ export interface PrepareConfigDeps {
   fetch?: typeof globalThis.fetch;
 }
 
+/** Structurally `net.LookupFunction`, so core needs no Node types. */
+export type EgressLookup = (
+  hostname: string,
+  options: { family?: number | string; all?: boolean; hints?: number },
+  callback: (
+    error: Error | null,
+    address: string | { address: string; family: number }[],
+    family?: number,
+  ) => void,
+) => void;
+
 export interface ChannelFactory<C extends Record<string, unknown> = Record<string, unknown>> {
   readonly type: string;
-  readonly displayName: string;
+  /** Shown in forms and docs; defaults to `type`. */
+  readonly displayName?: string;
+  /**
+   * Every capability an installation of this type may declare (the union over its configs), for
+   * `GET /api/v1/channel-types`; a running channel's own `capabilities()` is what the hub obeys.
+   */
+  readonly capabilities?: Capabilities;
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: ChannelDeps): Channel;

@@ -2,8 +2,17 @@ import { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
 import { InvalidConfigError, type ValidationIssue } from './errors.js';
 
-/** Schemas registered here hold credentials: the hub seals them and never returns them. */
-export const secretFields = z.registry<{ secret: true }>();
+const SECRET_FIELDS = Symbol.for('@switchboard/core/secret-fields');
+
+/**
+ * Schemas registered here hold credentials: the hub seals them and never returns them. One
+ * registry per process, even when a plugin brings its own copy of core, so the hub sees the
+ * plugin's secret marks.
+ */
+type SecretRegistry = z.core.$ZodRegistry<{ secret: true }>;
+const processWide = globalThis as { [SECRET_FIELDS]?: SecretRegistry };
+processWide[SECRET_FIELDS] ??= z.registry<{ secret: true }>();
+export const secretFields: SecretRegistry = processWide[SECRET_FIELDS];
 
 /** Marks a config field as secret, e.g. `signingSecret: secret(z.string().min(1))`. */
 export function secret<T extends z.ZodType>(schema: T): T {
@@ -34,7 +43,9 @@ function isSecretSchema(schema: z.ZodType): boolean {
 
 function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
   for (let current: z.ZodType | undefined = schema; current; current = innerSchema(current)) {
-    if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+    // By the definition, not `instanceof`: a plugin's schema may come from its own copy of zod.
+    const def = current._zod.def as { type: string; shape?: Record<string, z.ZodType> };
+    if (def.type === 'object' && def.shape) return def.shape;
   }
   return {};
 }

@@ -43,6 +43,31 @@ export class UnknownChannelTypeError extends SwitchboardError {
   }
 }
 
+/** A module named as a plugin does not export a usable one (wrong export, API version or shape). */
+export class InvalidPluginError extends SwitchboardError {
+  readonly source: string;
+  readonly problems: string[];
+
+  constructor(source: string, problems: string[]) {
+    super('invalid_plugin', `plugin "${source}" cannot be loaded: ${problems.join('; ')}`);
+    this.source = source;
+    this.problems = [...problems];
+  }
+}
+
+/** Two plugins (or one twice) register the same channel or provisioner type. */
+export class DuplicateChannelTypeError extends SwitchboardError {
+  readonly channelType: string;
+
+  constructor(channelType: string, sources: [string, string]) {
+    super(
+      'duplicate_channel_type',
+      `type "${channelType}" is registered by both "${sources[0]}" and "${sources[1]}"; name each plugin once`,
+    );
+    this.channelType = channelType;
+  }
+}
+
 export type ValidationIssue = z.core.$ZodIssue;
 
 // Zod messages never echo the input value, so the summary cannot leak a secret.

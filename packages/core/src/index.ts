@@ -5,6 +5,7 @@ export * from './envelope/index.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './payload.js';
+export * from './plugin.js';
 export * from './provisioning.js';
 export * from './registry.js';
 export * from './webhook.js';

@@ -39,6 +39,16 @@ export interface ProvisionUserRequest {
    * one, when `emailVerified` is true. Off unless the installation enables it.
    */
   linkByVerifiedEmail?: boolean;
+  /**
+   * The verified platform event that proves the tenant. When given, a newly created user's
+   * `provisioned` audit row is written in the same transaction as the user.
+   */
+  event?: {
+    installationId: string;
+    channelType: string;
+    platformEventId?: string;
+    channelUserId?: string;
+  };
 }
 
 export interface ProvisionUserResult {

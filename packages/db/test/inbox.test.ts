@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database/open.js';
 import { InboxStore } from '../src/stores/inbox.js';
@@ -123,5 +124,57 @@ describe.skipIf(!postgresTestUrl())('inbox store, concurrent workers [postgres]'
     expect(seen).toHaveLength(600);
     expect(new Set(seen).size).toBe(600);
     for (const [, events] of order) expect(events).toEqual([...events].sort());
+  });
+});
+
+// Commit visibility needs two real sessions: PostgreSQL only.
+describe.skipIf(!postgresTestUrl())('inbox order across uncommitted inserts [postgres]', () => {
+  let test: TestDatabase;
+  let inbox: InboxStore;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+    inbox = new InboxStore(test.db.prisma);
+    pool = new pg.Pool({ connectionString: test.url, max: 3 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await test?.drop();
+  });
+
+  it('never hands out a later message while an earlier one of its conversation has not committed', async () => {
+    // Writer A inserts the first message of the conversation and has not committed yet.
+    const a = await pool.connect();
+    const b = await pool.connect();
+    try {
+      await a.query('BEGIN');
+      const inTransaction = new InboxStore(test.db.prisma, {
+        ingressSql: async (text, values) => (await a.query(text, values)).rows,
+      });
+      const autocommit = new InboxStore(test.db.prisma, {
+        ingressSql: async (text, values) => (await b.query(text, values)).rows,
+      });
+      await inTransaction.insertMany([row('u1', 'uncommitted')]);
+      // Writer B's later message of the same conversation waits for A's commit...
+      const later = autocommit.insertMany([row('u2', 'uncommitted')]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // ...so no claimer can see it before the earlier one.
+      expect((await inbox.claim(10, 60_000)).map((r) => r.platformEventId)).toEqual([]);
+      await a.query('COMMIT');
+      await later;
+      const claimed = await inbox.claim(10, 60_000);
+      expect(claimed.map((r) => r.platformEventId)).toEqual(['u1']);
+      const [head] = claimed;
+      if (!head) throw new Error('u1 was claimed');
+      expect(await inbox.finish(head, { state: 'done' }, audit)).toBe(true);
+      const [next] = await inbox.claim(10, 60_000);
+      expect(next?.platformEventId).toBe('u2');
+      expect(BigInt(next?.conversationSeq ?? 0)).toBeGreaterThan(BigInt(head.conversationSeq ?? 0));
+    } finally {
+      await a.query('ROLLBACK').catch(() => {});
+      a.release();
+      b.release();
+    }
   });
 });

@@ -71,6 +71,57 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
       await test.drop();
     }
   });
+
+  it('frees an app id when its installation is revoked (unique among active installations only)', async () => {
+    const test = await createTestDatabase(kind);
+    try {
+      const { prisma } = test.db;
+      const ws = await prisma.workspace.create({ data: { slug: 'acme', name: 'Acme' } });
+      const other = await prisma.workspace.create({ data: { slug: 'other', name: 'Other' } });
+      const a1 = await prisma.agent.create({
+        data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' },
+      });
+      const a2 = await prisma.agent.create({
+        data: { workspaceId: other.id, name: 'a2', deliveryUrl: 'http://x' },
+      });
+      const first = await prisma.channelInstallation.create({
+        data: { workspaceId: ws.id, agentId: a1.id, channelType: 'slack', config: { app_id: 'A1' } },
+      });
+      await prisma.channelInstallation.update({ where: { id: first.id }, data: { status: 'revoked' } });
+      await prisma.channelInstallation.create({
+        data: { workspaceId: other.id, agentId: a2.id, channelType: 'slack', config: { app_id: 'A1' } },
+      });
+      // Re-activating the revoked one while the new one is active collides again.
+      await expect(
+        prisma.channelInstallation.update({ where: { id: first.id }, data: { status: 'active' } }),
+      ).rejects.toMatchObject({ code: 'P2002' });
+    } finally {
+      await test.drop();
+    }
+  });
+
+  it('scopes identities: one hub-wide row per key, one per workspace for admin-asserted ones', async () => {
+    const test = await createTestDatabase(kind);
+    try {
+      const { prisma } = test.db;
+      const a = await prisma.workspace.create({ data: { slug: 'a', name: 'A' } });
+      const b = await prisma.workspace.create({ data: { slug: 'b', name: 'B' } });
+      const u1 = await prisma.user.create({ data: { username: 'u1' } });
+      const u2 = await prisma.user.create({ data: { username: 'u2' } });
+      const key = { namespace: 'email', identifier: 'x@scope.test' };
+      await prisma.identity.create({ data: { ...key, userId: u1.id, source: 'admin', workspaceId: a.id } });
+      await prisma.identity.create({ data: { ...key, userId: u2.id, source: 'admin', workspaceId: b.id } });
+      await prisma.identity.create({ data: { ...key, userId: u2.id, source: 'directory_verified' } });
+      await expect(
+        prisma.identity.create({ data: { ...key, userId: u1.id, source: 'provisioned' } }),
+      ).rejects.toMatchObject({ code: 'P2002' });
+      await expect(
+        prisma.identity.create({ data: { ...key, userId: u2.id, source: 'admin', workspaceId: a.id } }),
+      ).rejects.toMatchObject({ code: 'P2002' });
+    } finally {
+      await test.drop();
+    }
+  });
 });
 
 describe('embedded PGlite data dir', () => {

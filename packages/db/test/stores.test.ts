@@ -227,9 +227,39 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
   it("stops honouring a token's workspace once its user is no longer a member", async () => {
     const ws = await stores.workspaces.create({ slug: 'tokens-removed' });
     const dave = await stores.users.create({ username: 'dave-t' });
+    const owner = await stores.users.create({ username: 'owner-t' });
+    await stores.members.upsert(ws.id, owner.id, 'owner');
     await stores.members.upsert(ws.id, dave.id, 'admin');
     const issued = await stores.apiTokens.issue({ userId: dave.id, workspaceId: ws.id });
     await stores.members.remove(ws.id, dave.id);
     expect((await stores.apiTokens.authenticate(issued.token))?.memberships).toEqual([]);
+  });
+
+  it('bindIfUnbound never moves an existing binding', async () => {
+    const ws = await stores.workspaces.create({ slug: 'bind-once' });
+    const first = await stores.users.create({ username: 'bind-first' });
+    const second = await stores.users.create({ username: 'bind-second' });
+    const binding = {
+      installationId: '00000000-0000-4000-8000-0000000000b1',
+      channelType: 'slack',
+      channelUserId: 'U1',
+    };
+    expect(await stores.bindings.bindIfUnbound({ ...binding, userId: first.id })).toEqual({
+      created: true,
+      userId: first.id,
+    });
+    expect(await stores.bindings.bindIfUnbound({ ...binding, userId: second.id })).toEqual({
+      created: false,
+      userId: first.id,
+    });
+    expect(ws.id).toEqual(expect.any(String));
+  });
+
+  it('findByEmail answers only for an email exactly one user has', async () => {
+    await stores.users.create({ username: 'mail-one', email: 'one@mail.test' });
+    await stores.users.create({ username: 'mail-two-a', email: 'two@mail.test' });
+    await stores.users.create({ username: 'mail-two-b', email: 'two@mail.test' });
+    expect((await stores.users.findByEmail('ONE@mail.test'))?.username).toBe('mail-one');
+    expect(await stores.users.findByEmail('two@mail.test')).toBeNull();
   });
 });

@@ -41,21 +41,21 @@ export class SlackChannel implements Channel {
   /** Present in `events` mode only (it declares `Webhook` exactly then). */
   readonly webhook?: WebhookHandler;
   readonly #config: SlackChannelConfig;
-  readonly #deps: ChannelDeps;
   readonly #options: SlackChannelOptions;
   readonly #client: WebClient;
   readonly #logger: Logger;
   readonly #parseContext: SlackParseContext;
+  readonly #lookup: ChannelDeps['lookup'];
   #session: { socket: SlackSocketConnection; detach(): void } | undefined;
 
   constructor(config: SlackChannelConfig, deps: ChannelDeps, options: SlackChannelOptions = {}) {
     this.#config = config;
-    this.#deps = deps;
     this.#options = options;
     this.#logger = deps.logger.child({ channelType: 'slack', installationId: deps.installationId });
     const parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
+      homeTenant: config.team_id,
       botUserId: config.bot_user_id,
     };
     this.#parseContext = parseContext;
@@ -69,9 +69,10 @@ export class SlackChannel implements Channel {
       token: config.bot_token,
       apiBaseUrl: config.api_base_url,
       logger: this.#logger,
-      fetch: deps.fetch,
       timeoutMs: options.requestTimeoutMs,
+      ...(deps.lookup ? { lookup: deps.lookup } : {}),
     });
+    this.#lookup = deps.lookup;
   }
 
   capabilities(): Capabilities {
@@ -105,8 +106,8 @@ export class SlackChannel implements Channel {
       // The schema requires app_token whenever mode is socket.
       appToken: this.#config.app_token ?? '',
       apiBaseUrl: this.#config.api_base_url,
-      fetch: this.#deps.fetch,
       requestTimeoutMs: this.#options.requestTimeoutMs,
+      ...(this.#lookup ? { lookup: this.#lookup } : {}),
       connectTimeoutMs: this.#options.connectTimeoutMs,
       parseContext: this.#parseContext,
       logger: this.#logger,
@@ -160,6 +161,10 @@ export class SlackChannel implements Channel {
     return this.#config.team_id;
   }
 
+  homeApp(): string {
+    return this.#config.app_id;
+  }
+
   fetchProfile(sender: Sender): Promise<DirectoryProfile> {
     return fetchSlackProfile(this.#client, sender.id, this.#config.team_id);
   }
@@ -174,6 +179,16 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
   return {
     type: 'slack',
     displayName: 'Slack',
+    // Webhook in events mode, LongConnection in socket mode.
+    capabilities: capabilities(
+      Capability.Text,
+      Capability.Media,
+      Capability.Threads,
+      Capability.Edit,
+      Capability.Webhook,
+      Capability.LongConnection,
+      Capability.AutoProvision,
+    ),
     configSchema: slackConfigSchema,
     create: (config, deps) => new SlackChannel(config, deps, options),
     prepareConfig: prepareSlackConfig,

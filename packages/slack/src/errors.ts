@@ -83,8 +83,12 @@ export function toPlatformError(method: string, error: unknown): PlatformError {
         cause: error,
       });
     }
-    case ErrorCode.RequestError:
-      return new PlatformError('transient', `${label} request failed: ${messageOf(error)}`, { cause: error });
+    case ErrorCode.RequestError: {
+      // The SDK's HTTP client reports its own timeout as ECONNABORTED (ETIMEDOUT for the socket's).
+      const code = (error as { original?: { code?: unknown } }).original?.code;
+      const what = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : 'request failed';
+      return new PlatformError('transient', `${label} ${what}: ${messageOf(error)}`, { cause: error });
+    }
   }
   // A 429 whose Retry-After WebClient could not read arrives as a plain Error.
   if (/Retry header did not contain a valid timeout/.test(messageOf(error))) {

@@ -1,3 +1,6 @@
+import { definePlugin } from '@switchboard/core';
+import { createSlackChannelFactory } from './channel.js';
+
 export {
   createSlackChannelFactory,
   SlackChannel,
@@ -47,3 +50,6 @@ export {
   type SlackWebClientOptions,
   slackWebClientOptions,
 } from './web-client.js';
+
+/** The hub loads this: `SWITCHBOARD_PLUGINS=@switchboard/slack` (one of the defaults). */
+export default definePlugin({ factories: [createSlackChannelFactory()] });

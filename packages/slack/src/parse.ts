@@ -17,6 +17,8 @@ export interface SlackParseContext {
   /** The installation's app; messages the app posted itself are ignored as `ignored_self`. */
   appId: string;
   botUserId: string;
+  /** The installation's team (or Enterprise Grid org) id: an org-wide install reports the org. */
+  homeTenant?: string;
 }
 
 /** `detail` of the channel `message` that repeats an `app_mention` Slack also delivered. */
@@ -35,6 +37,7 @@ const appRateLimitedSchema = z.looseObject({
 });
 const eventCallbackSchema = z.looseObject({
   team_id: z.string().min(1),
+  api_app_id: z.string().min(1).optional(),
   enterprise_id: z.string().nullish(),
   is_ext_shared_channel: z.boolean().optional(),
   event_id: z.string().min(1),
@@ -200,7 +203,8 @@ function toInboundMessage(
     source: {
       channelType: 'slack',
       installationId: context.installationId,
-      tenantKey: body.team_id,
+      tenantKey: eventTenant(body, context),
+      ...(body.api_app_id ? { appId: body.api_app_id } : {}),
       chatId: event.channel,
       chatType: isDirect ? 'direct' : inThread ? 'thread' : 'group',
       sender: {
@@ -221,6 +225,15 @@ function toInboundMessage(
     // The inner event only: the envelope carries the legacy verification token.
     raw: body.event,
   });
+}
+
+/**
+ * The tenant of an event, in the installation's terms: an app installed org-wide on Enterprise
+ * Grid is configured with the org id, and its events name the org in `enterprise_id`.
+ */
+function eventTenant(body: EventCallback, context: SlackParseContext): string {
+  if (body.enterprise_id && context.homeTenant === body.enterprise_id) return body.enterprise_id;
+  return body.team_id;
 }
 
 /**

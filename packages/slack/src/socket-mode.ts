@@ -1,5 +1,5 @@
 import { SocketModeClient } from '@slack/socket-mode';
-import { type InboundEvent, type Logger, PlatformError } from '@switchboard/core';
+import { type EgressLookup, type InboundEvent, type Logger, PlatformError } from '@switchboard/core';
 import { toPlatformError } from './errors.js';
 import type { SlackParseContext } from './parse.js';
 import { handleSocketEnvelope, toSocketEnvelope } from './socket-envelope.js';
@@ -15,8 +15,9 @@ export interface SlackSocketConnectionOptions {
   /** App-level token (`xapp-…`, scope `connections:write`). */
   appToken: string;
   apiBaseUrl?: string;
-  fetch?: typeof globalThis.fetch;
   requestTimeoutMs?: number;
+  /** The hub's egress lookup, for `apps.connections.open`. */
+  lookup?: EgressLookup;
   connectTimeoutMs?: number;
   parseContext: SlackParseContext;
   logger: Logger;
@@ -52,8 +53,8 @@ export class SlackSocketConnection {
       logger: toSlackLogger(this.#logger),
       clientOptions: slackWebClientOptions({
         apiBaseUrl: options.apiBaseUrl,
-        fetch: options.fetch,
         timeoutMs: options.requestTimeoutMs,
+        ...(options.lookup ? { lookup: options.lookup } : {}),
       }),
     });
     this.#client.on('authenticated', () => {

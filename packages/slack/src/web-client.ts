@@ -1,6 +1,9 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { inspect } from 'node:util';
 import { LogLevel, type Logger as SlackLogger, WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Logger } from '@switchboard/core';
+import type { EgressLookup, Logger } from '@switchboard/core';
 import { SLACK_API_BASE_URL } from './config.js';
 
 /** A hung Slack API call must not hold a delivery worker forever. */
@@ -8,17 +11,18 @@ export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface SlackWebClientOptions {
   token: string;
+  /** Reaches a fake or a relay instead of https://slack.com/api/ (the SDK's `slackApiUrl`). */
   apiBaseUrl?: string;
   logger: Logger;
-  /** Every Web API request goes through this (ChannelDeps.fetch); defaults to the global fetch. */
-  fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
+  /** The hub's egress lookup (`ChannelDeps.lookup`): every connection's address is checked. */
+  lookup?: EgressLookup;
 }
 
 /**
- * A `WebClient` that never retries on its own (the hub owns retries: 429s are rejected with their
- * Retry-After, nothing is re-sent) and whose HTTP goes through `fetch` instead of axios' own transport,
- * so tests and egress proxies see every call.
+ * A `WebClient` configured with the SDK's own options: `slackApiUrl` for the base URL, a request
+ * `timeout`, and no retries of its own (`retries: 0`, 429s rejected with their Retry-After)
+ * because the hub owns retries, so nothing is ever sent twice behind its back.
  */
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {
   return new WebClient(options.token, {
@@ -28,8 +32,8 @@ export function createSlackWebClient(options: SlackWebClientOptions): WebClient 
 }
 
 /**
- * The transport settings above without token or logger, for clients built elsewhere (the Socket
- * Mode client makes its own WebClient for `apps.connections.open`).
+ * The settings above without token or logger, for clients built elsewhere (the Socket Mode
+ * client makes its own WebClient for `apps.connections.open`).
  */
 export function slackWebClientOptions(
   options: Omit<SlackWebClientOptions, 'token' | 'logger'>,
@@ -39,76 +43,16 @@ export function slackWebClientOptions(
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
-    adapter: fetchAdapter(options.fetch ?? globalThis.fetch),
+    ...(options.lookup
+      ? { agent: checkedAgent(options.apiBaseUrl ?? SLACK_API_BASE_URL, options.lookup) }
+      : {}),
   };
 }
 
-type AxiosAdapter = NonNullable<WebClientOptions['adapter']>;
-type AdapterConfig = Parameters<AxiosAdapter>[0];
-type AdapterResponse = Awaited<ReturnType<AxiosAdapter>>;
-
-/**
- * An axios adapter over `fetch`. WebClient has already url-encoded the body and set the headers;
- * axios parses the JSON answer afterwards. A network failure or timeout is thrown with a `request`
- * property, which WebClient turns into its `RequestError`.
- */
-export function fetchAdapter(fetchImpl: typeof globalThis.fetch): AxiosAdapter {
-  return async (config: AdapterConfig): Promise<AdapterResponse> => {
-    const url = resolveUrl(config.url ?? '', config.baseURL);
-    if (config.data !== undefined && config.data !== null && typeof config.data !== 'string') {
-      // Only file uploads produce streamed multipart bodies; this adapter never sends those.
-      throw requestError(url, new Error('the fetch adapter only sends string bodies'));
-    }
-    let response: Response;
-    try {
-      response = await fetchImpl(url, {
-        method: (config.method ?? 'post').toUpperCase(),
-        headers: toFetchHeaders(config.headers),
-        body: config.data ?? undefined,
-        signal: config.timeout ? AbortSignal.timeout(config.timeout) : undefined,
-        redirect: 'manual',
-      });
-    } catch (cause) {
-      throw requestError(url, cause);
-    }
-    let data: string;
-    try {
-      data = await response.text();
-    } catch (cause) {
-      throw requestError(url, cause);
-    }
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    return { data, status: response.status, statusText: response.statusText, headers, config, request: {} };
-  };
-}
-
-function resolveUrl(url: string, baseURL: string | undefined): string {
-  if (/^https?:\/\//i.test(url) || !baseURL) return url;
-  return `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`;
-}
-
-function toFetchHeaders(headers: AdapterConfig['headers']): Headers {
-  const result = new Headers();
-  const plain: Record<string, unknown> =
-    typeof headers?.toJSON === 'function' ? headers.toJSON() : { ...(headers ?? {}) };
-  for (const [name, value] of Object.entries(plain)) {
-    if (value === undefined || value === null || value === false) continue;
-    result.set(name, Array.isArray(value) ? value.join(', ') : String(value));
-  }
-  return result;
-}
-
-function requestError(url: string, cause: unknown): Error {
-  const reason =
-    cause instanceof Error && cause.name === 'TimeoutError'
-      ? 'timed out'
-      : cause instanceof Error
-        ? cause.message
-        : String(cause);
-  return Object.assign(new Error(`request to ${url} failed: ${reason}`, { cause }), { request: {} });
+/** An HTTP agent of the base URL's scheme whose sockets resolve names through the egress lookup. */
+function checkedAgent(baseUrl: string, lookup: EgressLookup): HttpAgent {
+  const options = { keepAlive: true, lookup: lookup as unknown as LookupFunction };
+  return new URL(baseUrl).protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
 }
 
 /** Slack's logger interface over the hub's pino-style logger. */

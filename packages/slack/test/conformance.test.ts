@@ -37,6 +37,9 @@ const shared: Omit<ChannelConformanceOptions<SlackChannelConfig>, 'validConfig' 
       apiBaseUrl: fake.url,
       messageText: (target, ts) => fake.messages.get(`${target.chatId}:${ts}`)?.text,
       waitForConnections: (count) => fake.waitForSocketConnections(count),
+      pushEvent: async () => {
+        await fake.pushEvent(JSON.parse(new TextDecoder().decode(fixtureBytes('app_mention_channel'))));
+      },
       close: () => fake.close(),
     };
   },

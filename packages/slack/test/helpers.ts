@@ -30,7 +30,7 @@ export function signedFixture(name: string, receivedAt = new Date()): WebhookReq
 
 export function createChannel(
   overrides: Partial<SlackChannelConfigInput> = {},
-  options: { fetch?: typeof globalThis.fetch; requestTimeoutMs?: number; connectTimeoutMs?: number } = {},
+  options: { requestTimeoutMs?: number; connectTimeoutMs?: number } = {},
 ): SlackChannel {
   const factory = createSlackChannelFactory({
     requestTimeoutMs: options.requestTimeoutMs,
@@ -40,7 +40,6 @@ export function createChannel(
   return factory.create(config, {
     installationId: INSTALLATION_ID,
     logger: noopLogger,
-    fetch: options.fetch,
   });
 }
 

@@ -13,7 +13,7 @@ import {
   validateConfig,
 } from '@switchboard/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEchoChannelFactory, type EchoChannelConfig } from '../src/index.js';
+import { createEchoChannelFactory, ECHO_SENT_LIMIT, type EchoChannelConfig } from '../src/index.js';
 
 const factory = createEchoChannelFactory();
 const deps = { installationId: 'inst-1', logger: noopLogger };
@@ -69,6 +69,16 @@ describe('echo channel without an API base URL', () => {
       ['echo-1', 'hi'],
       ['echo-2', 'again'],
     ]);
+  });
+
+  it(`keeps only the newest ${ECHO_SENT_LIMIT} sends, so a long test cannot grow it without bound`, async () => {
+    const channel = factory.create(config(), deps);
+    for (let i = 1; i <= ECHO_SENT_LIMIT + 5; i++) {
+      await channel.send({ ...outbound, idempotencyKey: `k-${i}` });
+    }
+    expect(channel.sent).toHaveLength(ECHO_SENT_LIMIT);
+    expect(channel.sent[0]?.platformMessageId).toBe('echo-6');
+    expect(channel.sent.at(-1)?.platformMessageId).toBe(`echo-${ECHO_SENT_LIMIT + 5}`);
   });
 
   it('edits a sent message in place', async () => {

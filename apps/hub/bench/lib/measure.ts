@@ -11,7 +11,7 @@ export const HUB_DIR = new URL('../..', import.meta.url).pathname;
 export async function runLoad(spec: LoadSpec, onStart?: () => void): Promise<LoadResult> {
   let started = false;
   const stdout = await runNode(
-    ['--import', 'tsx', `${BENCH_DIR}load.ts`, JSON.stringify(spec)],
+    ['--conditions=source', '--import', 'tsx', `${BENCH_DIR}load.ts`, JSON.stringify(spec)],
     process.env,
     HUB_DIR,
     (text) => {

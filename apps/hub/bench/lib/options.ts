@@ -14,6 +14,10 @@ export interface BenchOptions {
   cpuProfDir?: string;
   /** Longest wait for the workers to deliver everything after the load stops. */
   drainTimeoutSec: number;
+  /** Seconds the agent is down (answers 503) while a backlog builds up; 0 skips the outage run. */
+  outageSec: number;
+  /** Events sent while the agent is down. */
+  outageEvents: number;
 }
 
 const HELP = `pnpm bench:ingress [-- options]
@@ -24,7 +28,14 @@ const HELP = `pnpm bench:ingress [-- options]
   --no-ingress-only    skip the extra run of the hub with its workers off
   --cpu-prof DIR       write CPU profiles of the hub processes into DIR
   (BENCH_HUB_LOG=FILE  saves what the hub printed)
-  --drain-timeout S    longest wait for delivery to the agent (default 180)`;
+  --drain-timeout S    longest wait for delivery to the agent (default 180)
+  --outage S           agent outage after the load, in seconds (BENCH_OUTAGE_SEC, default 60; 0 skips)
+  --outage-events N    events sent while the agent is down (BENCH_OUTAGE_EVENTS, default 2000)`;
+
+function nonNegativeInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === '0') return 0;
+  return positiveInt(value, fallback, name);
+}
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -45,6 +56,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       'no-ingress-only': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      outage: { type: 'string' },
+      'outage-events': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -61,5 +74,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     ingressOnly: !values['no-ingress-only'],
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     drainTimeoutSec: positiveInt(values['drain-timeout'], 180, 'drain-timeout'),
+    outageSec: nonNegativeInt(values.outage ?? env.BENCH_OUTAGE_SEC, 60, 'outage'),
+    outageEvents: positiveInt(values['outage-events'] ?? env.BENCH_OUTAGE_EVENTS, 2000, 'outage-events'),
   };
 }

@@ -23,6 +23,21 @@ export interface WorkerRun {
   /** Events delivered from load start until the inbox was empty, over that time. */
   sustainedPerSec: number;
   drained: boolean;
+  /** Deliveries that overtook a later-sent event of their chat, over the whole run (expected 0). */
+  orderViolations: number;
+  /** Agent outage run: a backlog built while the agent answered 503, then its recovery. */
+  outage?: {
+    outageSec: number;
+    backlog: number;
+    /** No event was dead-lettered or lost: all of the backlog reached the agent. */
+    delivered: boolean;
+    /** From the agent's return to its first accepted delivery (the circuit's probe). */
+    firstDeliverySec: number;
+    /** From the agent's return until the whole backlog was delivered. */
+    backlogDeliveredSec: number;
+    /** Requests the agent got while down: with the circuit open, about one per probe interval. */
+    requestsWhileDown: number;
+  };
 }
 
 const P99_TARGET_MS = 20;
@@ -107,6 +122,22 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, o
     );
     console.log(
       `  sustained        ${cell(workers.sustainedPerSec)} events/s (load start until inbox empty)`,
+    );
+    const outage = workers.outage;
+    if (outage) {
+      console.log(
+        `\nagent outage of ${cell(outage.outageSec)} s, ${cell(outage.backlog)} events sent meanwhile:`,
+      );
+      console.log(
+        `  requests to the down agent  ${cell(outage.requestsWhileDown)} (circuit open: one probe per interval)`,
+      );
+      console.log(`  first delivery after return ${cell(outage.firstDeliverySec, 1)} s`);
+      console.log(
+        `  backlog delivered           ${cell(outage.backlogDeliveredSec, 1)} s after return${outage.delivered ? '' : ' (TIMED OUT: not everything delivered)'}`,
+      );
+    }
+    console.log(
+      `\nper-conversation order: ${cell(workers.orderViolations)} violations over the whole run (expected 0)`,
     );
   }
 

@@ -30,7 +30,7 @@ export function slackEventBody(prefix: string, n: number, conversations: number)
       ? {
           type: 'app_mention',
           user,
-          text: `<@${BOT_USER}> load ${n}`,
+          text: `<@${BOT_USER}> load ${prefix} ${n}`,
           ts,
           team: TEAM,
           channel: `C0CHAT${chat}`,
@@ -39,7 +39,7 @@ export function slackEventBody(prefix: string, n: number, conversations: number)
       : {
           type: 'message',
           user,
-          text: `load ${n}`,
+          text: `load ${prefix} ${n}`,
           ts,
           team: TEAM,
           channel: `D0CHAT${chat}`,

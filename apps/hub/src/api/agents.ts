@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { AgentRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { EgressPolicy } from '../egress/index.js';
+import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
+
+/** 14 days: longer than any platform keeps retrying (WhatsApp: days). */
+export const MAX_RETRY_BUDGET_MS = 14 * 24 * 3_600_000;
 
 const createAgentBody = z.object({
   name: z.string().min(1).max(100),
@@ -13,9 +18,10 @@ const createAgentBody = z.object({
     .url()
     .refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL'),
   deliverySecret: z.string().min(16).max(256).optional(),
+  /** How long a delivery is retried before it is dead-lettered (default 24 h). */
+  retryBudgetMs: z.number().int().min(1_000).max(MAX_RETRY_BUDGET_MS).optional(),
 });
-
-const agentParams = z.object({ ws: z.string(), id: z.string().uuid('agent id must be a UUID') });
+const agentParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
 export function presentAgent(agent: AgentRecord) {
   return {
@@ -23,25 +29,63 @@ export function presentAgent(agent: AgentRecord) {
     name: agent.name,
     deliveryUrl: agent.deliveryUrl,
     hasDeliverySecret: agent.hasDeliverySecret,
+    retryBudgetMs: agent.retryBudgetMs,
     createdAt: agent.createdAt.toISOString(),
   };
 }
 
-export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
+/** 32 random bytes; the hub never delivers unsigned, so an agent always has one. */
+function generateDeliverySecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: EgressPolicy }> = async (
+  app,
+  { runtime, egress },
+) => {
   app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/agents',
     {
       schema: routeDocs({
         tags: ['agents'],
-        summary: 'Register an agent; the delivery secret is sealed and never returned',
+        summary:
+          'Register an agent. Without a deliverySecret the hub generates one and returns it once ' +
+          '(deliveries are always signed); the delivery URL must pass the egress policy',
         body: createAgentBody,
       }),
     },
     async (request, reply) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES);
       const body = createAgentBody.parse(request.body);
-      const agent = await runtime.stores.agents.create({ workspaceId: workspace.id, ...body });
-      return reply.code(201).send(presentAgent(agent));
+      const verdict = egress.checkUrl(body.deliveryUrl);
+      if (!verdict.ok) throw badRequest('egress_refused', verdict.error.message);
+      const generated = body.deliverySecret === undefined ? generateDeliverySecret() : undefined;
+      const agent = await runtime.stores.agents.create({
+        workspaceId: workspace.id,
+        ...body,
+        deliverySecret: body.deliverySecret ?? generated,
+      });
+      return reply
+        .code(201)
+        .send({ ...presentAgent(agent), ...(generated ? { deliverySecret: generated } : {}) });
+    },
+  );
+
+  app.post<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/agents/:id/delivery-secret',
+    {
+      schema: routeDocs({
+        tags: ['agents'],
+        summary: 'Replace the delivery secret with a generated one, returned once',
+      }),
+    },
+    async (request) => {
+      const params = agentParams.safeParse(request.params);
+      if (!params.success) throw badRequest('invalid_input', 'agent id must be a UUID', params.error.issues);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.data.ws, WRITE_ROLES);
+      const secret = generateDeliverySecret();
+      const agent = await runtime.stores.agents.setDeliverySecret(workspace.id, params.data.id, secret);
+      return { ...presentAgent(agent), deliverySecret: secret };
     },
   );
 
@@ -51,23 +95,6 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       return { agents: (await runtime.stores.agents.list(workspace.id)).map(presentAgent) };
-    },
-  );
-
-  app.post<{ Params: { ws: string; id: string } }>(
-    '/api/v1/workspaces/:ws/agents/:id/rotate-secret',
-    {
-      schema: routeDocs({
-        tags: ['agents'],
-        summary: 'Replace the delivery secret with a new random one, returned once',
-      }),
-    },
-    async (request) => {
-      const params = agentParams.parse(request.params);
-      const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
-      const deliverySecret = randomBytes(32).toString('base64url');
-      const agent = await runtime.stores.agents.rotateDeliverySecret(workspace.id, params.id, deliverySecret);
-      return { ...presentAgent(agent), deliverySecret };
     },
   );
 };

@@ -10,9 +10,11 @@ const auditQuery = z.object({
   reason: z.enum(auditReasons).optional(),
   platformEventId: z.string().min(1).max(256).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  // An audit id: a positive int8. Anything beyond 2^63 - 1 is refused here, not by the database.
   cursor: z
     .string()
     .regex(/^\d{1,19}$/)
+    .refine((value) => BigInt(value) <= 9_223_372_036_854_775_807n, 'cursor is out of range')
     .optional(),
 });
 

@@ -81,7 +81,8 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       const params = parseMemberParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
       if (!(await stores.members.find(workspace.id, params.userId))) throw notFound('member');
-      const identities = await stores.identities.listForUser(params.userId);
+      // Only what this workspace may see: hub-wide identities and its own admins' assertions.
+      const identities = await stores.identities.listForUser(params.userId, { workspaceId: workspace.id });
       return {
         identities: identities.map((i) => ({
           namespace: i.namespace,
@@ -120,7 +121,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       );
       if (!normalized.ok) throw badRequest(normalized.reason, normalized.message);
       const resolved = await stores.identities
-        .resolve(query.namespace, normalized.identifier)
+        .resolve(query.namespace, normalized.identifier, { workspaceId: workspace.id })
         .catch((error: unknown) => {
           if (isNotFound(error) || error instanceof DeactivatedError) return null;
           throw error;

@@ -2,9 +2,11 @@ import { isNotFound } from '@switchboard/core';
 import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { installConfig, patchConfig } from './installation-config.js';
+import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
@@ -19,6 +21,8 @@ const installationParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
 export interface InstallationRouteOptions {
   runtime: HubRuntime;
+  /** Where installations may point their API base URLs. */
+  egress: EgressPolicy;
   /** Base URL platforms reach the hub at; defaults to the request's own origin. */
   publicUrl?: string;
   /** Told about every write, so cached channels of this process are rebuilt at once. */
@@ -125,7 +129,10 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
           ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')
           : error;
       });
+      // The platform check connects to the config's URLs: they pass the egress policy first.
+      assertEgressAllowed(options.egress, body.config);
       const prepared = await installConfig(factory, body.config, platformDeps(request));
+      assertEgressAllowed(options.egress, prepared.config);
       const installation = await stores.installations.create({
         workspaceId: workspace.id,
         agentId: body.agentId,
@@ -197,12 +204,15 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const body = patchInstallationBody.parse(request.body);
       const current = await stores.installations.get(workspace.id, params.id);
       const stored = await stores.installations.getWithSecrets(current.id);
+      assertSecretsFollowHost(stored, body.config);
+      assertEgressAllowed(options.egress, { ...stored.config, ...body.config });
       const next = await patchConfig(
         registry.get(current.channelType),
         stored,
         body.config,
         platformDeps(request),
       );
+      assertEgressAllowed(options.egress, next.config);
       const updated = await stores.installations.replaceConfig(workspace.id, current.id, next);
       invalidate(updated.id);
       return present(request, updated, Object.keys(next.secrets).sort());

@@ -1,29 +1,34 @@
-import type { MemberRecord } from '@switchboard/db';
+import { type MemberRecord, MembershipInvariantError } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../http/errors.js';
 import { linkMemberIdentities } from '../identity/member-identities.js';
-import { usernameFromEmail } from '../identity/username.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { presentInvitation } from './invitations.js';
 import { routeDocs } from './route-docs.js';
-import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
+import { authorizeWorkspace, READ_ROLES, type Role, WRITE_ROLES } from './workspace-access.js';
+
+const INVITATION_DAYS = 7;
+const DAY_MS = 86_400_000;
 
 const usernameSchema = z
   .string()
   .min(2)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dots, dashes and underscores');
+const roleSchema = z.enum(['owner', 'admin', 'member']);
 
 const addMemberBody = z
   .object({
     username: usernameSchema.optional(),
     email: z.string().email().max(320).optional(),
-    role: z.enum(['owner', 'admin', 'member']).default('member'),
+    role: roleSchema.default('member'),
   })
   .refine((body) => body.username !== undefined || body.email !== undefined, {
     message: 'give a username or an email',
   });
-
+const changeRoleBody = z.object({ role: roleSchema });
+const transferBody = z.object({ userId: z.string().uuid() });
 const userIdParam = z.object({ ws: z.string(), userId: z.string().uuid() });
 
 export function presentMember(member: MemberRecord) {
@@ -37,8 +42,25 @@ export function presentMember(member: MemberRecord) {
   };
 }
 
-export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
+export interface MemberRoutesOptions {
+  runtime: HubRuntime;
+  /** Base URL of the hub as people reach it (invitation links). */
+  publicUrl: string;
+}
+
+/**
+ * Membership. Nobody is added to a workspace without their consent: a person who already has a
+ * hub user, or anyone named by email, gets an invitation they accept while signed in. Only a
+ * brand-new username (no user anywhere yet, so nobody is adopted) is created directly. Role
+ * changes keep at least one owner and one admin (enforced under a row lock in the store), and only
+ * an owner changes owners.
+ */
+export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app, { runtime, publicUrl }) => {
   const { stores } = runtime;
+  const roleOf = (
+    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> },
+    ws: string,
+  ) => principal.memberships.find((m) => m.workspaceId === ws)?.role;
 
   app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/members',
@@ -46,8 +68,9 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
       schema: routeDocs({
         tags: ['members'],
         summary:
-          'Add a user (found by username or email, else created) to the workspace; also links their auth ' +
-          'and email identities and reports them as identities.linked / identities.failed',
+          'Invite a person: an existing user (by username) or anyone by email gets an invitation (202, ' +
+          'with its acceptUrl and token, shown once). A username nobody has yet creates that user as a ' +
+          'member at once (201). 409 already_member: change roles with PATCH',
         body: addMemberBody,
       }),
     },
@@ -59,26 +82,33 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
         WRITE_ROLES,
       );
       const body = addMemberBody.parse(request.body);
-      const callerRole = principal.memberships.find((m) => m.workspaceId === workspace.id)?.role;
-      if (body.role === 'owner' && callerRole !== 'owner') throw forbidden('only an owner can add an owner');
-
-      const existing =
-        (body.username ? await stores.users.findByUsername(body.username) : null) ??
-        (body.email ? await stores.users.findByEmail(body.email) : null);
-      const user =
-        existing ??
-        (await stores.users.create({
-          username: body.username ?? usernameFromEmail(body.email as string),
-          email: body.email,
-        }));
-      const previous = await stores.members.find(workspace.id, user.id);
-      if (previous && previous.role !== 'member' && body.role === 'member') {
-        await assertNotLastAdmin(workspace.id);
+      if (body.role === 'owner' && roleOf(principal, workspace.id) !== 'owner') {
+        throw forbidden('only an owner can add an owner');
       }
-      const member = await stores.members.upsert(workspace.id, user.id, body.role);
-      // The membership stands even if an identity cannot be written; the report says which.
-      const identities = await linkMemberIdentities(stores.identities, user, request.log);
-      return reply.code(previous ? 200 : 201).send({ ...presentMember(member), identities });
+      // Never looked up by email: emails are neither unique nor verified on users.
+      const existing = body.username ? await stores.users.findByUsername(body.username) : null;
+      if (!existing && body.username) {
+        const user = await stores.users.create({ username: body.username, email: body.email });
+        const member = await stores.members.upsert(workspace.id, user.id, body.role);
+        const identities = await linkMemberIdentities(stores.identities, user, request.log, workspace.id);
+        return reply.code(201).send({ ...presentMember(member), identities });
+      }
+      if (existing && (await stores.members.find(workspace.id, existing.id))) {
+        throw conflict('already_member', 'this user is a member already; change their role with PATCH');
+      }
+      const { invitation, token } = await stores.invitations.create({
+        workspaceId: workspace.id,
+        role: body.role,
+        ...(existing ? { userId: existing.id } : { email: body.email as string }),
+        invitedByUserId: principal.userId,
+        expiresAt: new Date(Date.now() + INVITATION_DAYS * DAY_MS),
+      });
+      return reply.code(202).send({
+        invitation: presentInvitation(invitation),
+        // The token rides in the fragment: browsers never send it to a server or a Referer.
+        acceptUrl: `${publicUrl.replace(/\/$/, '')}/invite#${token}`,
+        token,
+      });
     },
   );
 
@@ -91,6 +121,57 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
     },
   );
 
+  app.patch<{ Params: { ws: string; userId: string } }>(
+    '/api/v1/workspaces/:ws/members/:userId',
+    {
+      schema: routeDocs({
+        tags: ['members'],
+        summary:
+          "Change a member's role; only an owner changes an owner's role or makes owners. 409 last_owner / last_admin",
+        body: changeRoleBody,
+      }),
+    },
+    async (request) => {
+      const params = parseUserParams(request.params);
+      const { workspace, principal } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
+      const body = changeRoleBody.parse(request.body);
+      const target = await stores.members.find(workspace.id, params.userId);
+      if (!target) throw badRequest('not_a_member', 'this user is not a member of the workspace');
+      if ((target.role === 'owner' || body.role === 'owner') && roleOf(principal, workspace.id) !== 'owner') {
+        throw forbidden('only an owner changes owners');
+      }
+      return presentMember(
+        await invariantSafe(() => stores.members.changeRole(workspace.id, params.userId, body.role)),
+      );
+    },
+  );
+
+  app.post<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/ownership-transfer',
+    {
+      schema: routeDocs({
+        tags: ['members'],
+        summary: 'The calling owner hands ownership to another member: they become owner, the caller admin',
+        body: transferBody,
+      }),
+    },
+    async (request) => {
+      const { workspace, principal } = await authorizeWorkspace(runtime, request, request.params.ws, [
+        'owner',
+      ]);
+      const body = transferBody.parse(request.body);
+      if (!(await stores.members.find(workspace.id, body.userId))) {
+        throw badRequest('not_a_member', 'ownership goes to a member of the workspace');
+      }
+      const { from, to } = await stores.members.transferOwnership(
+        workspace.id,
+        principal.userId,
+        body.userId,
+      );
+      return { from: presentMember(from), to: presentMember(to) };
+    },
+  );
+
   app.delete<{ Params: { ws: string; userId: string } }>(
     '/api/v1/workspaces/:ws/members/:userId',
     {
@@ -100,29 +181,32 @@ export const memberRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (
       }),
     },
     async (request) => {
-      const params = userIdParam.safeParse(request.params);
-      if (!params.success) throw badRequest('invalid_input', 'userId must be a UUID', params.error.issues);
-      const { workspace, principal } = await authorizeWorkspace(
-        runtime,
-        request,
-        params.data.ws,
-        WRITE_ROLES,
-      );
-      const target = await stores.members.find(workspace.id, params.data.userId);
-      if (target && target.role === 'owner') {
-        const callerRole = principal.memberships.find((m) => m.workspaceId === workspace.id)?.role;
-        if (callerRole !== 'owner') throw forbidden('only an owner can remove an owner');
+      const params = parseUserParams(request.params);
+      const { workspace, principal } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
+      const target = await stores.members.find(workspace.id, params.userId);
+      if (target?.role === 'owner' && roleOf(principal, workspace.id) !== 'owner') {
+        throw forbidden('only an owner can remove an owner');
       }
-      if (target && target.role !== 'member') await assertNotLastAdmin(workspace.id);
-      const { prunedBindings } = await stores.members.remove(workspace.id, params.data.userId);
-      return { removed: true, userId: params.data.userId, prunedBindings };
+      const { prunedBindings } = await invariantSafe(() =>
+        stores.members.remove(workspace.id, params.userId),
+      );
+      return { removed: true, userId: params.userId, prunedBindings };
     },
   );
-
-  // A workspace without an owner or admin cannot be managed (and refuses auto-provisioning).
-  async function assertNotLastAdmin(workspaceId: string): Promise<void> {
-    if ((await stores.members.countAdmins(workspaceId)) <= 1) {
-      throw conflict('last_admin', 'the workspace must keep at least one owner or admin');
-    }
-  }
 };
+
+function parseUserParams(params: unknown) {
+  const parsed = userIdParam.safeParse(params);
+  if (!parsed.success) throw badRequest('invalid_input', 'userId must be a UUID', parsed.error.issues);
+  return parsed.data;
+}
+
+/** A workspace without an owner or admin cannot be managed (and refuses auto-provisioning). */
+async function invariantSafe<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof MembershipInvariantError) throw conflict(error.invariant, error.message);
+    throw error;
+  }
+}

@@ -22,14 +22,23 @@ const hubEnvSchema = z.object({
   SWITCHBOARD_SECRET_KEY: z.string().optional(),
   SWITCHBOARD_DATA_DIR: z.string().default('.switchboard'),
   SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
+  /** Adapter packages to load, comma separated (default: the first-party adapters). */
+  SWITCHBOARD_PLUGINS: z.string().optional(),
   SWITCHBOARD_CONNECTIONS_DISABLED: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()
     .transform((value) => value === 'true' || value === '1'),
   /** Where binding links point (default <public url>/link). */
   SWITCHBOARD_LINK_URL: z.string().url().optional(),
-  /** A claimed event not finished within this window is taken over by another worker. */
+  /** The claim lease: a claim its worker stopped renewing for this long is taken over. */
   SWITCHBOARD_INBOX_STALE_MS: optionalInt(1_000),
+  /** How long a failing agent is retried before an event is dead-lettered (agents may override). */
+  SWITCHBOARD_DELIVERY_RETRY_BUDGET_MS: optionalInt(1_000),
+  /** Consecutive failures that open an agent's circuit, and the probe interval while it is open. */
+  SWITCHBOARD_AGENT_CIRCUIT_FAILURES: optionalInt(1),
+  SWITCHBOARD_AGENT_PROBE_INTERVAL_MS: optionalInt(100),
+  /** How long finished inbox rows are kept to recognise platform retries (the dedup horizon). */
+  SWITCHBOARD_DEDUP_HORIZON_MS: optionalInt(60_000),
   SWITCHBOARD_DELIVERY_TIMEOUT_MS: optionalInt(100),
   SWITCHBOARD_DELIVERY_MAX_ATTEMPTS: optionalInt(1),
   /** First retry delay; later ones double up to SWITCHBOARD_DELIVERY_BACKOFF_MAX_MS. */
@@ -86,10 +95,16 @@ export function pipelineOverridesFromEnv(env: HubEnv) {
     delivery: {
       timeoutMs: env.SWITCHBOARD_DELIVERY_TIMEOUT_MS,
       maxAttempts: env.SWITCHBOARD_DELIVERY_MAX_ATTEMPTS,
+      retryBudgetMs: env.SWITCHBOARD_DELIVERY_RETRY_BUDGET_MS,
+      circuit: {
+        failureThreshold: env.SWITCHBOARD_AGENT_CIRCUIT_FAILURES,
+        probeIntervalMs: env.SWITCHBOARD_AGENT_PROBE_INTERVAL_MS,
+      },
       backoff: {
         baseMs: env.SWITCHBOARD_DELIVERY_BACKOFF_MS,
         maxMs: env.SWITCHBOARD_DELIVERY_BACKOFF_MAX_MS,
       },
     },
+    retention: { inboxMs: env.SWITCHBOARD_DEDUP_HORIZON_MS },
   };
 }

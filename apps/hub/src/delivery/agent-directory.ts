@@ -4,6 +4,8 @@ export interface AgentEndpoint {
   deliveryUrl: string;
   /** Opened from its sealed form once per cache period, not once per message. */
   secret: string | null;
+  /** Null: the hub's default retry budget. */
+  retryBudgetMs: number | null;
 }
 
 /**
@@ -32,6 +34,10 @@ export class AgentDirectory {
 
   async #load(workspaceId: string, agentId: string): Promise<AgentEndpoint> {
     const agent = await this.#agents.get(workspaceId, agentId);
-    return { deliveryUrl: agent.deliveryUrl, secret: await this.#agents.deliverySecret(agent.id) };
+    return {
+      deliveryUrl: agent.deliveryUrl,
+      secret: await this.#agents.deliverySecret(agent.id),
+      retryBudgetMs: agent.retryBudgetMs,
+    };
   }
 }

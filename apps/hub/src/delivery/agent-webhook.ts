@@ -1,5 +1,7 @@
 import type { InboundMessage } from '@switchboard/core';
 import { z } from 'zod';
+import { egressRefusal } from '../egress/index.js';
+import { AGENT_RESPONSE_LIMIT_BYTES, readCapped } from './read-capped.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.js';
 
 /** What an agent receives (see docs: agent delivery). */
@@ -16,7 +18,7 @@ export interface AgentDeliveryBody {
 
 export interface AgentDeliveryRequest {
   url: string;
-  /** Null when the agent was registered without one: the request then goes unsigned. */
+  /** Null for an agent registered before secrets were required: nothing is sent unsigned. */
   secret: string | null;
   body: AgentDeliveryBody;
   timeoutMs: number;
@@ -32,12 +34,18 @@ const agentAnswerSchema = z.object({ sessionId: z.string().min(1).max(256).optio
 
 /** One signed POST to the agent. 2xx is delivered; anything else, or a timeout, is a failure to retry. */
 export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentDeliveryResult> {
+  if (!request.secret) {
+    return {
+      ok: false,
+      error: 'agent has no delivery secret (rotate one: POST …/agents/:id/delivery-secret)',
+    };
+  }
   const payload = JSON.stringify(request.body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     [DELIVERY_HEADER]: request.body.id,
   };
-  if (request.secret) headers[SIGNATURE_HEADER] = signBody(request.secret, payload);
+  headers[SIGNATURE_HEADER] = signBody(request.secret, payload);
   let response: Response;
   try {
     response = await (request.fetch ?? globalThis.fetch)(request.url, {
@@ -49,12 +57,19 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
     });
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    const refused = egressRefusal(error);
     return {
       ok: false,
-      error: timedOut ? `agent did not answer within ${request.timeoutMs} ms` : 'agent unreachable',
+      error: timedOut
+        ? `agent did not answer within ${request.timeoutMs} ms`
+        : refused
+          ? `egress refused: ${refused.message}`
+          : 'agent unreachable',
     };
   }
-  const text = await response.text().catch(() => '');
+  const body = await readCapped(response, AGENT_RESPONSE_LIMIT_BYTES);
+  if (!body.ok) return { ok: false, status: response.status, error: `agent ${body.error}` };
+  const text = body.text;
   if (response.status < 200 || response.status > 299) {
     return { ok: false, status: response.status, error: `agent answered HTTP ${response.status}` };
   }

@@ -1,21 +1,180 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Stores } from '@switchboard/db';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Where binding links point by default. The hub has no web sign-in, so the page explains how to
- * redeem the token with an API token; operators with their own web app point SWITCHBOARD_LINK_URL
- * there instead. The token is never echoed into logs (request logs carry the route, not the URL).
+ * Browser pages for people without a console yet: `/link` redeems a binding link and `/invite`
+ * accepts an invitation, each signed in with an API token typed into a plain HTML form.
+ *
+ * CSRF and leaks: the credential is typed into the form on every submit (no cookie, no session),
+ * POSTs are accepted only from this origin (Origin / Sec-Fetch-Site), and the token travels in the
+ * POST body only: never in a URL, a Referer (no-referrer) or a log line (request logs carry the
+ * method and route, bodies are never logged). Pages are `no-store` and cannot be framed.
  */
-export const linkPageRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/link', { schema: { hide: true } }, async (_request, reply) => {
-    return reply
-      .header('content-type', 'text/plain; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .send(
-        'Connect your chat account to Switchboard\n\n' +
-          'Redeem the token from this link as yourself, with your Switchboard API token:\n\n' +
-          '  curl -X POST -H "Authorization: Bearer <your sb_ token>" -H "content-type: application/json" \\\n' +
-          '       -d \'{"token":"<the token parameter of this link>"}\' <hub>/api/v1/binding-tokens/redeem\n',
+export interface LinkPageOptions {
+  stores: Pick<Stores, 'apiTokens' | 'bindingTokens'>;
+  /** Accepts an invitation as the user (see api/invitations.ts). */
+  acceptInvitation(
+    token: string,
+    userId: string,
+  ): Promise<{ ok: true } | { ok: false; message: string; status: number }>;
+}
+
+const FORM_LIMIT_BYTES = 4096;
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  body: string,
+  nonce?: string,
+): FastifyReply {
+  const scripts = nonce ? `script-src 'nonce-${nonce}'` : "script-src 'none'";
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .header(
+      'content-security-policy',
+      `default-src 'none'; ${scripts}; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    )
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+        '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}' +
+        'label{display:block;margin:1rem 0 .25rem}input{width:100%;padding:.4rem}button{margin-top:1rem;padding:.5rem 1rem}</style>' +
+        `</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+    );
+}
+
+/** Only a form this origin served may post: a cross-site page cannot submit on someone's behalf. */
+function sameOrigin(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return typeof site === 'string';
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
+}
+
+function field(form: URLSearchParams, name: string, max = 512): string {
+  return (form.get(name) ?? '').trim().slice(0, max);
+}
+
+const signInFields =
+  '<label for="api_token">Your Switchboard API token</label>' +
+  '<input id="api_token" name="api_token" type="password" autocomplete="off" required placeholder="sb_…">';
+
+export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, options) => {
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
+    (_request, body, done) => done(null, new URLSearchParams(body as string)),
+  );
+
+  const signIn = async (form: URLSearchParams) => {
+    const apiToken = field(form, 'api_token');
+    return apiToken ? options.stores.apiTokens.authenticate(apiToken) : null;
+  };
+
+  app.get<{ Querystring: { token?: string } }>(
+    '/link',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const token = typeof request.query.token === 'string' ? request.query.token.slice(0, 200) : '';
+      return page(
+        reply,
+        200,
+        'Connect your chat account',
+        '<p>Sign in with your Switchboard API token to connect the chat account that sent you this link ' +
+          'to your Switchboard user. Ask an admin of your workspace for a token if you have none.</p>' +
+          '<form method="post" action="/link">' +
+          signInFields +
+          '<label for="token">Link token</label>' +
+          `<input id="token" name="token" required value="${escapeHtml(token)}">` +
+          '<button type="submit">Connect</button></form>',
       );
+    },
+  );
+
+  app.post('/link', { schema: { hide: true } }, async (request, reply) => {
+    if (!sameOrigin(request))
+      return page(reply, 403, 'Not connected', '<p>This form must be sent from this page.</p>');
+    if (!(request.body instanceof URLSearchParams)) {
+      return page(reply, 415, 'Not connected', '<p>Send the form from this page.</p>');
+    }
+    const principal = await signIn(request.body);
+    if (!principal)
+      return page(reply, 401, 'Not connected', '<p>That API token is unknown, revoked or expired.</p>');
+    const result = await options.stores.bindingTokens.redeem(
+      field(request.body, 'token', 200),
+      principal.userId,
+    );
+    switch (result.status) {
+      case 'bound':
+        return page(
+          reply,
+          200,
+          'Connected',
+          `<p>Your chat account is now connected to <strong>${escapeHtml(principal.username)}</strong>. You can close this page.</p>`,
+        );
+      case 'gone':
+        return page(
+          reply,
+          410,
+          'Not connected',
+          '<p>This link is unknown, already used or expired. Ask for a new one.</p>',
+        );
+      case 'conflict':
+        return page(reply, 409, 'Not connected', '<p>This chat account is connected to another user.</p>');
+      case 'not_member':
+        return page(
+          reply,
+          403,
+          'Not connected',
+          '<p>You are not a member of the workspace this link belongs to.</p>',
+        );
+    }
+  });
+
+  app.get('/invite', { schema: { hide: true } }, async (_request, reply) => {
+    // The invitation token arrives in the URL fragment (never sent to a server); this script moves
+    // it into the form, and nowhere else.
+    const nonce = randomBytes(16).toString('base64');
+    return page(
+      reply,
+      200,
+      'Accept an invitation',
+      '<p>Sign in with your Switchboard API token to join the workspace that invited you.</p>' +
+        '<form method="post" action="/invite">' +
+        signInFields +
+        '<label for="token">Invitation token</label><input id="token" name="token" required>' +
+        '<button type="submit">Accept</button></form>' +
+        `<script nonce="${nonce}">const t=location.hash.slice(1);if(t){document.getElementById('token').value=decodeURIComponent(t);history.replaceState(null,'',location.pathname);}</script>`,
+      nonce,
+    );
+  });
+
+  app.post('/invite', { schema: { hide: true } }, async (request, reply) => {
+    if (!sameOrigin(request))
+      return page(reply, 403, 'Not accepted', '<p>This form must be sent from this page.</p>');
+    if (!(request.body instanceof URLSearchParams)) {
+      return page(reply, 415, 'Not accepted', '<p>Send the form from this page.</p>');
+    }
+    const principal = await signIn(request.body);
+    if (!principal)
+      return page(reply, 401, 'Not accepted', '<p>That API token is unknown, revoked or expired.</p>');
+    const answer = await options.acceptInvitation(field(request.body, 'token', 200), principal.userId);
+    if (answer.ok) return page(reply, 200, 'Welcome', '<p>You joined the workspace.</p>');
+    return page(reply, answer.status, 'Not accepted', `<p>${escapeHtml(answer.message)}</p>`);
   });
 };

@@ -35,7 +35,13 @@ export async function linkIdentityToMember(
   if (input.namespace === 'phone')
     keys.push({ namespace: 'wa_jid', identifier: waJidFromE164(normalized.identifier) });
   const results = await stores.identities.linkMany(
-    keys.map((key) => ({ ...key, userId: input.userId, source: 'admin' })),
+    // An admin's assertion: scoped to their workspace, invisible to every other one. (`auth` is
+    // the member's own id: hub-wide.)
+    keys.map((key) =>
+      key.namespace === 'auth'
+        ? { ...key, userId: input.userId, source: 'self' as const }
+        : { ...key, userId: input.userId, source: 'admin' as const, workspaceId: input.workspaceId },
+    ),
   );
   const identities = results.map((r) => ({
     namespace: r.identity.namespace,

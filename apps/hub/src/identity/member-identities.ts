@@ -20,7 +20,8 @@ function failureCode(error: unknown): string {
 }
 
 /**
- * Writes a member's `auth` (user id) and `email` identities as admin-sourced. Each is linked on
+ * Writes a member's `auth` (their own user id, hub-wide, `self`) and `email` identity (asserted
+ * by an admin of `workspaceId`, so scoped to it and trusted nowhere else). Each is linked on
  * its own: a failure (the email belongs to someone else, a database blip) is logged and reported,
  * never thrown, because the membership it accompanies already stands. Re-running repairs it.
  */
@@ -28,6 +29,7 @@ export async function linkMemberIdentities(
   identities: Pick<IdentityStore, 'link'>,
   user: { id: string; email: string | null },
   logger: Logger,
+  workspaceId?: string,
 ): Promise<IdentityLinkReport> {
   const wanted: Array<{ namespace: 'auth' | 'email'; identifier: string }> = [
     { namespace: 'auth', identifier: user.id },
@@ -39,7 +41,17 @@ export async function linkMemberIdentities(
   const report: IdentityLinkReport = { linked: [], failed: [] };
   for (const { namespace, identifier } of wanted) {
     try {
-      const result = await identities.link({ userId: user.id, namespace, identifier, source: 'admin' });
+      const result = await identities.link(
+        namespace === 'auth'
+          ? { userId: user.id, namespace, identifier, source: 'self' }
+          : {
+              userId: user.id,
+              namespace,
+              identifier,
+              source: 'admin',
+              ...(workspaceId ? { workspaceId } : {}),
+            },
+      );
       report.linked.push({ namespace, identifier, status: result.status });
     } catch (error) {
       const code = failureCode(error);

@@ -9,7 +9,7 @@ import type { IdentityMatch, IdentitySource, NewUserWithIdentity, Stores } from 
  */
 export interface ProvisionerStore {
   /** The active identity and its user; `NotFoundError` when none, `DeactivatedError` when deactivated. */
-  findIdentity(namespace: string, identifier: string): Promise<IdentityMatch>;
+  findIdentity(namespace: string, identifier: string, workspaceId: string): Promise<IdentityMatch>;
   /** The user holding `username`; `NotFoundError` when the name is free. */
   findUserByUsername(username: string): Promise<{ id: string }>;
   isMember(workspaceId: string, userId: string): Promise<boolean>;
@@ -31,7 +31,8 @@ export function provisionerStoreFrom(
   stores: Pick<Stores, 'identities' | 'users' | 'members'>,
 ): ProvisionerStore {
   return {
-    findIdentity: (namespace, identifier) => stores.identities.find(namespace, identifier),
+    findIdentity: (namespace, identifier, workspaceId) =>
+      stores.identities.find(namespace, identifier, { workspaceId }),
     async findUserByUsername(username) {
       const user = await stores.users.findByUsername(username);
       if (!user) throw new NotFoundError('user', username);

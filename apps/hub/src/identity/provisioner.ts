@@ -22,7 +22,10 @@ import type { CountryCode } from './phone.js';
 import { type ProvisionerStore, provisionerStoreFrom } from './provisioner-store.js';
 import { provisionedUsernameBase, usernameCandidate } from './username.js';
 
-/** Email identities from these sources may link a new platform identity to an existing user. */
+/**
+ * Email identities from these sources may link a new platform identity to an existing user. An
+ * `admin` one counts only in the workspace whose admin asserted it (lookups are scoped).
+ */
 export const TRUSTED_EMAIL_SOURCES: readonly IdentitySource[] = ['admin', 'directory_verified'];
 
 export interface HubProvisionerOptions {
@@ -65,7 +68,7 @@ export class HubProvisioner implements Provisioner {
     const identifier = requireIdentifier(req.namespace, pickExternalId(req), {
       phoneRegion: this.phoneRegion,
     });
-    const found = await this.lookup(req.namespace, identifier);
+    const found = await this.lookup(req.workspaceId, req.namespace, identifier);
     if (found) return this.admit(req, identifier, found, 'identity', false);
     const byEmail = await this.userByVerifiedEmail(req);
     if (byEmail) return this.admit(req, identifier, byEmail, 'verified_email', true);
@@ -73,10 +76,17 @@ export class HubProvisioner implements Provisioner {
     return this.create(req, identifier);
   }
 
-  /** The user behind the identity, or null when (and only when) the store says "not found". */
-  private async lookup(namespace: string, identifier: string): Promise<IdentityUser | null> {
+  /**
+   * The user behind the identity as `workspaceId` may see it (hub-wide, or asserted by its own
+   * admins), or null when (and only when) the store says "not found".
+   */
+  private async lookup(
+    workspaceId: string,
+    namespace: string,
+    identifier: string,
+  ): Promise<IdentityUser | null> {
     try {
-      return (await this.store.findIdentity(namespace, identifier)).user;
+      return (await this.store.findIdentity(namespace, identifier, workspaceId)).user;
     } catch (error) {
       if (isNotFound(error)) return null;
       if (error instanceof DeactivatedError) throw refusedDeactivated();
@@ -91,8 +101,11 @@ export class HubProvisioner implements Provisioner {
     const email = normalizeIdentifier('email', req.email);
     if (!email.ok) return null;
     try {
-      const match = await this.store.findIdentity('email', email.identifier);
-      return TRUSTED_EMAIL_SOURCES.includes(match.source as IdentitySource) ? match.user : null;
+      const match = await this.store.findIdentity('email', email.identifier, req.workspaceId);
+      const trusted =
+        TRUSTED_EMAIL_SOURCES.includes(match.source as IdentitySource) &&
+        (match.source !== 'admin' || match.workspaceId === req.workspaceId);
+      return trusted ? match.user : null;
     } catch (error) {
       // A deactivated email identity is simply not a link target.
       if (isNotFound(error) || error instanceof DeactivatedError) return null;
@@ -132,7 +145,8 @@ export class HubProvisioner implements Provisioner {
     } catch (error) {
       if (error instanceof DeactivatedError) throw refusedDeactivated();
       // A concurrent call provisioned this identity while we linked it by email: theirs stands.
-      const winner = error instanceof ConflictError ? await this.lookup(req.namespace, identifier) : null;
+      const winner =
+        error instanceof ConflictError ? await this.lookup(req.workspaceId, req.namespace, identifier) : null;
       if (winner && winner.id !== user.id) return this.admit(req, identifier, winner, 'identity', false);
       throw error;
     }
@@ -155,6 +169,18 @@ export class HubProvisioner implements Provisioner {
           },
           identity: { namespace: req.namespace, identifier, source: 'provisioned' },
           membership: { workspaceId: req.workspaceId, role: 'member' },
+          ...(req.event
+            ? {
+                audit: {
+                  reason: 'provisioned',
+                  workspaceId: req.workspaceId,
+                  installationId: req.event.installationId,
+                  channelType: req.event.channelType,
+                  platformEventId: req.event.platformEventId ?? null,
+                  channelUserId: req.event.channelUserId ?? null,
+                },
+              }
+            : {}),
         });
         this.logger.info(
           { workspaceId: req.workspaceId, namespace: req.namespace, userId: created.userId },
@@ -164,7 +190,7 @@ export class HubProvisioner implements Provisioner {
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         // Lost a race: if it was for this identity, the winner's user is the answer.
-        const winner = await this.lookup(req.namespace, identifier);
+        const winner = await this.lookup(req.workspaceId, req.namespace, identifier);
         if (winner) return this.admit(req, identifier, winner, 'identity', false);
         // Otherwise the username went between the probe and the insert: try the next one.
         if (!(error instanceof UsernameTakenError)) throw error;

@@ -1,17 +1,19 @@
 import { MalformedPayloadError } from '@switchboard/core';
-import type { AuditStore } from '@switchboard/db';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelHost } from '../channels/host.js';
 import { errorEnvelope } from '../http/errors.js';
+import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { EventRecorder } from '../pipeline/record.js';
+import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 
 export interface WebhookRouteOptions {
   channels: ChannelHost;
   recorder: EventRecorder;
-  audit: AuditStore;
   metrics?: PipelineMetrics;
+  /** Rate limit for requests naming unknown or revoked installations, per source address. */
+  unknownLimiter?: UnknownInstallationLimiter;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,6 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, options) => {
   keepBodiesAsBytes(app);
+  const unknownLimiter = options.unknownLimiter ?? new UnknownInstallationLimiter();
 
   const handler = async (
     request: FastifyRequest<{ Params: { installationId: string } }>,
@@ -35,19 +38,20 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       options.metrics?.rejected.inc({ code });
       return reply.code(status).send(errorEnvelope(code, message));
     };
+    // Anyone can post here: a request naming no active installation is counted (metric
+    // `switchboard_inbound_rejected_total{code="unknown_installation"}`), rate limited per source
+    // address and answered, but never written anywhere (no audit row, no log line above debug).
     const lookup = UUID.test(installationId)
       ? await options.channels.lookup(installationId)
       : ({ status: 'unknown' } as const);
     if (lookup.status === 'unknown' || lookup.status === 'revoked') {
-      const record = lookup.status === 'revoked' ? lookup.record : undefined;
-      await options.audit.record({
-        reason: record ? 'installation_revoked' : 'unknown_installation',
-        installationId: record?.id ?? null,
-        workspaceId: record?.workspaceId ?? null,
-        channelType: record?.channelType ?? null,
-        // Which id was asked for, so an operator can find a misconfigured platform.
-        detail: record ? undefined : { requestedInstallation: installationId.slice(0, 64) },
-      });
+      if (!unknownLimiter.take(request.ip)) {
+        return refuse(429, 'rate_limited', 'too many requests for unknown installations');
+      }
+      request.log.debug(
+        { installationId: installationId.slice(0, 64) },
+        'webhook for no active installation',
+      );
       return refuse(404, 'unknown_installation', 'no active installation has this id');
     }
     if (lookup.status === 'broken') {
@@ -56,6 +60,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     const { record, channel } = lookup.installation;
     if (!channel.webhook) {
       return refuse(404, 'no_webhook', `this ${record.channelType} installation does not receive webhooks`);
+    }
+    // Adapters parse these bytes themselves; the depth limit of every other route holds here too.
+    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
+      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
     const webhookRequest = toWebhookRequest(request, receivedAt);
     let parsed: ReturnType<typeof channel.webhook.parse>;

@@ -2,7 +2,9 @@ import type { Logger } from '@switchboard/core';
 import type { PurgeCounts, RetentionPolicy, RetentionStore } from '@switchboard/db';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
-  // Platforms retry for hours (Feishu up to 6 h); a day of dedup rows outlasts every retry tail.
+  // The dedup horizon must outlast the platform's retries: Slack retries 3 times within about an
+  // hour, Feishu for up to ~7 h, WhatsApp (Cloud API) for up to 7 days. A day covers Slack and
+  // Feishu; set SWITCHBOARD_DEDUP_HORIZON_MS to 8 days for WhatsApp. Dead letters are never purged.
   inboxMs: 24 * 3_600_000,
   auditMs: 30 * 24 * 3_600_000,
   outboundMs: 30 * 24 * 3_600_000,
@@ -16,8 +18,9 @@ export interface RetentionJobOptions {
 }
 
 /**
- * Purges finished inbox rows, old audit rows, expired binding tokens and old outbound records on a
- * timer. Every replica may run it: the deletes are idempotent.
+ * Purges finished inbox rows past the dedup horizon, old audit rows, expired binding tokens and
+ * old outbound records on a timer (dead letters stay until an admin acts). Every replica may run
+ * it: the deletes are idempotent.
  */
 export class RetentionJob {
   readonly #options: RetentionJobOptions;

@@ -23,9 +23,26 @@ const SECRET_KEYS = [
   '"set-cookie"',
 ] as const;
 
+/** `signingSecret` -> `signing_secret`: platform configs (and their secret fields) are snake_case. */
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+// Both spellings of every key, plus snake_case names that have no camelCase twin above.
+const ALL_SECRET_KEYS = [
+  ...new Set([
+    ...SECRET_KEYS,
+    ...SECRET_KEYS.filter((key) => !key.startsWith('"')).map(snakeCase),
+    'api_token',
+    'app_token',
+    'password_hash',
+    'secrets_sealed',
+  ]),
+];
+
 /** Redaction paths: each secret key at the top level and one or two levels deep, plus HTTP headers. */
 export const REDACT_PATHS: readonly string[] = [
-  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  ...ALL_SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
   // Deeper spots where credentials are known to travel.
   'req.headers.authorization',
   'req.headers.cookie',

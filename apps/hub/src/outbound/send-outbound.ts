@@ -43,7 +43,12 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
   const { channel } = lookup.installation;
   let result: { platformMessageId: string };
   try {
-    const message = parseOutboundMessage(row.payload);
+    // The attempt was recorded (claimed, attempts + 1) before this call; the adapter learns which
+    // one it is so it can look for an earlier attempt's post first.
+    const message = parseOutboundMessage({
+      ...(row.payload as Record<string, unknown>),
+      delivery: { outboundId: row.id, attempt: row.attempts },
+    });
     if (row.updateOfId) {
       if (!channel.update)
         throw new PlatformError('permanent', `${channel.type} channels cannot edit messages`);

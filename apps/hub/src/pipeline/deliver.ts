@@ -3,6 +3,17 @@ import type { ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/d
 import { postToAgent } from '../delivery/agent-webhook.js';
 import type { ProcessEventDeps } from './process-event.js';
 
+export type DeliveryOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      error: string;
+      /** The agent's own budget, when it has one. */
+      retryBudgetMs: number | null;
+      /** The agent's circuit is open: nothing was sent; come back after this long. */
+      circuitWaitMs?: number;
+    };
+
 /**
  * Sends one message to the installation's agent with the chat's session (if the agent named one
  * before), and remembers the session the agent answers with.
@@ -12,10 +23,20 @@ export async function deliverToAgent(
   installation: InstallationRecord,
   message: InboundMessage,
   user: { id: string; username: string },
-  deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents'>,
-): Promise<{ ok: true } | { ok: false; error: string }> {
-  const { stores } = deps;
+  deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
+): Promise<DeliveryOutcome> {
+  const { stores, circuits } = deps;
   const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
+  const admission = circuits.admit(installation.agentId);
+  if (admission.kind === 'wait') {
+    const health = circuits.health(installation.agentId);
+    return {
+      ok: false,
+      error: `agent circuit open (last error: ${health.lastError ?? 'unknown'})`,
+      retryBudgetMs: agent.retryBudgetMs,
+      circuitWaitMs: admission.retryInMs,
+    };
+  }
   const chatKey = row.conversationKey ?? message.source.chatId;
   const sessionId = await stores.bindings.sessionFor(installation.id, chatKey);
   const { raw: _raw, ...withoutRaw } = message;
@@ -35,7 +56,13 @@ export async function deliverToAgent(
       ...(sessionId ? { session: { id: sessionId } } : {}),
     },
   });
-  if (!result.ok) return result;
+  if (!result.ok) {
+    circuits.failed(installation.agentId, result.error);
+    return { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs };
+  }
+  circuits.succeeded(installation.agentId);
+  // The agent is back: what waited out its outage is due now, not at the end of its backoff.
+  if (admission.probe) await stores.inbox.dueNowForAgent(installation.agentId);
   if (result.sessionId && result.sessionId !== sessionId) {
     await bindSession(stores, installation, chatKey, result.sessionId);
   }

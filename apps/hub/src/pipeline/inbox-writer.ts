@@ -1,8 +1,11 @@
-import { type InboxInsert, type InboxStore, inboxKey } from '@switchboard/db';
+import { type InboxInsert, type InboxStore, inboxKey, isDatabaseUnavailable } from '@switchboard/db';
+
+/** `poison`: the database refused this row even on its own; the error says why. */
+export type InsertOutcome = { kind: 'inserted' } | { kind: 'duplicate' } | { kind: 'poison'; error: unknown };
 
 interface Waiter {
   row: InboxInsert;
-  resolve(inserted: boolean): void;
+  resolve(outcome: InsertOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -16,6 +19,10 @@ export interface InboxWriterOptions {
  * database as one multi-row INSERT. Commit latency, not CPU, bounds one-insert-per-request
  * ingress; batching concurrent requests removes most of it. Each caller still learns whether its
  * own row was new, and only after the commit.
+ *
+ * Poison isolation: rows of several requests (and tenants) share a statement, so when it fails for
+ * any reason but an unreachable database, its rows are inserted again one by one. Only a row that
+ * fails on its own is reported poison; the others are recorded as if nothing happened.
  */
 export class InboxWriter {
   readonly #store: InboxStore;
@@ -28,9 +35,8 @@ export class InboxWriter {
     this.#maxBatch = options.maxBatch ?? 200;
   }
 
-  /** Resolves true when the row was recorded now, false when it was already there (a duplicate). */
-  insert(row: InboxInsert): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
+  insert(row: InboxInsert): Promise<InsertOutcome> {
+    return new Promise<InsertOutcome>((resolve, reject) => {
       this.#queue.push({ row, resolve, reject });
       if (this.#queue.length >= this.#maxBatch) this.#flush();
       else if (!this.#scheduled) {
@@ -50,17 +56,36 @@ export class InboxWriter {
     for (const waiter of batch) {
       const key = inboxKey(waiter.row.installationId, waiter.row.platformEventId);
       if (!firstByKey.has(key)) firstByKey.set(key, waiter);
+      else waiter.resolve({ kind: 'duplicate' });
     }
-    this.#store.insertMany([...firstByKey.values()].map((waiter) => waiter.row)).then(
+    const firsts = [...firstByKey.values()];
+    this.#store.insertMany(firsts.map((waiter) => waiter.row)).then(
       (inserted) => {
-        for (const waiter of batch) {
+        for (const waiter of firsts) {
           const key = inboxKey(waiter.row.installationId, waiter.row.platformEventId);
-          waiter.resolve(inserted.has(key) && firstByKey.get(key) === waiter);
+          waiter.resolve(inserted.has(key) ? { kind: 'inserted' } : { kind: 'duplicate' });
         }
       },
       (error: unknown) => {
-        for (const waiter of batch) waiter.reject(error);
+        if (isDatabaseUnavailable(error)) {
+          for (const waiter of firsts) waiter.reject(error);
+          return;
+        }
+        void this.#oneByOne(firsts);
       },
     );
+  }
+
+  /** In batch order, so several events of one request keep their conversation order. */
+  async #oneByOne(waiters: Waiter[]): Promise<void> {
+    for (const waiter of waiters) {
+      try {
+        const inserted = await this.#store.insertMany([waiter.row]);
+        waiter.resolve(inserted.size === 1 ? { kind: 'inserted' } : { kind: 'duplicate' });
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) waiter.reject(error);
+        else waiter.resolve({ kind: 'poison', error });
+      }
+    }
   }
 }

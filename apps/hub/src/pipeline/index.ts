@@ -1,9 +1,10 @@
-import type { InboundMessage, Logger, Provisioner } from '@switchboard/core';
+import type { EgressLookup, InboundMessage, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
 import { ChannelHost } from '../channels/host.js';
 import { AgentDirectory } from '../delivery/agent-directory.js';
 import { RetentionJob } from '../jobs/retention.js';
 import { sendOutboundRow } from '../outbound/send-outbound.js';
+import { AgentCircuits } from '../retry/circuit.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { InboxWriter } from './inbox-writer.js';
 import type { PipelineMetrics } from './metrics.js';
@@ -20,8 +21,12 @@ export interface PipelineOptions {
   metrics?: PipelineMetrics;
   /** Every outbound HTTP call of channels and agent deliveries (tests, egress proxies). */
   fetch?: typeof globalThis.fetch;
+  /** The egress-checked name lookup for channels whose SDK opens its own sockets. */
+  lookup?: EgressLookup;
   /** Creates users for first-contact senders on installations with `auto_provision`. */
   provisioner?: Provisioner;
+  /** The clock retry budgets and circuits run on; tests move it instead of waiting hours. */
+  now?: () => number;
 }
 
 export interface OutboundRequest {
@@ -42,6 +47,8 @@ export class Pipeline {
   readonly channels: ChannelHost;
   readonly recorder: EventRecorder;
   readonly retention: RetentionJob;
+  /** Per-agent circuit breakers of this process (agent health API, metrics). */
+  readonly circuits: AgentCircuits;
   readonly #inboxWorker: WorkerLoop<ClaimedInboxRow>;
   readonly #outboundWorker: WorkerLoop<ClaimedOutbound>;
   readonly #options: PipelineOptions;
@@ -51,6 +58,14 @@ export class Pipeline {
     const { runtime, logger, settings, metrics } = options;
     const { stores } = runtime;
     const agents = new AgentDirectory(stores.agents);
+    const now = options.now ?? Date.now;
+    this.circuits = new AgentCircuits({ ...settings.delivery.circuit, now });
+    const circuits = this.circuits;
+    const heartbeatMs = Math.max(50, Math.floor(settings.staleClaimMs / 3));
+    if (metrics) {
+      metrics.sources.openCircuits = () => circuits.openCount();
+      metrics.sources.heldConversations = () => stores.inbox.heldConversations();
+    }
     const provisioning = options.provisioner
       ? { provisioner: options.provisioner, profiles: new ProfileCache() }
       : undefined;
@@ -68,6 +83,7 @@ export class Pipeline {
         await this.recorder.record(installation, [event]);
       },
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.lookup ? { lookup: options.lookup } : {}),
     });
     this.#inboxWorker = new WorkerLoop({
       name: 'inbox',
@@ -75,11 +91,14 @@ export class Pipeline {
       concurrency: settings.workerConcurrency,
       idlePollMs: settings.idlePollMs,
       claim: (limit) => stores.inbox.claim(limit, settings.staleClaimMs),
+      heartbeat: { everyMs: heartbeatMs, renew: (rows) => stores.inbox.heartbeat(rows) },
       process: (row) =>
         processInboxRow(row, {
           stores,
           channels: this.channels,
           agents,
+          circuits,
+          now,
           logger,
           ...(metrics ? { metrics } : {}),
           delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },
@@ -103,6 +122,7 @@ export class Pipeline {
       concurrency: settings.workerConcurrency,
       idlePollMs: settings.idlePollMs,
       claim: (limit) => stores.outbound.claim(limit, settings.staleClaimMs),
+      heartbeat: { everyMs: heartbeatMs, renew: (rows) => stores.outbound.heartbeat(rows) },
       process: (row) =>
         sendOutboundRow(row, {
           outbound: stores.outbound,

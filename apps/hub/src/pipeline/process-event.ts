@@ -9,7 +9,8 @@ import {
 import type { AuditEntry, AuditReason, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import type { AgentDirectory } from '../delivery/agent-directory.js';
-import { type BackoffPolicy, equalJitterDelay } from '../retry/backoff.js';
+import { type BackoffPolicy, fullJitterDelay } from '../retry/backoff.js';
+import type { AgentCircuits } from '../retry/circuit.js';
 import { type BindingLinkOptions, offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
@@ -19,6 +20,7 @@ import { persistently } from './persist.js';
 import { readPolicy } from './policy.js';
 import type { ProfileCache } from './profile-cache.js';
 import { autoProvision } from './provision.js';
+import { tenantMismatch } from './tenant.js';
 
 export interface ProcessEventDeps {
   stores: Stores;
@@ -27,14 +29,20 @@ export interface ProcessEventDeps {
   logger: Logger;
   metrics?: PipelineMetrics;
   binding: BindingLinkOptions;
+  /** Per-agent circuit breakers shared by every worker of the process. */
+  circuits: AgentCircuits;
+  /** The clock retry budgets are measured on (tests move it). */
+  now: () => number;
   /** Claims older than this are taken over by other workers (see InboxStore.claim). */
   staleClaimMs: number;
   /** Absent: installations with `auto_provision` fall back to binding links. */
   provisioning?: { provisioner: Provisioner; profiles: ProfileCache };
   delivery: {
     timeoutMs: number;
-    /** Attempts per event before it is dead-lettered. */
+    /** Attempts for the hub's own processing failures before the event is dead-lettered. */
     maxAttempts: number;
+    /** How long a failing agent is retried (unless the agent sets its own). */
+    retryBudgetMs: number;
     backoff: BackoffPolicy;
     fetch?: typeof globalThis.fetch;
   };
@@ -42,14 +50,28 @@ export interface ProcessEventDeps {
 
 type Settlement =
   | { kind: 'done'; audit: Omit<AuditEntry, 'installationId' | 'workspaceId' | 'channelType'> }
-  /** `auditEachAttempt`: the failure is worth an audit row every time, not only when it is final. */
-  | { kind: 'retry'; error: string; deadReason: AuditReason; auditEachAttempt?: boolean };
+  /**
+   * `auditEachAttempt`: the failure is worth an audit row every time, not only when it is final.
+   * `budgetMs`: retried for this long since the event arrived (an agent failure); otherwise for
+   * `maxAttempts` attempts (the hub's own failure, e.g. an event that throws). `waitMs`: the next
+   * attempt is due after this long instead of after the backoff (an open circuit).
+   */
+  | {
+      kind: 'retry';
+      error: string;
+      deadReason: AuditReason;
+      auditEachAttempt?: boolean;
+      budgetMs?: number;
+      waitMs?: number;
+    };
 
 /**
  * Step 3 for one claimed inbox row: eligibility -> identity -> delivery, then exactly one audit
  * row for the terminal decision. Order matters: group chatter not addressed to the bot is dropped
- * before any identity work. A failure that may heal (agent down, database hiccup, adapter error)
- * puts the row back with backoff; after `maxAttempts` it is dead-lettered and audited.
+ * before any identity work. A failure that may heal puts the row back with backoff: an agent that
+ * fails is retried for its retry budget (time since the event arrived), anything else (database
+ * hiccup, adapter error, an event that throws) for `maxAttempts`; then it is dead-lettered and
+ * audited, and holds its conversation until an admin retries or discards it.
  */
 export async function processInboxRow(row: ClaimedInboxRow, deps: ProcessEventDeps): Promise<void> {
   let lookup: Awaited<ReturnType<ChannelHost['lookup']>>;
@@ -114,6 +136,9 @@ async function decide(
   }
   const message = event.message;
   const sender = message.source.sender.id;
+  // Before anything reads identities: an event of another tenant or app never reaches them.
+  const mismatch = tenantMismatch(channel, message);
+  if (mismatch) return { kind: 'done', audit: { ...mismatch, channelUserId: sender } };
   const policy = readPolicy(installation.config);
   const reason = ineligibleReason(message, policy);
   if (reason) return { kind: 'done', audit: { reason, channelUserId: sender } };
@@ -142,6 +167,7 @@ async function decide(
       outcome = await autoProvision(installation, channel, policy, message, {
         stores: deps.stores,
         ...provisioning,
+        platformEventId: row.platformEventId,
       });
     } catch (error) {
       // The message waits for a later attempt; it is never delivered as somebody else.
@@ -158,17 +184,6 @@ async function decide(
         audit: { reason: outcome.reason, channelUserId: sender, detail: outcome.detail },
       };
     }
-    if (outcome.created) {
-      await deps.stores.audit.record({
-        reason: 'provisioned',
-        installationId: installation.id,
-        workspaceId: installation.workspaceId,
-        channelType: installation.channelType,
-        platformEventId: row.platformEventId,
-        channelUserId: sender,
-        userId: outcome.user.id,
-      });
-    }
     identity = { status: 'bound', user: outcome.user };
   }
   if (identity.status === 'not_bound') return offerLink('not_bound');
@@ -184,7 +199,15 @@ async function decide(
     };
   }
   const delivered = await deliverToAgent(row, installation, message, identity.user, deps);
-  if (!delivered.ok) return { kind: 'retry', error: delivered.error, deadReason: 'delivery_failed' };
+  if (!delivered.ok) {
+    return {
+      kind: 'retry',
+      error: delivered.error,
+      deadReason: 'delivery_failed',
+      budgetMs: delivered.retryBudgetMs ?? deps.delivery.retryBudgetMs,
+      ...(delivered.circuitWaitMs !== undefined ? { waitMs: delivered.circuitWaitMs } : {}),
+    };
+  }
   return {
     kind: 'done',
     audit: {
@@ -208,8 +231,13 @@ async function settle(
     channelType: installation?.channelType ?? row.channelType,
     platformEventId: row.platformEventId,
   };
-  if (settlement.kind === 'retry' && row.attempts < deps.delivery.maxAttempts) {
-    const delay = equalJitterDelay(row.attempts, deps.delivery.backoff);
+  if (settlement.kind === 'retry' && mayRetry(row, settlement, deps)) {
+    // Full jitter spreads a backlog's retries; an open circuit adds a little so they do not wake
+    // together when it is due to probe.
+    const delay =
+      settlement.waitMs !== undefined
+        ? settlement.waitMs + fullJitterDelay(0, deps.delivery.backoff)
+        : fullJitterDelay(row.attempts - 1, deps.delivery.backoff);
     if ((await deps.stores.inbox.retryLater(row, delay, settlement.error)) && settlement.auditEachAttempt) {
       await deps.stores.audit.record({
         ...scope,
@@ -225,7 +253,12 @@ async function settle(
       : {
           ...scope,
           reason: settlement.deadReason,
-          detail: { attempts: row.attempts, error: settlement.error, deliveryId: row.deliveryId },
+          detail: {
+            attempts: row.attempts,
+            error: settlement.error,
+            deliveryId: row.deliveryId,
+            ...(settlement.budgetMs !== undefined ? { retryBudgetMs: settlement.budgetMs } : {}),
+          },
         };
   // Finishing and auditing are one statement: a crash cannot leave a decision without its audit.
   const finished = await deps.stores.inbox.finish(
@@ -245,6 +278,15 @@ async function settle(
     return;
   }
   deps.metrics?.decisions.inc({ reason: audit.reason });
+}
+
+function mayRetry(
+  row: ClaimedInboxRow,
+  settlement: Extract<Settlement, { kind: 'retry' }>,
+  deps: ProcessEventDeps,
+): boolean {
+  if (settlement.budgetMs === undefined) return row.attempts < deps.delivery.maxAttempts;
+  return deps.now() - row.firstSeenAt.getTime() < settlement.budgetMs;
 }
 
 function errorSummary(error: unknown): string {

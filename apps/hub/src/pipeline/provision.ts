@@ -12,6 +12,8 @@ export interface AutoProvisionDeps {
   stores: Pick<Stores, 'bindings' | 'audit'>;
   provisioner: Provisioner;
   profiles: ProfileCache;
+  /** The event being processed; a created user's `provisioned` audit names it. */
+  platformEventId?: string;
 }
 
 /**
@@ -60,19 +62,29 @@ export async function autoProvision(
       emailVerified: profile.emailVerified,
       ...((profile.name ?? sender.displayName) ? { displayName: profile.name ?? sender.displayName } : {}),
       linkByVerifiedEmail: policy.link_by_verified_email,
+      event: {
+        installationId: installation.id,
+        channelType: installation.channelType,
+        channelUserId: sender.id,
+        ...(deps.platformEventId ? { platformEventId: deps.platformEventId } : {}),
+      },
     });
   } catch (error) {
     const refusal = refusalReason(errorCode(error));
     if (refusal) return { status: 'denied', reason: refusal.reason, detail: { why: refusal.why } };
     throw error;
   }
-  await deps.stores.bindings.bind({
+  // Never moves an existing binding: one made meanwhile (a redeemed link) stands.
+  const binding = await deps.stores.bindings.bindIfUnbound({
     installationId: installation.id,
     channelType: installation.channelType,
     channelUserId: sender.id,
     userId: result.userId,
     config: { canonicalId: profile.canonicalId, unionId: sender.unionId },
   });
+  if (binding.userId !== result.userId) {
+    return { status: 'denied', reason: 'not_bound', detail: { why: 'bound_to_another_user' } };
+  }
   return {
     status: 'provisioned',
     user: { id: result.userId, username: result.username },

@@ -8,9 +8,21 @@ export interface PipelineSettings {
   linkBaseUrl: string;
   workerConcurrency: number;
   idlePollMs: number;
-  /** A claim older than this belongs to a dead worker and is taken over. */
+  /**
+   * The claim lease: workers renew it every third of this while they work on a row; a claim not
+   * renewed for this long (dead worker, or a claim whose commit answer was lost) is taken over.
+   */
   staleClaimMs: number;
-  delivery: { timeoutMs: number; maxAttempts: number; backoff: BackoffPolicy };
+  delivery: {
+    timeoutMs: number;
+    /** Attempts for failures of the hub's own processing (an event that throws); then dead letter. */
+    maxAttempts: number;
+    /** How long a failing agent is retried before the event is dead-lettered; agents may override. */
+    retryBudgetMs: number;
+    /** Capped exponential backoff with full jitter between retries. */
+    backoff: BackoffPolicy;
+    circuit: { failureThreshold: number; probeIntervalMs: number };
+  };
   outbound: { timeoutMs: number; maxAttempts: number; backoff: BackoffPolicy };
   retention: RetentionPolicy;
   retentionIntervalMs: number;
@@ -21,8 +33,14 @@ export function defaultPipelineSettings(publicUrl: string): PipelineSettings {
     linkBaseUrl: `${publicUrl.replace(/\/$/, '')}/link`,
     workerConcurrency: 32,
     idlePollMs: 250,
-    staleClaimMs: 5 * 60_000,
-    delivery: { timeoutMs: 10_000, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 5 * 60_000 } },
+    staleClaimMs: 10_000,
+    delivery: {
+      timeoutMs: 10_000,
+      maxAttempts: 8,
+      retryBudgetMs: 24 * 3_600_000,
+      backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
+      circuit: { failureThreshold: 5, probeIntervalMs: 30_000 },
+    },
     outbound: { timeoutMs: 15_000, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 5 * 60_000 } },
     retention: DEFAULT_RETENTION,
     retentionIntervalMs: 10 * 60_000,
@@ -43,6 +61,7 @@ export function mergeSettings(
       ...base.delivery,
       ...stripUndefined(overrides.delivery ?? {}),
       backoff: { ...base.delivery.backoff, ...stripUndefined(overrides.delivery?.backoff ?? {}) },
+      circuit: { ...base.delivery.circuit, ...stripUndefined(overrides.delivery?.circuit ?? {}) },
     },
     outbound: {
       ...base.outbound,

@@ -10,6 +10,11 @@ export interface WorkerLoopOptions<Row> {
   claim(limit: number): Promise<Row[]>;
   /** Must settle the row itself (finish or reschedule); a throw is logged, the claim then goes stale. */
   process(row: Row): Promise<void>;
+  /**
+   * Renews the lease of the rows in flight, every `heartbeatMs`. Leases can then be short, so a
+   * claim nobody works on (its worker died, or its commit answer was lost) is taken over in seconds.
+   */
+  heartbeat?: { everyMs: number; renew(rows: Row[]): Promise<unknown> };
 }
 
 /**
@@ -25,6 +30,8 @@ export class WorkerLoop<Row> {
   /** A wake that came while no sleep was in progress; the next sleep returns at once. */
   #woken = false;
   #idle = new Set<() => void>();
+  readonly #rowsInFlight = new Set<Row>();
+  #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerLoopOptions<Row>) {
     this.#options = options;
@@ -34,6 +41,17 @@ export class WorkerLoop<Row> {
     if (this.#running) return;
     this.#running = true;
     this.#loop = this.#run();
+    const heartbeat = this.#options.heartbeat;
+    if (heartbeat) {
+      this.#heartbeat = setInterval(() => {
+        if (this.#rowsInFlight.size === 0) return;
+        heartbeat.renew([...this.#rowsInFlight]).catch((error: unknown) => {
+          // The next beat tries again; a lease that runs out is taken over, fenced by the token.
+          this.#options.logger.warn({ err: error, worker: this.#options.name }, 'renewing claims failed');
+        });
+      }, heartbeat.everyMs);
+      this.#heartbeat.unref();
+    }
   }
 
   /** Something was queued: claim now instead of at the next poll. */
@@ -47,6 +65,8 @@ export class WorkerLoop<Row> {
     this.wake();
     await this.#loop;
     while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.add(resolve));
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 
   async #run(): Promise<void> {
@@ -81,6 +101,7 @@ export class WorkerLoop<Row> {
 
   #spawn(row: Row): void {
     this.#inFlight++;
+    this.#rowsInFlight.add(row);
     this.#options
       .process(row)
       .catch((error: unknown) => {
@@ -91,6 +112,7 @@ export class WorkerLoop<Row> {
       })
       .finally(() => {
         this.#inFlight--;
+        this.#rowsInFlight.delete(row);
         this.wake();
         if (this.#inFlight === 0) {
           for (const resolve of this.#idle) resolve();

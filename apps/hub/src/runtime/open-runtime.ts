@@ -8,7 +8,7 @@ import {
   type SecretBox,
   type Stores,
 } from '@switchboard/db';
-import { createChannelRegistry } from '../channels/registry.js';
+import { loadChannelRegistry } from '../channels/registry.js';
 
 export interface HubRuntime {
   readonly database: Database;
@@ -26,6 +26,7 @@ export interface OpenRuntimeOptions {
   logger: Logger;
   /** Apply pending migrations before returning (what `switchboard start` does). */
   migrate?: boolean;
+  /** The channel types to serve; default: the plugins configured in `SWITCHBOARD_PLUGINS`. */
   registry?: Registry;
   /** Who opens the embedded data folder, as a refused second process is told. */
   holder?: string;
@@ -37,7 +38,7 @@ export interface OpenRuntimeOptions {
 export function createHubRuntime(parts: {
   database: Database;
   secrets: SecretBox;
-  registry?: Registry;
+  registry: Registry;
 }): HubRuntime {
   return {
     database: parts.database,
@@ -45,7 +46,7 @@ export function createHubRuntime(parts: {
       ...(parts.database.ingressSql ? { ingressSql: parts.database.ingressSql } : {}),
       ...(parts.database.workerSql ? { workerSql: parts.database.workerSql } : {}),
     }),
-    registry: parts.registry ?? createChannelRegistry(),
+    registry: parts.registry,
     secrets: parts.secrets,
     close: () => parts.database.close(),
   };
@@ -54,6 +55,8 @@ export function createHubRuntime(parts: {
 /** Opens the database, the secret key and the stores the hub runs on. */
 export async function openHubRuntime(options: OpenRuntimeOptions): Promise<HubRuntime> {
   const embedded = !options.databaseUrl;
+  // Before the database opens, so a misconfigured plugin fails fast and holds nothing open.
+  const registry = options.registry ?? (await loadChannelRegistry());
   const key = await resolveSecretKey({
     envValue: options.secretKey,
     dataDir: embedded ? options.dataDir : undefined,
@@ -79,5 +82,5 @@ export async function openHubRuntime(options: OpenRuntimeOptions): Promise<HubRu
     await database.close();
     throw error;
   }
-  return createHubRuntime({ database, secrets: key.box, registry: options.registry });
+  return createHubRuntime({ database, secrets: key.box, registry });
 }

@@ -32,6 +32,7 @@ import { hostname } from 'node:os';
 import type { InboundEvent, Logger } from '@switchboard/core';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { type BackoffPolicy, defaultBackoff } from './backoff.js';
+import type { ChannelTransport } from './channel-spec.js';
 import type { ConnectionStatus } from './status.js';
 import { SupervisorLoop } from './supervisor.js';
 
@@ -43,7 +44,7 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Records one event durably (the hub's inbox); resolves after commit. */
   emit(installationId: string, event: InboundEvent): Promise<void>;
-  /** Default `${hostname}:${pid}:${random}`; unique per replica run. */
+  /** Default `replica-<random>`; unique per replica run, and shown by the API as `leaseHolder`. */
   ownerId?: string;
   /** Default 30_000. */
   leaseTtlMs?: number;
@@ -62,6 +63,8 @@ export interface SupervisorOptions {
   connectTimeoutMs?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
+  /** The egress-checked fetch and lookup given to every channel this replica connects. */
+  transport?: ChannelTransport;
 }
 
 export interface StopOptions {
@@ -86,7 +89,10 @@ function positive(name: string, value: number): number {
 }
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
-  const ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  // An opaque replica id: lease holders are shown by the API, and host names and pids are not
+  // the API's business. The log line below lets an operator map it to a process.
+  const ownerId = options.ownerId ?? `replica-${randomBytes(6).toString('hex')}`;
+  options.logger.info({ replicaId: ownerId, host: hostname(), pid: process.pid }, 'supervisor replica id');
   const ttlMs = Math.round(positive('leaseTtlMs', options.leaseTtlMs ?? 30_000));
   const renewEveryMs = positive('renewEveryMs', options.renewEveryMs ?? ttlMs / 3);
   if (renewEveryMs > ttlMs / 2) throw new RangeError('renewEveryMs must be at most half of leaseTtlMs');
@@ -98,6 +104,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     runtime: options.runtime,
     logger,
     scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? Math.min(2_000, ttlMs / 4)),
+    ...(options.transport ? { transport: options.transport } : {}),
     slot: {
       ownerId,
       timing: { ttlMs, renewEveryMs },

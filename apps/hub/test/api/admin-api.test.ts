@@ -92,11 +92,11 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     expect(res.body.error.code).toBe('forbidden');
   });
 
-  it('adds members by username or email and removes them, pruning their bindings', async () => {
+  it('adds a brand-new user by username and removes them, pruning their bindings', async () => {
     const { token, workspaceId } = await hub.seedWorkspace('team-ws');
     const added = await hub.request('POST', '/api/v1/workspaces/team-ws/members', {
       token,
-      body: { email: 'Erin.Smith@example.com', role: 'member' },
+      body: { username: 'erin.smith', email: 'Erin.Smith@example.com', role: 'member' },
     });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({
@@ -137,7 +137,13 @@ describe.each(testDatabaseKinds())('admin API [%s]', (kind) => {
     const { token, userId } = await hub.seedWorkspace('lonely-ws');
     const res = await hub.request('DELETE', `/api/v1/workspaces/lonely-ws/members/${userId}`, { token });
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('last_admin');
+    expect(res.body.error.code).toBe('last_owner');
+    const admin = await hub.seedWorkspace('lonely-admin-ws', 'admin');
+    const own = await hub.request('DELETE', `/api/v1/workspaces/lonely-admin-ws/members/${admin.userId}`, {
+      token: admin.token,
+    });
+    expect(own.status).toBe(409);
+    expect(own.body.error.code).toBe('last_admin');
   });
 
   it('validates input with clear 400s', async () => {

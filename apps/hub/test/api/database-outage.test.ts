@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHubApp } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { postgresBehindProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 // An outage needs a server to lose: PGlite runs in-process, so this suite is PostgreSQL-only.
@@ -21,6 +22,7 @@ describe.skipIf(!postgresTestUrl())('database outage [postgres]', () => {
     runtime = createHubRuntime({
       database: await openDatabase({ url: database.url, poolSize: 2 }),
       secrets: SecretBox.fromSpec(generateSecretKey()),
+      registry: testChannelRegistry(),
     });
     const ws = await runtime.stores.workspaces.create({ slug: 'outage' });
     const user = await runtime.stores.users.create({ username: 'outage-admin' });

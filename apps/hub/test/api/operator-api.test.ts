@@ -103,7 +103,7 @@ describe.each(testDatabaseKinds())('operator credential and first-hour endpoints
     });
     const rotated = await hub.request(
       'POST',
-      `/api/v1/workspaces/rotate/agents/${agent.body.id}/rotate-secret`,
+      `/api/v1/workspaces/rotate/agents/${agent.body.id}/delivery-secret`,
       {
         token,
       },
@@ -117,7 +117,7 @@ describe.each(testDatabaseKinds())('operator credential and first-hour endpoints
     const other = await hub.seedWorkspace('rotate-other');
     const foreign = await hub.request(
       'POST',
-      `/api/v1/workspaces/rotate-other/agents/${agent.body.id}/rotate-secret`,
+      `/api/v1/workspaces/rotate-other/agents/${agent.body.id}/delivery-secret`,
       { token: other.token },
     );
     expect(foreign.status).toBe(404);

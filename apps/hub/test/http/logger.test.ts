@@ -1,3 +1,5 @@
+import { secretKeys } from '@switchboard/core';
+import { slackConfigSchema } from '@switchboard/slack';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { captureLogs } from './http-harness.js';
@@ -17,6 +19,19 @@ describe('logger redaction', () => {
     );
     expect(text).not.toContain(SECRET);
     expect(text).toContain('[redacted]');
+    expect(text).toContain('T1');
+  });
+
+  it("redacts every secret field of a real adapter's snake_case config, at any of three levels", () => {
+    const names = secretKeys(slackConfigSchema);
+    expect(names).toEqual(expect.arrayContaining(['signing_secret', 'bot_token', 'app_token']));
+    const config = Object.fromEntries(names.map((name) => [name, `${SECRET}-${name}`]));
+    const text = loggedLine((logger) => {
+      logger.info(config, 'top');
+      logger.info({ config: { ...config, team_id: 'T1' } }, 'nested');
+      logger.info({ installation: { config } }, 'deeper');
+    });
+    expect(text).not.toContain(SECRET);
     expect(text).toContain('T1');
   });
 

@@ -38,3 +38,43 @@ describe('OpenAPI document', () => {
     await app.close();
   });
 });
+
+describe('Swagger UI', () => {
+  it('serves the UI at /docs from local assets, beside the JSON and YAML documents', async () => {
+    const app = createHttpServer({ logger: createLogger({ level: 'silent' }) });
+    await registerOpenApi(app, { title: 'Switchboard hub', version: '1.2.3' });
+    app.get('/api/v1/ping', { schema: { summary: 'Ping', operationId: 'ping' } }, async () => ({ ok: true }));
+    await app.ready();
+
+    const page = await app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('id="swagger-ui"');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    // Every script and stylesheet the page names is served by the hub itself: no CDN.
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      expect(asset).not.toMatch(/^(https?:)?\/\//);
+      const served = await app.inject({ method: 'GET', url: asset });
+      expect(served.statusCode, asset).toBe(200);
+    }
+    const initializer = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    // No validator badge (it would call a public server) and no absolute URL outside comments.
+    expect(initializer.body).toContain('validatorUrl: null');
+    const code = initializer.body
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('//'))
+      .join('\n');
+    expect(code).not.toMatch(/https?:\/\//);
+
+    const json = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(json.statusCode).toBe(200);
+    expect(json.json().paths['/api/v1/ping'].get.operationId).toBe('ping');
+    expect(json.json().paths['/docs']).toBeUndefined();
+    const yaml = await app.inject({ method: 'GET', url: '/docs/yaml' });
+    expect(yaml.statusCode).toBe(200);
+    expect(yaml.body).toContain('operationId: ping');
+    await app.close();
+  });
+});

@@ -24,7 +24,7 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
 
   it("writes a new member's auth and email identities, and re-adding links nothing twice", async () => {
     const { token } = await hub.seedWorkspace('members-id');
-    const created = await addMember('members-id', token, { email: 'Carol@Example.test' });
+    const created = await addMember('members-id', token, { username: 'carol', email: 'Carol@Example.test' });
     expect(created.status).toBe(201);
     const userId = created.body.userId as string;
     expect(created.body.identities).toEqual({
@@ -34,19 +34,20 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
       ],
       failed: [],
     });
-    const again = await addMember('members-id', token, { email: 'carol@example.test' });
-    expect(again.status).toBe(200);
-    expect(again.body.identities.linked.map((l: { status: string }) => l.status)).toEqual([
-      'already_linked',
-      'already_linked',
-    ]);
-    const identities = await hub.runtime.stores.identities.listForUser(userId);
-    expect(identities.map((i) => [i.namespace, i.source])).toEqual(
+    // Adding a member again is no way to change anything: it answers 409 (roles change with PATCH).
+    const again = await addMember('members-id', token, { username: 'carol' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('already_member');
+    const workspaceId = (await hub.runtime.stores.workspaces.resolve('members-id')).id;
+    const identities = await hub.runtime.stores.identities.listForUser(userId, { workspaceId });
+    // The user id is the person themselves (hub-wide); the email is this workspace's admin's word.
+    expect(identities.map((i) => [i.namespace, i.source, i.workspaceId])).toEqual(
       expect.arrayContaining([
-        ['auth', 'admin'],
-        ['email', 'admin'],
+        ['auth', 'self', null],
+        ['email', 'admin', workspaceId],
       ]),
     );
+    expect(await hub.runtime.stores.identities.listForUser(userId)).toHaveLength(1);
   });
 
   it('still adds a member whose email identity belongs to someone else, and reports the failed link', async () => {
@@ -86,9 +87,11 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
     const again = await linkIdentity('phone-ws', token, userId, 'phone', '+14155552671');
     expect(again.status).toBe(200);
     expect(again.body.outcome).toBe('already_linked');
-    expect((await hub.runtime.stores.identities.find('wa_jid', '14155552671@s.whatsapp.net')).userId).toBe(
-      userId,
-    );
+    const workspaceId = (await hub.runtime.stores.workspaces.resolve('phone-ws')).id;
+    expect(
+      (await hub.runtime.stores.identities.find('wa_jid', '14155552671@s.whatsapp.net', { workspaceId }))
+        .userId,
+    ).toBe(userId);
   });
 
   it('answers an invalid phone with the invalid_phone outcome and writes nothing', async () => {
@@ -125,7 +128,10 @@ describe.each(testDatabaseKinds())('identity API [%s]', (kind) => {
   it('resolves an identity to the member and the workspaces the caller shares, and hides non-members', async () => {
     const home = await hub.seedWorkspace('resolve-home');
     const away = await hub.seedWorkspace('resolve-away');
-    const member = await addMember('resolve-home', home.token, { email: 'dora@example.test' });
+    const member = await addMember('resolve-home', home.token, {
+      username: 'dora',
+      email: 'dora@example.test',
+    });
     await hub.runtime.stores.members.upsert(away.workspaceId, member.body.userId, 'member');
     await linkIdentity('resolve-home', home.token, member.body.userId, 'slack', 'T01:U0DORA');
 

@@ -50,6 +50,45 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
     });
   });
 
+  it("writes the event's provisioned audit in the same transaction as the user", async () => {
+    const ws = await bed.managedWorkspace('audit-tx-ws');
+    const event = {
+      installationId: '00000000-0000-4000-8000-0000000000a1',
+      channelType: 'slack',
+      platformEventId: 'Ev0TX1',
+    };
+    const result = await createProvisioner(bed).provisionUser({
+      workspaceId: ws.id,
+      namespace: 'slack',
+      externalId: 'T01:U0AUDITTX',
+      event: { ...event, channelUserId: 'U0AUDITTX' },
+    });
+    const rows = await bed.test.db.prisma.channelInboundAudit.findMany({
+      where: { platformEventId: 'Ev0TX1' },
+    });
+    expect(rows).toEqual([
+      expect.objectContaining({
+        reason: 'provisioned',
+        userId: result.userId,
+        workspaceId: ws.id,
+        channelUserId: 'U0AUDITTX',
+      }),
+    ]);
+    // A creation that fails (here: a workspace that does not exist) leaves neither user nor audit.
+    await expect(
+      bed.stores.identities.createUserWithIdentity({
+        user: { username: 'audit-tx-ghost' },
+        identity: { namespace: 'slack', identifier: 'T01:U0GHOST', source: 'provisioned' },
+        membership: { workspaceId: '00000000-0000-4000-8000-0000000000ff', role: 'member' },
+        audit: { ...event, platformEventId: 'Ev0TX2', reason: 'provisioned', workspaceId: ws.id },
+      }),
+    ).rejects.toThrow();
+    expect(await bed.test.db.prisma.channelInboundAudit.count({ where: { platformEventId: 'Ev0TX2' } })).toBe(
+      0,
+    );
+    expect(await bed.stores.users.findByUsername('audit-tx-ghost')).toBeNull();
+  });
+
   it('returns the same user on every later call for the same identity', async () => {
     const ws = await bed.managedWorkspace('again-ws');
     const provisioner = createProvisioner(bed);
@@ -178,9 +217,9 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
     const looked: string[] = [];
     const provisioner = new HubProvisioner(
       storeWith({
-        findIdentity: async (namespace, identifier) => {
+        findIdentity: async (namespace, identifier, workspaceId) => {
           looked.push(identifier);
-          return provisionerStoreFrom(bed.stores).findIdentity(namespace, identifier);
+          return provisionerStoreFrom(bed.stores).findIdentity(namespace, identifier, workspaceId);
         },
       }),
     );
@@ -324,9 +363,46 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
         namespace: 'email',
         identifier: `person@${slug}.test`,
         source,
+        // An admin's word counts in the admin's workspace only.
+        ...(source === 'admin' ? { workspaceId: ws.id } : {}),
       });
       return { ws, user };
     }
+
+    it("never trusts an email another workspace's admin asserted", async () => {
+      const { user } = await memberWithEmail('planted-email', 'admin');
+      const victim = await bed.managedWorkspace('planted-victim');
+      const result = await createProvisioner(bed).provisionUser({
+        workspaceId: victim.id,
+        namespace: 'slack',
+        externalId: 'T02:U0PLANTED',
+        email: 'person@planted-email.test',
+        emailVerified: true,
+        linkByVerifiedEmail: true,
+      });
+      expect(result.status).toBe('created');
+      expect(result.userId).not.toBe(user.id);
+    });
+
+    it("never resolves a platform identity another workspace's admin linked", async () => {
+      const { ws: planter, user: planted } = await memberWithEmail('planter', 'admin');
+      await bed.stores.identities.link({
+        userId: planted.id,
+        namespace: 'slack',
+        identifier: 'T03:U0VICTIM',
+        source: 'admin',
+        workspaceId: planter.id,
+      });
+      const victim = await bed.managedWorkspace('victim-ws');
+      const result = await createProvisioner(bed).provisionUser({
+        workspaceId: victim.id,
+        namespace: 'slack',
+        externalId: 'T03:U0VICTIM',
+      });
+      expect(result.status).toBe('created');
+      expect(result.userId).not.toBe(planted.id);
+      expect(await bed.stores.members.find(victim.id, planted.id)).toBeNull();
+    });
 
     it('links a sender with a verified email to the member who owns it', async () => {
       const { ws, user } = await memberWithEmail('verified-link', 'admin');
@@ -339,7 +415,9 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
         linkByVerifiedEmail: true,
       });
       expect(result).toMatchObject({ status: 'existing', userId: user.id, matchedBy: 'verified_email' });
-      expect(await bed.stores.identities.find('slack', 'T01:U0VERIFIED')).toMatchObject({
+      expect(
+        await bed.stores.identities.find('slack', 'T01:U0VERIFIED', { workspaceId: ws.id }),
+      ).toMatchObject({
         userId: user.id,
         source: 'provisioned',
       });

@@ -17,11 +17,19 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
   let hub: HubFixture;
   let agent: FakeAgent;
   let setup: SlackScenario['setup'];
+  // Retry budgets are measured on this clock; the dead-letter test moves it a day ahead.
+  let clockOffsetMs = 0;
 
   beforeAll(async () => {
     scenario = await startSlackScenario(kind, 'delivery', {
+      now: () => Date.now() + clockOffsetMs,
       pipeline: {
-        delivery: { timeoutMs: 1_500, maxAttempts: 4, backoff: { baseMs: 20, maxMs: 60 } },
+        delivery: {
+          timeoutMs: 1_500,
+          maxAttempts: 4,
+          backoff: { baseMs: 20, maxMs: 60 },
+          circuit: { failureThreshold: 50, probeIntervalMs: 100 },
+        },
       },
     });
     ({ hub, agent, setup } = scenario);
@@ -60,26 +68,33 @@ describe.each(testDatabaseKinds())('agent delivery [%s]', (kind) => {
     expect((await reasonsOf('Ev0RETRY01')).map((e) => e.reason)).toEqual(['delivered']);
   });
 
-  it('dead-letters after the last attempt, shows it in the API, and delivers it when re-queued', async () => {
+  it('dead-letters once the retry budget is spent, shows it in the API, and delivers it when re-queued', async () => {
     agent.always({ status: 500 });
     await postToHook(
       hub,
       setup.installationId,
       slackMessage({ eventId: 'Ev0DEAD001', user: 'U0ALICE01', text: 'doomed' }),
     );
+    await eventually(() =>
+      agent.deliveries.filter((d) => d.body.message.text === 'doomed').length >= 3 ? true : undefined,
+    );
+    expect(await reasonsOf('Ev0DEAD001')).toEqual([]);
+    clockOffsetMs = 25 * 3_600_000;
     const [entry] = await eventually(async () => {
       const entries = await reasonsOf('Ev0DEAD001');
       return entries.length > 0 ? entries : undefined;
     });
     expect(entry?.reason).toBe('delivery_failed');
-    expect(entry?.detail).toMatchObject({ attempts: 4, error: 'agent answered HTTP 500' });
+    expect(entry?.detail).toMatchObject({ error: 'agent answered HTTP 500', retryBudgetMs: 24 * 3_600_000 });
+    clockOffsetMs = 0;
     const letters = await hub.request('GET', '/api/v1/workspaces/delivery/dead-letters', {
       token: setup.token,
     });
     const letter = letters.body.deadLetters.find(
       (l: { platformEventId: string }) => l.platformEventId === 'Ev0DEAD001',
     );
-    expect(letter).toMatchObject({ attempts: 4, lastError: 'agent answered HTTP 500' });
+    expect(letter).toMatchObject({ lastError: 'agent answered HTTP 500', heldMessages: 0 });
+    expect(letter.attempts).toBeGreaterThanOrEqual(3);
     const status = await hub.request(
       'GET',
       `/api/v1/workspaces/delivery/installations/${setup.installationId}`,

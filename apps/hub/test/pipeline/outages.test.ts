@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
-import { FAST_PIPELINE } from '../support/hub-fixture.js';
+import { FAST_PIPELINE, LOCAL_EGRESS } from '../support/hub-fixture.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
 import { postgresBehindProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -28,6 +29,7 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
     runtime = createHubRuntime({
       database: await openDatabase({ url: database.url, poolSize: 4 }),
       secrets: SecretBox.fromSpec(generateSecretKey()),
+      registry: testChannelRegistry(),
     });
     agent = await startFakeAgent();
     slack = await startFakeSlack();
@@ -45,6 +47,7 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
       runtime,
       logger: createLogger({ level: 'silent' }),
       pipeline: { ...FAST_PIPELINE, staleClaimMs: 3_000 },
+      egress: LOCAL_EGRESS,
     }));
     await app.ready();
   });

@@ -105,6 +105,55 @@ describe.each(testDatabaseKinds())('outbound messages [%s]', (kind) => {
     expect((await settled(res.body.id)).status).toBe('sent');
   });
 
+  it('posts once when the answer to a post was lost: the retry finds it by its metadata', async () => {
+    slack.failNext('chat.postMessage', { lostAnswer: true });
+    const res = await send({
+      target: { chatId: 'C0LOST001' },
+      text: 'answer lost',
+      idempotencyKey: 'lost-1',
+    });
+    const sent = await settled(res.body.id);
+    expect(sent.status).toBe('sent');
+    const posted = [...slack.messages.values()].filter((m) => m.text === 'answer lost');
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.metadata).toEqual({
+      event_type: 'switchboard_outbound',
+      event_payload: { outbound_id: res.body.id, idempotency_key: 'lost-1' },
+    });
+    expect(sent.platformMessageId).toBe(posted[0]?.ts);
+    expect(slack.callsTo('conversations.history').at(-1)?.params).toMatchObject({ channel: 'C0LOST001' });
+  });
+
+  it('reconciles a lost threaded reply through conversations.replies', async () => {
+    slack.failNext('chat.postMessage', { lostAnswer: true });
+    const res = await send({
+      target: { chatId: 'C0LOST001', reply: { threadId: '1760000000.000001' } },
+      text: 'lost in thread',
+      idempotencyKey: 'lost-2',
+    });
+    expect((await settled(res.body.id)).status).toBe('sent');
+    expect([...slack.messages.values()].filter((m) => m.text === 'lost in thread')).toHaveLength(1);
+    expect(slack.callsTo('conversations.replies').length).toBeGreaterThan(0);
+  });
+
+  it('sends the messages of one chat in the order they were accepted, however close together', async () => {
+    const texts = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    const accepted = await Promise.all(
+      texts.map((text) => send({ target: { chatId: 'C0BURST01' }, text, idempotencyKey: text })),
+    );
+    const records = await Promise.all(accepted.map((res) => settled(res.body.id)));
+    const bySequence = [...records].sort((a, b) => Number(BigInt(a.chatSeq) - BigInt(b.chatSeq)));
+    expect(new Set(records.map((r) => r.chatSeq)).size).toBe(texts.length);
+    const postedOrder = slack
+      .callsTo('chat.postMessage')
+      .filter((call) => call.params.channel === 'C0BURST01')
+      .map((call) => call.params.text);
+    const sequenceOrder = bySequence.map(
+      (record) => texts[accepted.findIndex((a) => a.body.id === record.id)],
+    );
+    expect(postedOrder).toEqual(sequenceOrder);
+  });
+
   it('rejects invalid bodies with 400', async () => {
     const res = await send({ target: { chatId: 'C0OUT0001' }, idempotencyKey: 'no-text' });
     expect(res.status).toBe(400);

@@ -9,9 +9,9 @@ import {
 } from '@switchboard/db/testing';
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createChannelRegistry } from '../../src/channels/registry.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import type { Supervisor } from '../../src/supervisor/index.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { seedAgent, start } from './harness.js';
 
 const wait = { timeout: 20_000, interval: 20 };
@@ -23,7 +23,7 @@ function slackRuntime(database: TestDatabase['db'], secretKey: string): HubRunti
   return createHubRuntime({
     database,
     secrets: SecretBox.fromSpec(secretKey),
-    registry: createChannelRegistry(),
+    registry: testChannelRegistry(),
   });
 }
 

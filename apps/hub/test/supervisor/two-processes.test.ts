@@ -8,6 +8,7 @@ import { createPostgresDatabase, postgresTestUrl } from '@switchboard/db/testing
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from '../support/channels.js';
 import { type HubProcess, killHard, startHubProcess } from '../support/hub-process.js';
 import { leaseRow, seedAgent } from './harness.js';
 
@@ -29,7 +30,11 @@ describe.runIf(postgresTestUrl())('two hub processes holding one Socket Mode ins
     const database = await openDatabase({ url: created.url, poolSize: 2 });
     await applyMigrations({ adapterFactory: database.adapterFactory });
     const secretKey = generateSecretKey();
-    runtime = createHubRuntime({ database, secrets: SecretBox.fromSpec(secretKey) });
+    runtime = createHubRuntime({
+      database,
+      secrets: SecretBox.fromSpec(secretKey),
+      registry: testChannelRegistry(),
+    });
     fake = await startFakeSlack({ botTokens: [BOT_TOKEN], appTokens: [APP_TOKEN] });
     const { workspaceId, agentId } = await seedAgent(runtime);
     installationId = (

@@ -4,10 +4,19 @@ import { generateSecretKey, SecretBox } from '@switchboard/db';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@switchboard/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildHub, type HubAppOptions } from '../../src/app.js';
+import { EgressPolicy } from '../../src/egress/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { Pipeline } from '../../src/pipeline/index.js';
 import type { PipelineSettingsOverrides } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
+import { testChannelRegistry } from './channels.js';
+
+/**
+ * The fake platforms and agents of the tests listen on loopback, which the default egress policy
+ * refuses: the fixtures open it explicitly, as an operator would for local development.
+ */
+export const LOCAL_EGRESS_ALLOW = ['127.0.0.1', '::1', 'localhost'];
+export const LOCAL_EGRESS = new EgressPolicy({ allow: LOCAL_EGRESS_ALLOW });
 
 /** Retries in milliseconds instead of minutes, so fault tests finish quickly. */
 export const FAST_PIPELINE: PipelineSettingsOverrides = {
@@ -23,6 +32,11 @@ export interface HubFixtureOptions {
   registry?: Registry;
   connections?: HubAppOptions['connections'];
   operator?: HubAppOptions['operator'];
+  /** Default LOCAL_EGRESS; pass `new EgressPolicy()` to test the production default. */
+  egress?: EgressPolicy;
+  publicUrl?: string;
+  unknownLimiter?: HubAppOptions['unknownLimiter'];
+  now?: HubAppOptions['now'];
 }
 
 export interface HubFixture {
@@ -64,15 +78,19 @@ export async function startHubFixture(
   const runtime = createHubRuntime({
     database: database.db,
     secrets: SecretBox.fromSpec(generateSecretKey()),
-    ...(options.registry ? { registry: options.registry } : {}),
+    registry: options.registry ?? testChannelRegistry(),
   });
   const { app, pipeline } = await buildHub({
     runtime,
     logger,
     pipeline: { ...FAST_PIPELINE, ...options.pipeline },
+    egress: options.egress ?? LOCAL_EGRESS,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
     ...(options.operator ? { operator: options.operator } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -14,7 +14,8 @@ export interface HubProcess {
 export function startHubProcess(args: string[], env: NodeJS.ProcessEnv): Promise<HubProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [HUB_BIN, 'start', ...args], {
-      env,
+      // Fake platforms and agents listen on loopback; open it as local development would.
+      env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

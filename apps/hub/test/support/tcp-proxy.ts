@@ -12,13 +12,23 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /**
+   * The next statement whose text contains `fragment` runs and commits, but its answer never
+   * reaches the client: the proxy swallows the reply up to ReadyForQuery (sent after the commit)
+   * and then cuts that connection. Resolves when that has happened.
+   */
+  loseReplyTo(fragment: string): Promise<void>;
   close(): Promise<void>;
 }
+
+// PostgreSQL's ReadyForQuery message: 'Z', length 5, then the transaction status.
+const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let armed: { fragment: string; lost(): void } | undefined;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -34,7 +44,25 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream).pipe(client);
+        let swallowing: { buffered: Buffer; lost(): void } | undefined;
+        client.on('data', (chunk: Buffer) => {
+          if (armed && chunk.includes(armed.fragment)) {
+            swallowing = { buffered: Buffer.alloc(0), lost: armed.lost };
+            armed = undefined;
+          }
+          upstream.write(chunk);
+        });
+        upstream.on('data', (chunk: Buffer) => {
+          if (!swallowing) {
+            client.write(chunk);
+            return;
+          }
+          swallowing.buffered = Buffer.concat([swallowing.buffered, chunk]);
+          if (swallowing.buffered.includes(READY_FOR_QUERY)) {
+            drop();
+            swallowing.lost();
+          }
+        });
       });
       next.once('error', reject);
       next.listen(port, '127.0.0.1', () => {
@@ -61,6 +89,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     cut: stop,
     restore: listen,
+    loseReplyTo: (fragment) =>
+      new Promise<void>((resolve) => {
+        armed = { fragment, lost: resolve };
+      }),
     close: stop,
   };
 }

@@ -32,7 +32,14 @@ export type Sender = z.infer<typeof senderSchema>;
 export const sourceSchema = z.object({
   channelType: z.string().min(1),
   installationId: z.string().min(1),
+  /**
+   * The tenant the platform says the event belongs to, in the terms of `Channel.homeTenant()`
+   * (Slack team or Enterprise Grid org id, Feishu tenant_key, WhatsApp phone number id, GitHub org).
+   * The hub refuses an event whose tenant differs from its installation's (`wrong_tenant`).
+   */
   tenantKey: z.string().min(1).optional(),
+  /** The app the platform delivered the event for (Slack api_app_id, Feishu app_id, GitHub hook id). */
+  appId: z.string().min(1).optional(),
   chatId: z.string().min(1),
   chatType: chatTypeSchema,
   sender: senderSchema,

@@ -16,6 +16,12 @@ export const outboundMessageSchema = z
     card: z.record(z.string(), z.unknown()).optional(),
     /** Lets a retried send be recognised by platforms (or adapters) that deduplicate. */
     idempotencyKey: z.string().min(1).max(128),
+    /**
+     * Set by the hub: its id for this outbound message and which send attempt this is. Adapters of
+     * platforms without an idempotency key use them to find an earlier attempt that did post
+     * before they post again.
+     */
+    delivery: z.object({ outboundId: z.string().min(1), attempt: z.number().int().min(1) }).optional(),
   })
   .refine(
     (message) => (message.text !== undefined && message.text.length > 0) || message.card !== undefined,

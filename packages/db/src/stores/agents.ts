@@ -12,6 +12,8 @@ export interface AgentRecord {
   name: string;
   deliveryUrl: string;
   hasDeliverySecret: boolean;
+  /** How long deliveries are retried before they are dead-lettered; null: the hub's default. */
+  retryBudgetMs: number | null;
   createdAt: Date;
 }
 
@@ -21,6 +23,7 @@ const agentSelect = {
   name: true,
   deliveryUrl: true,
   deliverySecretSealed: true,
+  retryBudgetMs: true,
   createdAt: true,
 } as const;
 
@@ -30,6 +33,7 @@ function toRecord(row: {
   name: string;
   deliveryUrl: string;
   deliverySecretSealed: string | null;
+  retryBudgetMs: number | null;
   createdAt: Date;
 }): AgentRecord {
   return {
@@ -38,6 +42,7 @@ function toRecord(row: {
     name: row.name,
     deliveryUrl: row.deliveryUrl,
     hasDeliverySecret: row.deliverySecretSealed !== null,
+    retryBudgetMs: row.retryBudgetMs,
     createdAt: row.createdAt,
   };
 }
@@ -53,6 +58,7 @@ export class AgentStore {
     name: string;
     deliveryUrl: string;
     deliverySecret?: string;
+    retryBudgetMs?: number;
   }): Promise<AgentRecord> {
     try {
       const row = await this.db.agent.create({
@@ -64,6 +70,7 @@ export class AgentStore {
             input.deliverySecret === undefined
               ? null
               : this.secrets.seal(input.deliverySecret, DELIVERY_SECRET_PURPOSE),
+          retryBudgetMs: input.retryBudgetMs ?? null,
         },
         select: agentSelect,
       });
@@ -92,13 +99,21 @@ export class AgentStore {
     return toRecord(row);
   }
 
-  /** Replaces the delivery secret (sealed); deliveries are signed with the new one from now on. */
-  async rotateDeliverySecret(workspaceId: string, id: string, deliverySecret: string): Promise<AgentRecord> {
-    const updated = await this.db.agent.updateMany({
-      where: { id, workspaceId },
-      data: { deliverySecretSealed: this.secrets.seal(deliverySecret, DELIVERY_SECRET_PURPOSE) },
+  /** Replaces the agent's delivery secret (sealed); `NotFoundError` for another workspace's agent. */
+  async setDeliverySecret(workspaceId: string, id: string, secret: string): Promise<AgentRecord> {
+    const current = await this.get(workspaceId, id);
+    const row = await this.db.agent.update({
+      where: { id: current.id },
+      data: { deliverySecretSealed: this.secrets.seal(secret, DELIVERY_SECRET_PURPOSE) },
+      select: agentSelect,
     });
-    if (updated.count === 0) throw new NotFoundError('agent', id);
+    return toRecord(row);
+  }
+
+  /** Sets (or, with null, resets to the hub's default) how long deliveries are retried. */
+  async setRetryBudget(workspaceId: string, id: string, retryBudgetMs: number | null): Promise<AgentRecord> {
+    const result = await this.db.agent.updateMany({ where: { id, workspaceId }, data: { retryBudgetMs } });
+    if (result.count === 0) throw new NotFoundError('agent', id);
     return this.get(workspaceId, id);
   }
 

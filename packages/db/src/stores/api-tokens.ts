@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { NotFoundError } from '@switchboard/core';
 import type { Db } from '../database/open.js';
 import type { MemberRole } from './members.js';
 
@@ -8,6 +9,20 @@ import type { MemberRole } from './members.js';
 const TOKEN_PREFIX = 'sb_';
 const TOKEN_PATTERN = /^sb_[A-Za-z0-9_-]{43}$/;
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** Tokens expire unless the issuer says otherwise. */
+export const DEFAULT_TOKEN_DAYS = 90;
+const DAY_MS = 86_400_000;
+const RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 };
+
+/** The lower of two roles: a token never acts above its member's role. */
+export function cappedRole(memberRole: MemberRole, cap: MemberRole | null): MemberRole {
+  return cap !== null && RANK[cap] < RANK[memberRole] ? cap : memberRole;
+}
+
+/** True when `role` is not above `limit`. */
+export function roleWithin(role: MemberRole, limit: MemberRole): boolean {
+  return RANK[role] <= RANK[limit];
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -19,6 +34,33 @@ export interface IssuedToken {
   token: string;
   prefix: string;
 }
+
+/** A token as a list shows it: never the token or its hash. */
+export interface TokenRecord {
+  id: string;
+  prefix: string;
+  name: string;
+  userId: string;
+  workspaceId: string | null;
+  role: MemberRole | null;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const tokenSelect = {
+  id: true,
+  prefix: true,
+  name: true,
+  userId: true,
+  workspaceId: true,
+  role: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  createdAt: true,
+  revokedAt: true,
+} as const;
 
 export interface TokenPrincipal {
   tokenId: string;
@@ -34,7 +76,10 @@ export class ApiTokenStore {
     userId: string;
     workspaceId?: string;
     name?: string;
-    expiresAt?: Date;
+    /** Caps the member's role for this token; absent: the member's role. */
+    role?: MemberRole;
+    /** Absent: DEFAULT_TOKEN_DAYS from now; null: never expires (the operator's choice only). */
+    expiresAt?: Date | null;
   }): Promise<IssuedToken> {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, 10);
@@ -45,7 +90,11 @@ export class ApiTokenStore {
         name: input.name ?? 'default',
         tokenHash: hashToken(token),
         prefix,
-        expiresAt: input.expiresAt ?? null,
+        role: input.role ?? null,
+        expiresAt:
+          input.expiresAt === undefined
+            ? new Date(Date.now() + DEFAULT_TOKEN_DAYS * DAY_MS)
+            : input.expiresAt,
       },
       select: { id: true },
     });
@@ -63,6 +112,7 @@ export class ApiTokenStore {
       select: {
         id: true,
         workspaceId: true,
+        role: true,
         revokedAt: true,
         expiresAt: true,
         lastUsedAt: true,
@@ -82,9 +132,9 @@ export class ApiTokenStore {
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
     }
-    const memberships = row.user.memberships.filter(
-      (m) => row.workspaceId === null || m.workspaceId === row.workspaceId,
-    );
+    const memberships = row.user.memberships
+      .filter((m) => row.workspaceId === null || m.workspaceId === row.workspaceId)
+      .map((m) => ({ workspaceId: m.workspaceId, role: cappedRole(m.role, row.role) }));
     return { tokenId: row.id, userId: row.user.id, username: row.user.username, memberships };
   }
 
@@ -93,5 +143,31 @@ export class ApiTokenStore {
       where: { id: tokenId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+  }
+
+  /** One token of a workspace (`NotFoundError` for another workspace's or an unknown id). */
+  async get(workspaceId: string, tokenId: string): Promise<TokenRecord> {
+    const row = await this.db.apiToken.findFirst({
+      where: { id: tokenId, workspaceId },
+      select: tokenSelect,
+    });
+    if (!row) throw new NotFoundError('token', tokenId);
+    return row;
+  }
+
+  /** Tokens scoped to a workspace (optionally one user's), newest first, keyset-paginated by id. */
+  async list(
+    workspaceId: string,
+    options: { userId?: string; limit: number; cursor?: string },
+  ): Promise<{ items: TokenRecord[]; nextCursor: string | null }> {
+    const rows = await this.db.apiToken.findMany({
+      where: { workspaceId, ...(options.userId ? { userId: options.userId } : {}) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: options.limit + 1,
+      ...(options.cursor ? { cursor: { id: options.cursor }, skip: 1 } : {}),
+      select: tokenSelect,
+    });
+    const items = rows.slice(0, options.limit);
+    return { items, nextCursor: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../database/open.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { normalizeForDatabase } from './normalize-text.js';
 
 /** Every terminal decision about an inbound event has exactly one of these reasons. */
 export const auditReasons = [
@@ -11,6 +12,7 @@ export const auditReasons = [
   'ignored_edit',
   'unsupported_event',
   'wrong_tenant',
+  'wrong_app',
   'external_guest',
   'group_disabled',
   'not_addressed_in_group',
@@ -23,6 +25,12 @@ export const auditReasons = [
   'delivered',
   'delivery_failed',
   'processing_failed',
+  // Not terminal: the event's text was changed to fit the database (NUL, lone surrogates).
+  'text_normalized',
+  // Terminal: the database refused the event even on its own; it is acknowledged, never queued.
+  'poison',
+  'dead_letter_retried',
+  'dead_letter_discarded',
 ] as const;
 export type AuditReason = (typeof auditReasons)[number];
 
@@ -59,7 +67,8 @@ export class AuditStore {
   constructor(private readonly db: Db) {}
 
   async record(entries: AuditEntry | AuditEntry[]): Promise<void> {
-    const list = Array.isArray(entries) ? entries : [entries];
+    // Ids and details come from platforms too: a NUL in a user id must not fail the audit write.
+    const list = normalizeForDatabase(Array.isArray(entries) ? entries : [entries]).value;
     if (list.length === 0) return;
     await this.db.channelInboundAudit.createMany({
       data: list.map((entry) => ({

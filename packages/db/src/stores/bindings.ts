@@ -76,6 +76,38 @@ export class BindingStore {
   }
 
   /**
+   * Binds the channel user unless they are bound already; an existing binding is never changed
+   * (automatic provisioning must not move somebody's binding). Answers who is bound afterwards.
+   */
+  async bindIfUnbound(
+    input: Omit<UserBinding, 'createdAt' | 'config'> & { config?: Record<string, unknown> },
+  ): Promise<{ created: boolean; userId: string }> {
+    const created = await this.db.channelUserBinding.createMany({
+      data: [
+        {
+          installationId: input.installationId,
+          channelType: input.channelType,
+          channelUserId: input.channelUserId,
+          userId: input.userId,
+          config: definedOnly(input.config ?? {}) as Prisma.InputJsonValue,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const row = await this.db.channelUserBinding.findUnique({
+      where: {
+        installationId_channelUserId: {
+          installationId: input.installationId,
+          channelUserId: input.channelUserId,
+        },
+      },
+      select: { userId: true },
+    });
+    if (!row) throw new Error('binding vanished while being created');
+    return { created: created.count > 0, userId: row.userId };
+  }
+
+  /**
    * The bound user of a channel user and whether they are a member of `workspaceId`, in one
    * query (the hot path of every inbound message). Null when the channel user is not bound.
    */

@@ -1,14 +1,19 @@
 import { NotFoundError, SwitchboardError } from '@switchboard/core';
 import type { Db, Tx } from '../database/open.js';
+import type { AuditEntry } from './audit.js';
 import { ConflictError, isUniqueViolation } from './errors.js';
 import type { MemberRole } from './members.js';
 
 /**
- * Where an identity came from. Resolution that links accounts trusts only some of them: an email
- * an admin typed or a directory verified may join two platform identities into one user; an
- * email a sender merely claims never does.
+ * How an identity was verified. Resolution that links accounts trusts only some of them: an email
+ * a directory verified may join two platform identities into one user; one an admin typed does so
+ * only inside that admin's workspace; an email a sender merely claims never does.
+ * - `self`: the person themselves (their own user id);
+ * - `provisioned`: a verified platform event of the workspace's own installation;
+ * - `directory_verified`: the platform's directory says the email is verified;
+ * - `admin`: an admin asserted it; always scoped to that admin's workspace.
  */
-export const identitySources = ['admin', 'provisioned', 'directory_verified'] as const;
+export const identitySources = ['admin', 'provisioned', 'directory_verified', 'self'] as const;
 export type IdentitySource = (typeof identitySources)[number];
 
 export type RecordStatus = 'active' | 'deactivated';
@@ -19,8 +24,15 @@ export interface IdentityRecord {
   namespace: string;
   identifier: string;
   source: string;
+  /** Null: hub-wide. Set: asserted by an admin of this workspace and trusted only there. */
+  workspaceId: string | null;
   status: RecordStatus;
   createdAt: Date;
+}
+
+/** Which identities a reader may see: hub-wide ones, plus those asserted in `workspaceId`. */
+export interface IdentityScope {
+  workspaceId?: string;
 }
 
 export interface IdentityUser {
@@ -42,6 +54,8 @@ export interface IdentityKey {
 export interface LinkIdentityInput extends IdentityKey {
   userId: string;
   source: IdentitySource;
+  /** The workspace whose admin asserts the identity; absent for hub-wide (verified) identities. */
+  workspaceId?: string | null;
 }
 
 export interface LinkResult {
@@ -59,6 +73,8 @@ export interface NewUserWithIdentity {
   user: { username: string; email?: string; displayName?: string };
   identity: IdentityKey & { source: IdentitySource };
   membership: { workspaceId: string; role: MemberRole };
+  /** Written with the user in the same transaction (the `provisioned` audit of the event). */
+  audit?: Omit<AuditEntry, 'userId'>;
 }
 
 /** The (namespace, identifier) already belongs to another user. */
@@ -100,6 +116,7 @@ const identitySelect = {
   namespace: true,
   identifier: true,
   source: true,
+  workspaceId: true,
   status: true,
   createdAt: true,
 } as const;
@@ -113,19 +130,34 @@ function keyOf(key: IdentityKey): string {
   return `${key.namespace}:${key.identifier}`;
 }
 
+/** Rows a reader in `scope` may see: hub-wide ones and, with a workspace, that workspace's. */
+function visibleIn(scope: IdentityScope) {
+  return scope.workspaceId
+    ? { OR: [{ workspaceId: null }, { workspaceId: scope.workspaceId }] }
+    : { workspaceId: null };
+}
+
+/** Hub-wide rows first: a verified identity outranks an admin's assertion. */
+function preferHubWide<T extends { workspaceId: string | null }>(rows: T[]): T | undefined {
+  return rows.find((row) => row.workspaceId === null) ?? rows[0];
+}
+
 /** The identity graph: which user a (namespace, identifier) belongs to. */
 export class IdentityStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * The active identity and its user. Throws `NotFoundError` when no row exists (the only answer
-   * a caller may read as "free") and `DeactivatedError` for a deactivated identity.
+   * The active identity and its user, among the hub-wide identities and (with `scope.workspaceId`)
+   * those that workspace's admins asserted; another workspace's assertions are invisible. Throws
+   * `NotFoundError` when no row exists (the only answer a caller may read as "free") and
+   * `DeactivatedError` for a deactivated identity.
    */
-  async find(namespace: string, identifier: string): Promise<IdentityMatch> {
-    const row = await this.db.identity.findUnique({
-      where: { namespace_identifier: { namespace, identifier } },
+  async find(namespace: string, identifier: string, scope: IdentityScope = {}): Promise<IdentityMatch> {
+    const rows = await this.db.identity.findMany({
+      where: { namespace, identifier, ...visibleIn(scope) },
       select: { ...identitySelect, user: { select: userSelect } },
     });
+    const row = preferHubWide(rows);
     if (!row) throw new NotFoundError('identity', keyOf({ namespace, identifier }));
     if (row.status !== 'active') throw new DeactivatedError('identity', keyOf(row));
     return row;
@@ -147,9 +179,26 @@ export class IdentityStore {
   async linkMany(inputs: LinkIdentityInput[], tx?: Tx): Promise<LinkResult[]> {
     if (inputs.length === 0) return [];
     if (!tx) return this.db.$transaction((inner) => this.linkMany(inputs, inner), TX_OPTIONS);
-    const where = { OR: inputs.map((i) => ({ namespace: i.namespace, identifier: i.identifier })) };
-    const before = new Set((await tx.identity.findMany({ where, select: identitySelect })).map(keyOf));
-    const missing = inputs.filter((input) => !before.has(keyOf(input)));
+    // Each input sees the hub-wide rows and the rows of its own scope: a verified identity held by
+    // another user conflicts everywhere; another workspace's assertion never does.
+    const where = {
+      OR: inputs.map((i) => ({
+        namespace: i.namespace,
+        identifier: i.identifier,
+        ...visibleIn(i.workspaceId ? { workspaceId: i.workspaceId } : {}),
+      })),
+    };
+    const read = async () => tx.identity.findMany({ where, select: identitySelect });
+    const visibleTo = (rows: IdentityRecord[], input: LinkIdentityInput) =>
+      preferHubWide(
+        rows.filter(
+          (r) =>
+            keyOf(r) === keyOf(input) &&
+            (r.workspaceId === null || r.workspaceId === (input.workspaceId ?? null)),
+        ),
+      );
+    const before = await read();
+    const missing = inputs.filter((input) => !visibleTo(before, input));
     if (missing.length > 0) {
       await tx.identity.createMany({
         data: missing.map((i) => ({
@@ -157,21 +206,21 @@ export class IdentityStore {
           namespace: i.namespace,
           identifier: i.identifier,
           source: i.source,
+          workspaceId: i.workspaceId ?? null,
         })),
         skipDuplicates: true,
       });
     }
-    const rows = new Map(
-      (await tx.identity.findMany({ where, select: identitySelect })).map((r) => [keyOf(r), r]),
-    );
+    const after = await read();
     return inputs.map((input) => {
-      const row = rows.get(keyOf(input));
+      const row = visibleTo(after, input);
       if (!row) throw new Error(`identity ${keyOf(input)} vanished while being linked`);
       if (row.userId !== input.userId) {
         throw new IdentityConflictError(input.namespace, input.identifier, row.userId);
       }
       if (row.status !== 'active') throw new DeactivatedError('identity', keyOf(row));
-      return { status: before.has(keyOf(input)) ? 'already_linked' : 'linked', identity: row };
+      const existed = before.some((b) => b.id === row.id);
+      return { status: existed ? 'already_linked' : 'linked', identity: row };
     });
   }
 
@@ -182,9 +231,9 @@ export class IdentityStore {
   async resolve(
     namespace: string,
     identifier: string,
-    options: { sources?: readonly string[] } = {},
+    options: { sources?: readonly string[] } & IdentityScope = {},
   ): Promise<ResolvedIdentity> {
-    const match = await this.find(namespace, identifier);
+    const match = await this.find(namespace, identifier, options);
     if (options.sources && !options.sources.includes(match.source)) {
       throw new NotFoundError('identity', keyOf(match));
     }
@@ -197,9 +246,10 @@ export class IdentityStore {
     return { user, identity, workspaces };
   }
 
-  listForUser(userId: string): Promise<IdentityRecord[]> {
+  /** A user's identities as seen from `scope`: never another workspace's admin assertions. */
+  listForUser(userId: string, scope: IdentityScope = {}): Promise<IdentityRecord[]> {
     return this.db.identity.findMany({
-      where: { userId },
+      where: { userId, ...visibleIn(scope) },
       orderBy: [{ createdAt: 'asc' }, { namespace: 'asc' }],
       select: identitySelect,
     });
@@ -230,6 +280,18 @@ export class IdentityStore {
       await tx.workspaceMember.create({
         data: { workspaceId: input.membership.workspaceId, userId: user.id, role: input.membership.role },
       });
+      if (input.audit) {
+        const { detail, ...audit } = input.audit;
+        await tx.channelInboundAudit.create({
+          data: {
+            ...audit,
+            platformEventId: audit.platformEventId ?? null,
+            channelUserId: audit.channelUserId ?? null,
+            userId: user.id,
+            ...(detail ? { detail: detail as never } : {}),
+          },
+        });
+      }
       return { userId: user.id, username: user.username };
     }, TX_OPTIONS);
   }

@@ -5,10 +5,17 @@ import type { AuditEntry } from './audit.js';
 // The dedup table is also the durable inbox. Invariants:
 // - A row is inserted before the platform gets its acknowledgement; a conflict on
 //   (installation_id, platform_event_id) is a duplicate and inserts nothing.
-// - Workers take only the oldest unfinished row of a conversation, so one conversation is handled
-//   in arrival order while different conversations run in parallel.
-// - A claim carries a random token; finishing or rescheduling is fenced on it, so a row that was
-//   reclaimed after its worker stalled cannot be finished twice.
+// - Every ordered row gets the next number of its conversation (channel_conversation_sequence) in
+//   the statement that inserts it. The sequence row stays locked until that insert commits, so a
+//   conversation's rows commit in sequence order: a claimer that sees number n has seen every
+//   number below it, on any replica.
+// - Workers take only the lowest-numbered unfinished row of a conversation, so one conversation
+//   has one delivery in flight and is handled in arrival order, while different conversations run
+//   in parallel. A dead letter (`failed`) counts as unfinished: it holds its conversation until an
+//   admin retries it (it is then delivered first) or discards it.
+// - A claim carries a random token and a lease (`claimed_at`, renewed by the worker's heartbeat);
+//   finishing or rescheduling is fenced on the token, so a row that was reclaimed after its lease
+//   ran out cannot be finished twice.
 
 export interface InboxInsert {
   installationId: string;
@@ -16,7 +23,10 @@ export interface InboxInsert {
   platformEventId: string;
   /** Rows sharing a key are processed one at a time, oldest first; null means "no ordering". */
   conversationKey: string | null;
+  /** Already normalised for the database (see normalizeForDatabase). */
   payload: unknown;
+  /** The event as received (JSON text), kept when normalising changed it. */
+  rawPayload?: string | null;
 }
 
 export interface ClaimedInboxRow {
@@ -26,6 +36,8 @@ export interface ClaimedInboxRow {
   channelType: string;
   platformEventId: string;
   conversationKey: string | null;
+  /** Position in the conversation; null when unordered. */
+  conversationSeq: string | null;
   payload: unknown;
   /** Including the current one. */
   attempts: number;
@@ -50,6 +62,8 @@ export interface DeadLetter {
   lastError: string | null;
   firstSeenAt: Date;
   finishedAt: Date | null;
+  /** Later messages of its conversation waiting behind it (dead letters hold their conversation). */
+  heldMessages: number;
 }
 
 /** Identifies an insert in the set `insertMany` returns. */
@@ -76,25 +90,47 @@ export class InboxStore {
 
   /**
    * Inserts every row in one statement and returns the keys (`inboxKey`) that were new; the rest
-   * were already recorded. Callers pass distinct keys.
+   * were already recorded. Callers pass distinct keys. Ordered rows take their conversation's next
+   * sequence numbers in the same statement (sequence rows are locked in key order, so concurrent
+   * batches cannot deadlock on them). A duplicate consumes a number; gaps are harmless.
    */
   async insertMany(rows: InboxInsert[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const params: unknown[] = [];
-    const tuples = rows.map((row) => {
+    const tuples = rows.map((row, index) => {
       const n = params.push(
+        index,
         row.installationId,
         row.channelType,
         row.platformEventId,
         row.conversationKey,
         JSON.stringify(row.payload),
+        row.rawPayload ?? null,
       );
-      return `($${n - 4}::uuid, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+      return `($${n - 6}::int, $${n - 5}::uuid, $${n - 4}::text, $${n - 3}::text, $${n - 2}::text, $${n - 1}::jsonb, $${n}::text)`;
     });
     const inserted = await this.#insertSql<{ installation_id: string; platform_event_id: string }>(
-      `INSERT INTO channel_inbound_message_dedup
-         (installation_id, channel_type, platform_event_id, conversation_key, payload)
-       VALUES ${tuples.join(', ')}
+      `WITH input (ord, installation_id, channel_type, platform_event_id, conversation_key, payload, raw_payload) AS (
+         VALUES ${tuples.join(', ')}),
+       bumped AS (
+         INSERT INTO channel_conversation_sequence AS s (scope, installation_id, conversation_key, last_seq)
+         SELECT 'inbox', installation_id, conversation_key, count(*) FROM input
+         WHERE conversation_key IS NOT NULL
+         GROUP BY installation_id, conversation_key
+         ORDER BY installation_id, conversation_key
+         ON CONFLICT (scope, installation_id, conversation_key)
+           DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
+         RETURNING s.installation_id, s.conversation_key, s.last_seq),
+       numbered AS (
+         SELECT i.*, b.last_seq
+           - count(*) OVER (PARTITION BY i.installation_id, i.conversation_key)
+           + row_number() OVER (PARTITION BY i.installation_id, i.conversation_key ORDER BY i.ord) AS seq
+         FROM input i
+         LEFT JOIN bumped b ON b.installation_id = i.installation_id AND b.conversation_key = i.conversation_key)
+       INSERT INTO channel_inbound_message_dedup
+         (installation_id, channel_type, platform_event_id, conversation_key, conversation_seq, payload, raw_payload)
+       SELECT installation_id, channel_type, platform_event_id, conversation_key, seq, payload, raw_payload
+       FROM numbered ORDER BY installation_id, platform_event_id
        ON CONFLICT (installation_id, platform_event_id) DO NOTHING
        RETURNING installation_id::text AS installation_id, platform_event_id`,
       params,
@@ -104,9 +140,10 @@ export class InboxStore {
 
   /**
    * Claims up to `limit` rows that are due: pending rows whose time has come, and rows whose
-   * claim is older than `staleAfterMs` (their worker died). Only the head of each conversation.
+   * lease (claim or last heartbeat) is older than `leaseMs` (their worker died, or the answer to
+   * their claim was lost). Only the head of each conversation.
    */
-  async claim(limit: number, staleAfterMs: number): Promise<ClaimedInboxRow[]> {
+  async claim(limit: number, leaseMs: number): Promise<ClaimedInboxRow[]> {
     const token = randomUUID();
     const rows = await this.#workerSql<{
       id: string;
@@ -114,6 +151,7 @@ export class InboxStore {
       channel_type: string;
       platform_event_id: string;
       conversation_key: string | null;
+      conversation_seq: string | null;
       payload: unknown;
       attempts: number;
       delivery_id: string;
@@ -128,8 +166,8 @@ export class InboxStore {
              SELECT 1 FROM channel_inbound_message_dedup e
              WHERE e.installation_id = d.installation_id
                AND e.conversation_key = d.conversation_key
-               AND e.state IN ('pending', 'processing')
-               AND e.id < d.id)
+               AND e.state IN ('pending', 'processing', 'failed')
+               AND e.conversation_seq < d.conversation_seq)
          ORDER BY d.id
          LIMIT $2::int
          FOR UPDATE OF d SKIP LOCKED)
@@ -137,9 +175,10 @@ export class InboxStore {
        SET state = 'processing', claim_token = $3, claimed_at = now(), attempts = t.attempts + 1
        FROM picked WHERE t.id = picked.id
        RETURNING t.id::text AS id, t.installation_id::text AS installation_id, t.channel_type,
-         t.platform_event_id, t.conversation_key, t.payload, t.attempts,
+         t.platform_event_id, t.conversation_key, t.conversation_seq::text AS conversation_seq,
+         t.payload, t.attempts,
          t.delivery_id::text AS delivery_id, t.first_seen_at`,
-      [Math.round(staleAfterMs), limit, token],
+      [Math.round(leaseMs), limit, token],
     );
     return rows
       .map((row) => ({
@@ -148,6 +187,7 @@ export class InboxStore {
         channelType: row.channel_type,
         platformEventId: row.platform_event_id,
         conversationKey: row.conversation_key,
+        conversationSeq: row.conversation_seq,
         payload: row.payload,
         attempts: row.attempts,
         deliveryId: row.delivery_id,
@@ -213,6 +253,33 @@ export class InboxStore {
     return updated.length === 1;
   }
 
+  /** Renews the lease of rows still being worked on; returns how many were still ours. */
+  async heartbeat(rows: Array<Pick<ClaimedInboxRow, 'id' | 'claimToken'>>): Promise<number> {
+    if (rows.length === 0) return 0;
+    const params: unknown[] = [];
+    const pairs = rows.map((row) => {
+      const n = params.push(row.id, row.claimToken);
+      return `($${n - 1}::bigint, $${n}::text)`;
+    });
+    const renewed = await this.#workerSql<{ id: string }>(
+      `UPDATE channel_inbound_message_dedup t SET claimed_at = now()
+       FROM (VALUES ${pairs.join(', ')}) AS mine (id, claim_token)
+       WHERE t.id = mine.id AND t.claim_token = mine.claim_token AND t.state = 'processing'
+       RETURNING t.id::text AS id`,
+      params,
+    );
+    return renewed.length;
+  }
+
+  /** Makes every waiting row of the agent's installations due now (its circuit just closed). */
+  async dueNowForAgent(agentId: string): Promise<number> {
+    return this.db.$executeRaw`
+      UPDATE channel_inbound_message_dedup d SET next_attempt_at = now()
+      FROM channel_installation i
+      WHERE i.agent_id = ${agentId}::uuid AND d.installation_id = i.id
+        AND d.state = 'pending' AND d.next_attempt_at > now()`;
+  }
+
   async backlog(installationId: string): Promise<InboxBacklog> {
     const [row] = await this.db.$queryRaw<
       Array<{ pending: bigint; dead_letters: bigint; last_inbound_at: Date | null }>
@@ -231,31 +298,114 @@ export class InboxStore {
   /** Dead-lettered events of the given installations, newest first. */
   async deadLetters(installationIds: string[], limit: number): Promise<DeadLetter[]> {
     if (installationIds.length === 0) return [];
-    const rows = await this.db.channelInboundMessageDedup.findMany({
-      where: { installationId: { in: installationIds }, state: 'failed' },
-      orderBy: { id: 'desc' },
-      take: limit,
-      select: {
-        id: true,
-        deliveryId: true,
-        installationId: true,
-        channelType: true,
-        platformEventId: true,
-        attempts: true,
-        lastError: true,
-        firstSeenAt: true,
-        finishedAt: true,
-      },
-    });
-    return rows.map((row) => ({ ...row, id: row.id.toString() }));
+    const rows = await this.db.$queryRawUnsafe<
+      Array<{
+        id: string;
+        delivery_id: string;
+        installation_id: string;
+        channel_type: string;
+        platform_event_id: string;
+        attempts: number;
+        last_error: string | null;
+        first_seen_at: Date;
+        finished_at: Date | null;
+        held: bigint | number;
+      }>
+    >(
+      `SELECT d.id::text AS id, d.delivery_id::text AS delivery_id, d.installation_id::text AS installation_id,
+              d.channel_type, d.platform_event_id, d.attempts, d.last_error, d.first_seen_at, d.finished_at,
+              (SELECT count(*) FROM channel_inbound_message_dedup e
+               WHERE d.conversation_key IS NOT NULL AND e.installation_id = d.installation_id
+                 AND e.conversation_key = d.conversation_key AND e.state IN ('pending', 'processing')
+                 AND e.conversation_seq > d.conversation_seq) AS held
+       FROM channel_inbound_message_dedup d
+       WHERE d.state = 'failed'
+         AND d.installation_id IN (${installationIds.map((_, i) => `$${i + 2}::uuid`).join(', ')})
+       ORDER BY d.id DESC LIMIT $1::int`,
+      limit,
+      ...installationIds,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      deliveryId: row.delivery_id,
+      installationId: row.installation_id,
+      channelType: row.channel_type,
+      platformEventId: row.platform_event_id,
+      attempts: row.attempts,
+      lastError: row.last_error,
+      firstSeenAt: new Date(row.first_seen_at),
+      finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+      heldMessages: Number(row.held),
+    }));
   }
 
-  /** Sends a dead letter back to the queue (an operator fixed the agent). */
-  async requeue(installationIds: string[], deliveryId: string): Promise<boolean> {
+  /**
+   * Sends a dead letter back to the queue (an operator fixed the agent). It keeps its place: it is
+   * still the head of its conversation, so it goes out before the messages it held back. Its retry
+   * budget starts again.
+   */
+  async requeue(installationIds: string[], deliveryId: string): Promise<DeadLetter | null> {
+    return this.#leaveDeadLetters(installationIds, deliveryId, 'requeue');
+  }
+
+  /**
+   * Gives a dead letter up for good: it becomes a finished row (kept for the dedup horizon, so a
+   * platform retry is still recognised) and releases its conversation.
+   */
+  async discard(installationIds: string[], deliveryId: string): Promise<DeadLetter | null> {
+    return this.#leaveDeadLetters(installationIds, deliveryId, 'discard');
+  }
+
+  async #leaveDeadLetters(
+    installationIds: string[],
+    deliveryId: string,
+    action: 'requeue' | 'discard',
+  ): Promise<DeadLetter | null> {
+    const [letter] = (await this.deadLettersById(installationIds, deliveryId)) ?? [];
+    if (!letter) return null;
     const result = await this.db.channelInboundMessageDedup.updateMany({
       where: { deliveryId, installationId: { in: installationIds }, state: 'failed' },
-      data: { state: 'pending', attempts: 0, nextAttemptAt: new Date(), finishedAt: null },
+      data:
+        action === 'requeue'
+          ? {
+              state: 'pending',
+              attempts: 0,
+              nextAttemptAt: new Date(),
+              finishedAt: null,
+              firstSeenAt: new Date(),
+            }
+          : { state: 'done', finishedAt: new Date(), lastError: `discarded: ${letter.lastError ?? ''}` },
     });
-    return result.count === 1;
+    return result.count === 1 ? letter : null;
+  }
+
+  private async deadLettersById(installationIds: string[], deliveryId: string): Promise<DeadLetter[]> {
+    const row = await this.db.channelInboundMessageDedup.findFirst({
+      where: { deliveryId, installationId: { in: installationIds }, state: 'failed' },
+    });
+    if (!row) return [];
+    return [
+      {
+        id: row.id.toString(),
+        deliveryId: row.deliveryId,
+        installationId: row.installationId,
+        channelType: row.channelType,
+        platformEventId: row.platformEventId,
+        attempts: row.attempts,
+        lastError: row.lastError,
+        firstSeenAt: row.firstSeenAt,
+        finishedAt: row.finishedAt,
+        heldMessages: 0,
+      },
+    ];
+  }
+
+  /** Conversations held back by a dead letter, hub-wide (a metric). */
+  async heldConversations(): Promise<number> {
+    const [row] = await this.db.$queryRaw<Array<{ held: bigint }>>`
+      SELECT count(DISTINCT (installation_id, conversation_key)) AS held
+      FROM channel_inbound_message_dedup
+      WHERE state = 'failed' AND conversation_key IS NOT NULL`;
+    return Number(row?.held ?? 0);
   }
 }

@@ -8,6 +8,7 @@ import { BindingStore } from './bindings.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
 import { InstallationStore } from './installations.js';
+import { InvitationStore } from './invitations.js';
 import { MemberStore } from './members.js';
 import { OutboundStore } from './outbound.js';
 import { RetentionStore } from './retention.js';
@@ -20,6 +21,7 @@ export interface Stores {
   members: MemberStore;
   agents: AgentStore;
   installations: InstallationStore;
+  invitations: InvitationStore;
   apiTokens: ApiTokenStore;
   inbox: InboxStore;
   audit: AuditStore;
@@ -42,6 +44,7 @@ export function createStores(
     members: new MemberStore(db),
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
+    invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
     inbox: new InboxStore(db, options),
     audit: new AuditStore(db),
@@ -62,7 +65,9 @@ export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';
 export * from './installations.js';
+export * from './invitations.js';
 export * from './members.js';
+export * from './normalize-text.js';
 export * from './outbound.js';
 export * from './retention.js';
 export * from './users.js';

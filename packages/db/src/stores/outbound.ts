@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@switchboard/core';
 import type { Db } from '../database/open.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { normalizeForDatabase } from './normalize-text.js';
 
 // Outbound messages are queued before anyone is told "accepted", and sent by workers. Invariants:
 // - (installation, idempotency key) is unique: re-submitting a reply returns the first record and
 //   sends nothing new;
-// - the messages of one chat go out in the order they were accepted;
+// - the messages of one chat go out in the order they were accepted (`chat_seq`, one at a time);
 // - claims are fenced by a token, like the inbox.
 
 export type OutboundStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -22,6 +23,8 @@ export interface OutboundRecord {
   lastError: string | null;
   attempts: number;
   updateOfId: string | null;
+  /** Position among the chat's outbound messages (monotonic per chat), as text; null for old rows. */
+  chatSeq: string | null;
   createdAt: Date;
   sentAt: Date | null;
 }
@@ -44,12 +47,17 @@ const select = {
   lastError: true,
   attempts: true,
   updateOfId: true,
+  chatSeq: true,
   createdAt: true,
   sentAt: true,
 } as const;
 
 type Row = Prisma.ChannelOutboundCardMessageGetPayload<{ select: typeof select }>;
-const toRecord = (row: Row): OutboundRecord => ({ ...row, status: row.status as OutboundStatus });
+const toRecord = (row: Row): OutboundRecord => ({
+  ...row,
+  status: row.status as OutboundStatus,
+  chatSeq: row.chatSeq === null ? null : row.chatSeq.toString(),
+});
 
 export class OutboundStore {
   constructor(private readonly db: Db) {}
@@ -63,11 +71,21 @@ export class OutboundStore {
     payload: unknown;
     updateOfId?: string;
   }): Promise<{ record: OutboundRecord; created: boolean }> {
+    // The chat's next sequence number comes from its locked sequence row, in the same statement,
+    // so messages of one chat commit (and go out) in the order they were accepted, even when two
+    // arrive in the same millisecond or on different replicas.
+    const payload = normalizeForDatabase(input.payload).value;
     const inserted = await this.db.$queryRaw<Array<{ id: string }>>`
+      WITH seq AS (
+        INSERT INTO channel_conversation_sequence AS s (scope, installation_id, conversation_key, last_seq)
+        VALUES ('outbound', ${input.installationId}::uuid, ${input.channelChatId}, 1)
+        ON CONFLICT (scope, installation_id, conversation_key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq)
       INSERT INTO channel_outbound_card_message
-        (id, installation_id, channel_type, channel_chat_id, idempotency_key, payload, update_of_id, updated_at)
-      VALUES (gen_random_uuid(), ${input.installationId}::uuid, ${input.channelType}, ${input.channelChatId},
-              ${input.idempotencyKey}, ${JSON.stringify(input.payload)}::jsonb, ${input.updateOfId ?? null}::uuid, now())
+        (id, installation_id, channel_type, channel_chat_id, idempotency_key, payload, update_of_id, updated_at, chat_seq)
+      SELECT gen_random_uuid(), ${input.installationId}::uuid, ${input.channelType}, ${input.channelChatId},
+              ${input.idempotencyKey}, ${JSON.stringify(payload)}::jsonb, ${input.updateOfId ?? null}::uuid, now(), seq.last_seq
+      FROM seq
       ON CONFLICT (installation_id, idempotency_key) DO NOTHING
       RETURNING id::text AS id`;
     const record = await this.db.channelOutboundCardMessage.findUnique({
@@ -101,7 +119,7 @@ export class OutboundStore {
             SELECT 1 FROM channel_outbound_card_message e
             WHERE e.installation_id = o.installation_id AND e.channel_chat_id = o.channel_chat_id
               AND e.status IN ('pending', 'sending')
-              AND (e.created_at, e.id) < (o.created_at, o.id))
+              AND e.chat_seq < o.chat_seq)
         ORDER BY o.created_at
         LIMIT ${limit}
         FOR UPDATE OF o SKIP LOCKED)
@@ -114,7 +132,7 @@ export class OutboundStore {
     const rows = await this.db.channelOutboundCardMessage.findMany({
       where: { id: { in: claimed.map((row) => row.id) } },
       select: { ...select, payload: true },
-      orderBy: { createdAt: 'asc' },
+      orderBy: { chatSeq: 'asc' },
     });
     const targets = await this.db.channelOutboundCardMessage.findMany({
       where: { id: { in: rows.flatMap((row) => (row.updateOfId ? [row.updateOfId] : [])) } },
@@ -127,6 +145,16 @@ export class OutboundStore {
       claimToken: token,
       updateOfPlatformMessageId: row.updateOfId ? (platformIds.get(row.updateOfId) ?? null) : null,
     }));
+  }
+
+  /** Renews the lease of rows still being sent (see InboxStore.heartbeat). */
+  async heartbeat(rows: Array<Pick<ClaimedOutbound, 'id' | 'claimToken'>>): Promise<number> {
+    if (rows.length === 0) return 0;
+    return this.db.$executeRawUnsafe(
+      `UPDATE channel_outbound_card_message SET claimed_at = now()
+       WHERE status = 'sending' AND (id, claim_token) IN (${rows.map((_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::text)`).join(', ')})`,
+      ...rows.flatMap((row) => [row.id, row.claimToken]),
+    );
   }
 
   async markSent(

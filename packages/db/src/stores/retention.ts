@@ -1,7 +1,10 @@
 import type { Db } from '../database/open.js';
 
 export interface RetentionPolicy {
-  /** Finished inbox/dedup rows older than this are deleted; must outlast every platform's retries. */
+  /**
+   * Finished inbox/dedup rows older than this are deleted (the dedup horizon); must outlast every
+   * platform's retries. Dead letters are never deleted: they wait for an admin.
+   */
   inboxMs: number;
   auditMs: number;
   /** Sent or failed outbound records older than this are deleted. */
@@ -22,7 +25,7 @@ export class RetentionStore {
   async purge(policy: RetentionPolicy): Promise<PurgeCounts> {
     const inbox = await this.db.$executeRaw`
       DELETE FROM channel_inbound_message_dedup
-      WHERE state IN ('done', 'failed')
+      WHERE state = 'done'
         AND first_seen_at < now() - ${Math.round(policy.inboxMs)} * interval '1 millisecond'`;
     const audit = await this.db.$executeRaw`
       DELETE FROM channel_inbound_audit

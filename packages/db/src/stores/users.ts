@@ -37,8 +37,17 @@ export class UserStore {
     return this.db.user.findUnique({ where: { username }, select: userSelect });
   }
 
-  findByEmail(email: string): Promise<UserRecord | null> {
-    return this.db.user.findFirst({ where: { email: email.toLowerCase() }, select: userSelect });
+  /**
+   * The one user with this email, or null when none or several have it: emails are not unique
+   * (nor verified) on users, so an ambiguous email never picks somebody.
+   */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const found = await this.db.user.findMany({
+      where: { email: email.toLowerCase() },
+      select: userSelect,
+      take: 2,
+    });
+    return found.length === 1 ? (found[0] ?? null) : null;
   }
 
   async get(id: string): Promise<UserRecord> {

@@ -6,7 +6,16 @@ import { describeSendChecks } from './send-checks.js';
 import { describeWebhookChecks } from './webhook-checks.js';
 
 export { CONFORMANCE_INSTALLATION_ID } from './harness.js';
-export type { ChannelConformanceOptions, ConformanceFixture, ConformancePlatform } from './options.js';
+export type {
+  ChallengeVerification,
+  ChannelConformanceOptions,
+  ConformanceFixture,
+  ConformancePlatform,
+  ConformanceWebhook,
+  HmacVerification,
+  TimestampedHmacVerification,
+  WebhookVerification,
+} from './options.js';
 
 /**
  * Registers the checks every channel adapter must pass (config, capabilities, webhook

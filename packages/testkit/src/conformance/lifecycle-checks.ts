@@ -1,4 +1,4 @@
-import { Capability, checkDeclaredCapabilities, has } from '@switchboard/core';
+import { Capability, checkDeclaredCapabilities, has, parseInboundMessage } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import { createChannelUnderTest, recordingContext } from './harness.js';
 import type { ChannelConformanceOptions, ConformancePlatform } from './options.js';
@@ -30,8 +30,24 @@ export function describeLifecycleChecks<C extends Record<string, unknown>>(
 
   describe('connect and disconnect', () => {
     if (longConnection) {
-      it('gives the suite a way to see long connections on the platform', () => {
+      it('gives the suite a way to see long connections and push events on the platform', () => {
         expect(platform().waitForConnections).toBeTypeOf('function');
+        expect(platform().pushEvent).toBeTypeOf('function');
+      });
+
+      it('hands an event the platform pushes over the connection to ctx.emit', async () => {
+        const channel = createChannelUnderTest(options, platform().apiBaseUrl);
+        const ctx = recordingContext();
+        await channel.connect(ctx);
+        await expectConnections(1);
+        await platform().pushEvent?.();
+        expect(ctx.emitted.length).toBeGreaterThan(0);
+        for (const event of ctx.emitted) {
+          expect(event.eventId.length).toBeGreaterThan(0);
+          if (event.kind === 'message')
+            expect(parseInboundMessage(event.message).source.channelType).toBe(options.factory.type);
+        }
+        await channel.disconnect();
       });
     }
 

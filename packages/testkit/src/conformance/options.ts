@@ -11,6 +11,11 @@ export interface ConformancePlatform {
    * so the suite can see that `connect` opened one and `disconnect` closed it.
    */
   waitForConnections?(count: number): Promise<void>;
+  /**
+   * Long-connection channels: the platform pushes one event over the open connection (as it
+   * would a real one); the suite expects a valid event at `ctx.emit`.
+   */
+  pushEvent?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,12 +37,60 @@ export interface ChannelConformanceOptions<C extends Record<string, unknown>> {
   secretKeys: string[];
   startPlatform(): Promise<ConformancePlatform>;
   /** Required iff the channel declares `Webhook`. */
-  webhook?: {
-    /** Every one must verify and parse; together they must yield at least one message. */
-    fixtures: ConformanceFixture[];
-    /** The headers the platform would send with `rawBody` signed at `timestampSeconds`. */
-    sign(rawBody: Uint8Array, options: { timestampSeconds: number }): Record<string, string>;
-  };
+  webhook?: ConformanceWebhook;
   /** Where `send` (and `update`, if declared) is tried; the fake must accept them. */
   sendTargets: OutboundTarget[];
+}
+
+/**
+ * Timestamped HMAC (Slack `v0:<ts>:<body>`, echo `<ts>.<body>`): forged, tampered and stale
+ * (301 s either way) requests are refused.
+ */
+export interface TimestampedHmacVerification {
+  style: 'timestamped-hmac';
+  /** The headers the platform would send with `rawBody` signed at `timestampSeconds`. */
+  sign(rawBody: Uint8Array, options: { timestampSeconds: number }): Record<string, string>;
+}
+
+/**
+ * HMAC-SHA256 of the body with no timestamp (`X-Hub-Signature-256: sha256=<hex>`, GitHub and the
+ * WhatsApp Cloud API). Replays verify, so the suite checks that a redelivery yields the same
+ * event ids (the hub drops it) and, with `deliveryHeaders`, that another delivery id does not.
+ */
+export interface HmacVerification {
+  style: 'hmac';
+  /** The app secret the suite signs with (through `@switchboard/signing`). */
+  secret: string;
+  /** Default `x-hub-signature-256`. */
+  header?: string;
+  /** Headers naming the delivery (e.g. `x-github-delivery`), sent with every signed request. */
+  deliveryHeaders?(deliveryId: string): Record<string, string>;
+}
+
+export type WebhookVerification = TimestampedHmacVerification | HmacVerification;
+
+/** A GET verification challenge (WhatsApp Cloud API `hub.challenge`, similar for others). */
+export interface ChallengeVerification {
+  /** The token configured in `validConfig`. */
+  verifyToken: string;
+  /** The query the platform sends to subscribe with `verifyToken` and `challenge`. */
+  query(verifyToken: string, challenge: string): Record<string, string>;
+}
+
+export interface ConformanceWebhook {
+  /** Every one must verify and parse; together they must yield at least one message. */
+  fixtures: ConformanceFixture[];
+  /** How POSTed events are signed; give either this or `sign`. */
+  verification?: WebhookVerification;
+  /** Shorthand for `verification: { style: 'timestamped-hmac', sign }`. */
+  sign?(rawBody: Uint8Array, options: { timestampSeconds: number }): Record<string, string>;
+  /** Present iff the platform verifies the webhook URL with a GET challenge. */
+  challenge?: ChallengeVerification;
+}
+
+/** The declared verification style, with the `sign` shorthand resolved. */
+export function verificationOf(webhook: ConformanceWebhook): WebhookVerification {
+  if (webhook.verification) return webhook.verification;
+  if (webhook.sign) return { style: 'timestamped-hmac', sign: webhook.sign };
+  throw new Error('conformance webhook options need `verification` (or the `sign` shorthand)');
 }

@@ -27,12 +27,22 @@ export type EchoChannelState = 'created' | 'connected' | 'disconnected';
 
 const sendResponseSchema = z.object({ id: z.string().min(1) });
 
-/** A channel with no platform behind it: webhooks signed with a shared secret, sends kept in memory. */
+/** How many in-memory sends an echo channel keeps; older ones are dropped so it never grows unbounded. */
+export const ECHO_SENT_LIMIT = 1_000;
+
+/**
+ * A TEST channel with no platform behind it: webhooks signed with a shared secret, sends kept in
+ * memory. It is not part of any production hub; tests register it themselves (see the README).
+ */
 export class EchoChannel implements Channel {
   readonly type = 'echo';
   readonly webhook: WebhookHandler;
-  /** Messages delivered in memory (no `api_base_url`), oldest first; `update` edits entries in place. */
+  /**
+   * Messages delivered in memory (no `api_base_url`), oldest first, at most `ECHO_SENT_LIMIT` (the
+   * oldest are dropped); `update` edits entries in place.
+   */
   readonly sent: EchoSentMessage[] = [];
+  #sendCount = 0;
   state: EchoChannelState = 'created';
   /** The context of the latest `connect`, so tests can `emit` as a long-connection channel would. */
   context?: ChannelContext;
@@ -75,8 +85,10 @@ export class EchoChannel implements Channel {
         throw new PlatformError('permanent', 'echo API POST /messages answered without an id');
       return { platformMessageId: parsed.data.id };
     }
-    const platformMessageId = `echo-${this.sent.length + 1}`;
+    this.#sendCount += 1;
+    const platformMessageId = `echo-${this.#sendCount}`;
     this.sent.push({ platformMessageId, message });
+    if (this.sent.length > ECHO_SENT_LIMIT) this.sent.splice(0, this.sent.length - ECHO_SENT_LIMIT);
     return { platformMessageId };
   }
 
@@ -117,6 +129,7 @@ export function createEchoChannelFactory(): EchoChannelFactory {
   return {
     type: 'echo',
     displayName: 'Echo (test channel)',
+    capabilities: capabilities(Capability.Text, Capability.Threads, Capability.Webhook, Capability.Edit),
     configSchema: echoConfigSchema,
     create: (config, deps) => new EchoChannel(config, deps),
   };

@@ -1,6 +1,7 @@
 export { EchoApiClient, parseRetryAfter, platformErrorKindForStatus } from './api-client.js';
 export {
   createEchoChannelFactory,
+  ECHO_SENT_LIMIT,
   EchoChannel,
   type EchoChannelFactory,
   type EchoChannelState,

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mergeSecrets } from '@switchboard/core';
+import { mergeSecrets, Registry } from '@switchboard/core';
 import {
   createStores,
   dataDirOwner,
@@ -10,7 +10,7 @@ import {
   resolveSecretKey,
 } from '@switchboard/db';
 import type { Command } from 'commander';
-import { createChannelRegistry } from '../../channels/registry.js';
+import { loadChannelRegistry } from '../../channels/registry.js';
 import { type CliContext, cliContext } from '../context.js';
 import { readOperatorFile } from '../operator-file.js';
 
@@ -29,7 +29,12 @@ export interface DoctorCheck {
 export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const embedded = !context.env.DATABASE_URL;
-  const registry = createChannelRegistry();
+  // A plugin that cannot be loaded is a failed check, not a crash of the health report.
+  const plugins = await loadChannelRegistry({ env: context.env }).then(
+    (registry) => ({ registry, error: undefined }),
+    (error: unknown) => ({ registry: new Registry(), error: error as Error }),
+  );
+  const { registry } = plugins;
 
   const key = await resolveSecretKey({
     envValue: context.env.SWITCHBOARD_SECRET_KEY,
@@ -55,11 +60,16 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     },
   );
 
-  checks.push({
-    name: 'channel types',
-    ok: registry.types().length > 0,
-    detail: registry.types().join(', '),
-  });
+  checks.push(
+    plugins.error
+      ? {
+          name: 'channel types',
+          ok: false,
+          detail: plugins.error.message,
+          fix: 'install the adapter package or correct SWITCHBOARD_PLUGINS',
+        }
+      : { name: 'channel types', ok: registry.types().length > 0, detail: registry.types().join(', ') },
+  );
 
   if (embedded) {
     const pgdata = join(context.dataDir, 'pgdata');

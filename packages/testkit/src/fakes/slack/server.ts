@@ -23,7 +23,9 @@ export type FakeSlackFailure =
   /** HTTP 200 `{ ok: false, error }`, Slack's usual way of failing. */
   | { ok: false; error: string }
   /** Answers normally after a pause (for client timeouts). */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Does the work (a post is posted), then cuts the connection: the answer is lost. */
+  | { lostAnswer: true };
 
 /** A user object as users.info returns it; seed `FakeSlack.users` with these. */
 export interface FakeSlackUser {
@@ -53,6 +55,8 @@ export interface FakeSlackMessage {
   app_id: string;
   team: string;
   edited?: { user: string; ts: string };
+  /** chat.postMessage `metadata`; `conversations.history` returns it with `include_all_metadata`. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface FakeSlackOptions {
@@ -152,6 +156,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (!channel || !/^[CDG][A-Z0-9]{2,}$/.test(channel)) return slackError('channel_not_found');
       const content = messageContent(params);
       if ('error' in content) return content;
+      const metadata = messageMetadata(params.metadata);
+      if (metadata === 'invalid') return slackError('invalid_metadata_format');
       const ts = nextTs();
       const threadTs = stringParam(params.thread_ts);
       const message: FakeSlackMessage = {
@@ -160,6 +166,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         ts,
         ...content,
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(metadata ? { metadata } : {}),
         user: botUserId,
         bot_id: botId,
         app_id: appId,
@@ -182,6 +189,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       message.edited = { user: botUserId, ts: nextTs() };
       const { channel: _channel, ...wire } = message;
       return { ok: true, channel, ts, text: message.text ?? '', message: wire };
+    },
+    // Newest first, top-level messages only (thread replies live in conversations.replies).
+    'conversations.history': (params) => {
+      const channel = stringParam(params.channel);
+      if (!channel) return slackError('channel_not_found');
+      const limit = Math.min(Number(params.limit ?? 100) || 100, 1_000);
+      const found = [...messages.values()]
+        .filter((m) => m.channel === channel && (m.thread_ts === undefined || m.thread_ts === m.ts))
+        .sort((a, b) => Number(b.ts) - Number(a.ts))
+        .slice(0, limit);
+      return { ok: true, messages: found.map((m) => wireMessage(m, params)), has_more: false };
+    },
+    // The parent `ts` and its replies, oldest first.
+    'conversations.replies': (params) => {
+      const channel = stringParam(params.channel);
+      const ts = stringParam(params.ts);
+      if (!channel || !ts) return slackError('thread_not_found');
+      const found = [...messages.values()]
+        .filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts))
+        .sort((a, b) => Number(a.ts) - Number(b.ts));
+      return { ok: true, messages: found.map((m) => wireMessage(m, params)), has_more: false };
     },
     'apps.connections.open': () => ({ ok: true, url: socketMode.issueUrl(port) }),
     'users.info': (params) => {
@@ -237,6 +265,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls.push({ method, params, headers: { ...req.headers }, httpMethod: req.method ?? 'GET' });
 
     const failure = failures.get(method)?.shift();
+    if (failure && 'lostAnswer' in failure) {
+      const handler = handlers[method];
+      if (handler) handler(params);
+      res.socket?.destroy();
+      return;
+    }
     if (failure && 'delayMs' in failure) {
       await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
     } else if (failure && 'status' in failure) {
@@ -347,6 +381,35 @@ function messageContent(
   if (blocks !== undefined && !Array.isArray(blocks)) return slackError('invalid_blocks');
   if (text === undefined && (blocks === undefined || blocks.length === 0)) return slackError('no_text');
   return { ...(text !== undefined ? { text } : {}), ...(blocks !== undefined ? { blocks } : {}) };
+}
+
+/** `metadata` as chat.postMessage takes it: an object, or its JSON text in form posts. */
+function messageMetadata(value: unknown): FakeSlackMessage['metadata'] | 'invalid' | undefined {
+  if (value === undefined || value === '') return undefined;
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return 'invalid';
+    }
+  }
+  const record = parsed as { event_type?: unknown; event_payload?: unknown } | null;
+  if (
+    typeof record?.event_type !== 'string' ||
+    typeof record.event_payload !== 'object' ||
+    !record.event_payload
+  ) {
+    return 'invalid';
+  }
+  return { event_type: record.event_type, event_payload: record.event_payload as Record<string, unknown> };
+}
+
+/** A held message as the conversations.* methods return it; metadata only when asked for. */
+function wireMessage(message: FakeSlackMessage, params: Record<string, unknown>): Json {
+  const { channel: _channel, metadata, ...wire } = message;
+  const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true';
+  return withMetadata && metadata ? { ...wire, metadata } : wire;
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {

@@ -1,15 +1,11 @@
-import { createHmac } from 'node:crypto';
 import type { WebhookRequest } from '@switchboard/core';
+import { signTimestamped, slackScheme } from '@switchboard/signing';
 
 /** A type (not an interface) so it spreads into and assigns to `WebhookRequest['headers']`. */
 export type SlackSignatureHeaders = {
   'x-slack-request-timestamp': string;
   'x-slack-signature': string;
 };
-
-function toBytes(body: string | Uint8Array): Uint8Array {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-}
 
 /**
  * The headers Slack sends with an Events API post: `x-slack-signature: v0=<hex HMAC-SHA256 of
@@ -20,12 +16,8 @@ export function signSlackRequest(
   rawBody: string | Uint8Array,
   timestampSeconds: number = Math.floor(Date.now() / 1000),
 ): SlackSignatureHeaders {
-  const timestamp = String(Math.floor(timestampSeconds));
-  const digest = createHmac('sha256', secret)
-    .update(`v0:${timestamp}:`, 'utf8')
-    .update(toBytes(rawBody))
-    .digest('hex');
-  return { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${digest}` };
+  const { timestamp, signature } = signTimestamped(secret, slackScheme, timestampSeconds, rawBody);
+  return { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
 }
 
 export interface SignedSlackRequestOptions {

@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import type { ChannelFactory } from './channel.js';
+import { InvalidPluginError } from './errors.js';
+import type { AccountProvisioner } from './provisioning.js';
+
+/**
+ * The plugin contract's version. The hub refuses a plugin built for another one, so a breaking
+ * change to `ChannelPlugin`, `ChannelFactory` or `Channel` bumps it.
+ */
+export const API_VERSION = 1;
+
+/** Makes account provisioners for installations that are not chats (e.g. a GitHub org). */
+export interface AccountProvisionerFactory<C extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly displayName?: string;
+  /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
+  readonly configSchema: z.ZodType<C>;
+  create(config: C, deps: { installationId: string }): AccountProvisioner;
+}
+
+/** What an adapter package exports by default: `export default definePlugin({ factories: [...] })`. */
+export interface ChannelPlugin {
+  /** `API_VERSION` of the core the plugin was built against. */
+  readonly apiVersion: number;
+  readonly factories: readonly ChannelFactory[];
+  readonly provisioners?: readonly AccountProvisionerFactory[];
+}
+
+/** A plugin for this core's `API_VERSION`; the one place an adapter names its factories. */
+export function definePlugin(parts: {
+  factories: readonly ChannelFactory[];
+  provisioners?: readonly AccountProvisionerFactory[];
+}): ChannelPlugin {
+  return {
+    apiVersion: API_VERSION,
+    factories: parts.factories,
+    ...(parts.provisioners ? { provisioners: parts.provisioners } : {}),
+  };
+}
+
+const TYPE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+function factoryProblems(kind: string, value: unknown, index: number): string[] {
+  const label = `${kind}[${index}]`;
+  if (!isObject(value)) return [`${label} is not an object`];
+  const problems: string[] = [];
+  const type = value.type;
+  if (typeof type !== 'string' || !TYPE_NAME.test(type)) {
+    problems.push(`${label}.type must be a lower-case name like "acme-chat"`);
+  }
+  const named = typeof type === 'string' ? `${kind} "${type}"` : label;
+  if (value.displayName !== undefined && typeof value.displayName !== 'string') {
+    problems.push(`${named}: displayName must be a string`);
+  }
+  if (!isObject(value.configSchema) || typeof value.configSchema.safeParse !== 'function') {
+    problems.push(`${named}: configSchema must be a zod schema`);
+  }
+  if (typeof value.create !== 'function') problems.push(`${named}: create must be a function`);
+  return problems;
+}
+
+/**
+ * Checks a module's default export against the plugin contract, structurally (the plugin may
+ * carry its own copy of core), and returns it typed; throws `InvalidPluginError` naming every
+ * problem, with `source` (the package name) in the message.
+ */
+export function checkPlugin(value: unknown, source: string): ChannelPlugin {
+  if (value === undefined) {
+    throw new InvalidPluginError(source, [
+      'it has no default export; end its entry module with `export default definePlugin({ factories: [...] })`',
+    ]);
+  }
+  if (!isObject(value)) throw new InvalidPluginError(source, ['its default export is not a plugin object']);
+  if (value.apiVersion !== API_VERSION) {
+    const found = typeof value.apiVersion === 'number' ? `version ${value.apiVersion}` : 'no apiVersion';
+    throw new InvalidPluginError(source, [
+      `it targets plugin API ${found}; this hub supports version ${API_VERSION} (build it with definePlugin from a matching @switchboard/core)`,
+    ]);
+  }
+  const problems: string[] = [];
+  if (!Array.isArray(value.factories)) {
+    problems.push('factories must be an array of channel factories');
+  } else {
+    for (const [i, factory] of value.factories.entries())
+      problems.push(...factoryProblems('factory', factory, i));
+  }
+  if (value.provisioners !== undefined) {
+    if (!Array.isArray(value.provisioners)) {
+      problems.push('provisioners must be an array when present');
+    } else {
+      for (const [i, factory] of value.provisioners.entries()) {
+        problems.push(...factoryProblems('provisioner', factory, i));
+      }
+    }
+  }
+  const factories = Array.isArray(value.factories) ? value.factories : [];
+  const provisioners = Array.isArray(value.provisioners) ? value.provisioners : [];
+  if (factories.length + provisioners.length === 0 && problems.length === 0) {
+    problems.push('it declares no factories and no provisioners');
+  }
+  if (problems.length > 0) throw new InvalidPluginError(source, problems);
+  return value as unknown as ChannelPlugin;
+}
