@@ -127,11 +127,16 @@ async function waitForHub(
 ): Promise<OperatorFile | undefined> {
   process.stderr.write(`waiting for the hub (pid ${pid}) to finish starting…\n`);
   const deadline = Date.now() + HUB_START_WAIT_MS;
+  let misses = 0;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const file = await readOperatorFile(context.dataDir);
     if (file && (await writtenSince(context.dataDir, since))) return file;
-    if ((await dataDirOwner(context.dataDir))?.pid !== pid) return undefined;
+    // Given up only when another process owns the folder, or none has for a while (the hub exited).
+    const now = await dataDirOwner(context.dataDir);
+    if (now && now.pid !== pid) return undefined;
+    misses = now ? 0 : misses + 1;
+    if (misses >= 8) return undefined;
   }
   return undefined;
 }

@@ -36,6 +36,9 @@ describe.each(testDatabaseKinds())('CLI commands as a client of the admin API [%
     dataDir = await mkdtemp(join(tmpdir(), 'sb-cli-commands-'));
     process.env.SWITCHBOARD_DATA_DIR = dataDir;
     process.env.LOG_LEVEL = 'error';
+    // The in-process hub serves the test channel and may reach this machine's agents.
+    process.env.SWITCHBOARD_PLUGINS = '@switchboard/slack,@switchboard/testkit/plugin';
+    process.env.SWITCHBOARD_EGRESS_ALLOW = '127.0.0.1,::1,localhost';
     for (const key of ['DATABASE_URL', 'SWITCHBOARD_SECRET_KEY', 'SWITCHBOARD_TOKEN', 'SWITCHBOARD_URL']) {
       delete process.env[key];
     }
@@ -114,6 +117,17 @@ describe.each(testDatabaseKinds())('CLI commands as a client of the admin API [%
     await expect(run(['dead-letters', 'retry', '00000000-0000-4000-8000-000000000000'])).rejects.toThrow(
       /404 not_found/,
     );
+
+    // Tokens (the tenancy contract): issued once, listed without their value, revoked.
+    const issued = await json(['token', 'create', '--name', 'ci', '--expires-in-days', '7']);
+    expect(issued.token).toMatch(/^sb_/);
+    const tokens = await json(['token', 'list']);
+    expect(tokens.items.map((t: { name: string }) => t.name)).toContain('ci');
+    expect(JSON.stringify(tokens)).not.toContain(issued.token);
+    await json(['token', 'revoke', issued.id]);
+    process.env.SWITCHBOARD_TOKEN = issued.token;
+    await expect(run(['agent', 'list'])).rejects.toThrow(/401/);
+    process.env.SWITCHBOARD_TOKEN = admin.token;
 
     // A human table on stdout without --json.
     expect(await run(['agent', 'list'])).toMatch(/^NAME\s+DELIVERYURL/);

@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 /**
@@ -109,7 +109,10 @@ export async function lockDataDir(dataDir: string, holder: string): Promise<Data
     path,
     update: async (fields) => {
       owner = { ...owner, ...fields };
-      await writeFile(path, JSON.stringify(owner), { mode: 0o600 });
+      // Written aside and renamed over: a reader never sees a half-written (empty) lock.
+      const next = `${path}.${process.pid}.tmp`;
+      await writeFile(next, JSON.stringify(owner), { mode: 0o600 });
+      await rename(next, path);
     },
     release: async () => {
       if (released) return;
