@@ -76,18 +76,20 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
   const egress = options.egress ?? EgressPolicy.fromEnv();
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
+  const channelFetch = options.fetch ?? egressFetch(egress);
   const pipeline = new Pipeline({
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
-    fetch: options.fetch ?? egressFetch(egress),
+    fetch: channelFetch,
   });
   const supervisor = options.connections
     ? startSupervisor({
         runtime,
         logger: options.logger,
+        fetch: channelFetch,
         ...stripUndefined(options.connections),
         // A long connection's event is acknowledged to the platform only after this resolves.
         emit: async (installationId, event) => {

@@ -55,6 +55,7 @@ export function describeInstallation(
   installation: InstallationWithSecrets,
   logger: Logger,
   known?: { fingerprint: string; longConnection: boolean },
+  fetch?: typeof globalThis.fetch,
 ): DescribedInstallation {
   const merged = { ...installation.config, ...installation.secrets };
   const fingerprint = configFingerprint(installation.channelType, merged);
@@ -68,7 +69,12 @@ export function describeInstallation(
     installationId: installation.id,
     channelType: installation.channelType,
   });
-  const create = () => factory.create(config, { installationId: installation.id, logger: channelLogger });
+  const create = () =>
+    factory.create(config, {
+      installationId: installation.id,
+      logger: channelLogger,
+      ...(fetch ? { fetch } : {}),
+    });
   let longConnection = known?.fingerprint === fingerprint ? known.longConnection : undefined;
   if (longConnection === undefined) {
     try {

@@ -62,6 +62,8 @@ export interface SupervisorOptions {
   connectTimeoutMs?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
+  /** The channels' HTTP (the hub's egress-checked fetch); default the global fetch. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface StopOptions {
@@ -101,6 +103,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     runtime: options.runtime,
     logger,
     scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? Math.min(2_000, ttlMs / 4)),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     slot: {
       ownerId,
       timing: { ttlMs, renewEveryMs },

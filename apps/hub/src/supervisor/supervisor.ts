@@ -14,12 +14,14 @@ export interface SupervisorLoopOptions {
   logger: Logger;
   scanEveryMs: number;
   slot: Omit<SlotEnvironment, 'db' | 'logger'>;
+  fetch?: typeof globalThis.fetch;
 }
 
 export class SupervisorLoop {
   readonly #runtime: HubRuntime;
   readonly #logger: Logger;
   readonly #scanEveryMs: number;
+  readonly #fetch: typeof globalThis.fetch | undefined;
   readonly #slotEnv: SlotEnvironment;
   readonly #slots = new Map<string, InstallationSlot>();
   /** Last answer to "is this a long-connection channel?" per installation, keyed by fingerprint. */
@@ -35,6 +37,7 @@ export class SupervisorLoop {
     this.#runtime = options.runtime;
     this.#logger = options.logger;
     this.#scanEveryMs = options.scanEveryMs;
+    this.#fetch = options.fetch;
     this.#slotEnv = { ...options.slot, db: options.runtime.database.prisma, logger: options.logger };
   }
 
@@ -127,6 +130,7 @@ export class SupervisorLoop {
       installation,
       this.#logger,
       this.#probes.get(row.id),
+      this.#fetch,
     );
     if (described.kind !== 'invalid') {
       this.#probes.set(row.id, {
