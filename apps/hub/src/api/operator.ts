@@ -55,8 +55,9 @@ export const operatorRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async
       }
       const user = await stores.users.create(body);
       await stores.members.upsert(workspace.id, user.id, 'owner');
-      // Reported, never fatal: the owner exists; an admin can re-link identities later.
-      const identities = await linkMemberIdentities(stores.identities, user, request.log);
+      // Reported, never fatal: the owner exists; an admin can re-link identities later. The email
+      // is the operator's word, so it is scoped to this workspace like any admin assertion.
+      const identities = await linkMemberIdentities(stores.identities, user, request.log, workspace.id);
       const issued = await stores.apiTokens.issue({
         userId: user.id,
         workspaceId: workspace.id,

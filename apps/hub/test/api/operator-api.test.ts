@@ -72,6 +72,14 @@ describe.each(testDatabaseKinds())('operator credential and first-hour endpoints
       token: created.body.token,
     });
     expect(asFounder.status).toBe(200);
+    // The operator's word about the email counts in this workspace only.
+    const email = await hub.runtime.stores.identities.find('email', 'founder@acme.test', {
+      workspaceId: created.body.workspace.id,
+    });
+    expect(email).toMatchObject({ workspaceId: created.body.workspace.id, source: 'admin' });
+    await expect(hub.runtime.stores.identities.find('email', 'founder@acme.test')).rejects.toThrow(
+      /not found/i,
+    );
 
     const again = await hub.request('POST', '/api/v1/workspaces/first-admin/admins', {
       token: operator.token,
