@@ -27,7 +27,16 @@ export interface AgentDeliveryRequest {
 
 export type AgentDeliveryResult =
   | { ok: true; status: number; sessionId?: string }
-  | { ok: false; status?: number; error: string };
+  | {
+      ok: false;
+      status?: number;
+      error: string;
+      /**
+       * Retrying cannot help until an operator acts (the egress policy refuses the address, the
+       * agent has no secret): dead-letter at once instead of retrying for the whole budget.
+       */
+      permanent?: true;
+    };
 
 // An agent may answer with the session it keeps for this conversation; anything else is ignored.
 const agentAnswerSchema = z.object({ sessionId: z.string().min(1).max(256).optional() }).loose();
@@ -38,6 +47,7 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
     return {
       ok: false,
       error: 'agent has no delivery secret (rotate one: POST …/agents/:id/delivery-secret)',
+      permanent: true,
     };
   }
   const payload = JSON.stringify(request.body);
@@ -65,6 +75,7 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
         : refused
           ? `egress refused: ${refused.message}`
           : 'agent unreachable',
+      ...(refused ? { permanent: true as const } : {}),
     };
   }
   const body = await readCapped(response, AGENT_RESPONSE_LIMIT_BYTES);

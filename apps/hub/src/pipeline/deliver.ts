@@ -12,6 +12,8 @@ export type DeliveryOutcome =
       retryBudgetMs: number | null;
       /** The agent's circuit is open: nothing was sent; come back after this long. */
       circuitWaitMs?: number;
+      /** Retrying cannot help until an operator acts (see `AgentDeliveryResult`). */
+      permanent?: true;
     };
 
 /**
@@ -57,6 +59,8 @@ export async function deliverToAgent(
     },
   });
   if (!result.ok) {
+    // A refusal of our own is not the agent being down: it does not move the agent's circuit.
+    if (result.permanent) return { ok: false, error: result.error, retryBudgetMs: 0, permanent: true };
     circuits.failed(installation.agentId, result.error);
     return { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs };
   }
