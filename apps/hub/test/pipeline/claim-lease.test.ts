@@ -10,6 +10,7 @@ import { defaultPipelineSettings } from '../../src/pipeline/settings.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { testChannelRegistry } from '../support/channels.js';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
+import { LOCAL_EGRESS } from '../support/hub-fixture.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
 import { postgresBehindProxy } from '../support/tcp-proxy.js';
@@ -46,6 +47,7 @@ describe.skipIf(!postgresTestUrl())('a claim whose commit answer is lost [postgr
     // The production lease and heartbeat; only polling is quicker.
     ({ app, pipeline } = await buildHub({
       runtime,
+      egress: LOCAL_EGRESS,
       logger: createLogger({ level: 'silent' }),
       pipeline: { idlePollMs: 50 },
       workers: false,
@@ -63,7 +65,7 @@ describe.skipIf(!postgresTestUrl())('a claim whose commit answer is lost [postgr
   it('is taken over when its lease runs out, seconds later, not after minutes', async () => {
     expect(defaultPipelineSettings('http://hub').staleClaimMs).toBeLessThanOrEqual(10_000);
     const body = JSON.stringify(
-      slackMessage({ eventId: 'Ev0LOST001', user: 'U0ALICE01', text: 'lost answer' }),
+      slackMessage({ eventId: 'Ev0LOST001', appId: 'A0LEASE01', user: 'U0ALICE01', text: 'lost answer' }),
     );
     const posted = await app.inject({
       method: 'POST',

@@ -7,6 +7,7 @@ import { buildHub } from '../../src/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { testChannelRegistry } from '../support/channels.js';
+import { LOCAL_EGRESS } from '../support/hub-fixture.js';
 import { type OrderCheckingAgent, startOrderCheckingAgent } from '../support/order-checking-agent.js';
 import { seedSlackWorkspace } from '../support/seed-slack.js';
 import { eventually, SIGNING_SECRET, slackMessage } from '../support/slack-scenario.js';
@@ -55,6 +56,7 @@ describe.skipIf(!postgresTestUrl())('per-conversation order under concurrency [p
     for (const runtime of runtimes) {
       const { app } = await buildHub({
         runtime,
+        egress: LOCAL_EGRESS,
         logger: createLogger({ level: 'silent' }),
         pipeline: {
           idlePollMs: 20,
@@ -84,6 +86,7 @@ describe.skipIf(!postgresTestUrl())('per-conversation order under concurrency [p
         const body = JSON.stringify(
           slackMessage({
             eventId: `Ev0C${c}M${m}`,
+            appId: 'A0ORDER01',
             user: `U0SEND${String(c).padStart(3, '0')}`,
             channel: `D0CONV${String(c).padStart(3, '0')}`,
             text: `c${c}#${m}`,
