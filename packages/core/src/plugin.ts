@@ -125,8 +125,9 @@ export function checkPlugin(value: unknown, source: string): ChannelPlugin {
   }
   const factories = Array.isArray(value.factories) ? value.factories : [];
   const provisioners = Array.isArray(value.provisioners) ? value.provisioners : [];
-  if (factories.length + provisioners.length === 0 && problems.length === 0) {
-    problems.push('it declares no factories and no provisioners');
+  const namespaces = Array.isArray(value.namespaces) ? value.namespaces : [];
+  if (factories.length + provisioners.length + namespaces.length === 0 && problems.length === 0) {
+    problems.push('it declares no factories, provisioners or namespaces');
   }
   if (problems.length > 0) throw new InvalidPluginError(source, problems);
   return value as unknown as ChannelPlugin;

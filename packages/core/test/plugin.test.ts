@@ -41,7 +41,9 @@ describe('definePlugin / checkPlugin', () => {
     expect(refusal({ apiVersion: API_VERSION + 1, factories: [] })).toContain(
       `version ${API_VERSION + 1}; this hub supports version ${API_VERSION}`,
     );
-    expect(refusal({ apiVersion: API_VERSION, factories: [] })).toContain('declares no factories');
+    expect(refusal({ apiVersion: API_VERSION, factories: [] })).toContain(
+      'declares no factories, provisioners or namespaces',
+    );
     expect(refusal({ apiVersion: API_VERSION, factories: {} })).toContain('factories must be an array');
     expect(
       refusal({ apiVersion: API_VERSION, factories: [{ type: 'ok', configSchema: z.object({}) }] }),

@@ -93,6 +93,7 @@ export class Pipeline {
         processInboxRow(row, {
           stores,
           channels: this.channels,
+          namespaces: runtime.namespaces,
           agents,
           circuits,
           now,
