@@ -9,7 +9,7 @@ import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
-/** 14 days: longer than any platform keeps retrying (WhatsApp: days). */
+/** 14 days: longer than any platform keeps retrying (some retry for days). */
 export const MAX_RETRY_BUDGET_MS = 14 * 24 * 3_600_000;
 
 const createAgentBody = z.object({

@@ -11,7 +11,7 @@ import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.
 
 const memberParams = z.object({ ws: z.string(), userId: z.string().uuid() });
 const identityBody = z.object({
-  /** `email`, `phone`, `auth` or a plugin's namespace (`slack`, ...); unknown ones answer 422/400. */
+  /** `email`, `phone`, `auth` or a namespace a plugin contributes; unknown ones answer 422/400. */
   namespace: z.string().min(1).max(100),
   identifier: z.string().min(1).max(512),
 });
