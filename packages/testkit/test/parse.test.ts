@@ -130,8 +130,12 @@ describe('parseEchoRequest', () => {
     expect(events[0]).toMatchObject({
       status: { platformMessageId: 'echo-1', state: 'failed', errorCode: '131026', occurredAt: ts },
     });
-    expect(events[1]).toMatchObject({ membership: { action: 'member_joined', chatId: 'C1', member: { id: 'U9' } } });
-    expect(events[2]).toMatchObject({ reaction: { action: 'added', emoji: 'tada', platformMessageId: 'evt-1' } });
+    expect(events[1]).toMatchObject({
+      membership: { action: 'member_joined', chatId: 'C1', member: { id: 'U9' } },
+    });
+    expect(events[2]).toMatchObject({
+      reaction: { action: 'added', emoji: 'tada', platformMessageId: 'evt-1' },
+    });
     expect(events[3]).toMatchObject({ edit: { message: { platformMessageId: 'evt-1', text: 'fixed' } } });
     expect(events[4]).toMatchObject({ delete: { chatId: 'C1', platformMessageId: 'evt-1' } });
   });

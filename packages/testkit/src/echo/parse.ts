@@ -103,7 +103,12 @@ function toInboundEvent(
   return { kind: 'message', eventId: event.id, message: toMessage(event, event.id, req, context) };
 }
 
-function toMessage(event: EchoMessageEvent, messageId: string, req: WebhookRequest, context: EchoParseContext) {
+function toMessage(
+  event: EchoMessageEvent,
+  messageId: string,
+  req: WebhookRequest,
+  context: EchoParseContext,
+) {
   return parseInboundMessage({
     platformMessageId: messageId,
     source: {
@@ -124,7 +129,11 @@ function toMessage(event: EchoMessageEvent, messageId: string, req: WebhookReque
 }
 
 /** The events beside messages, validated against core's schemas; undefined for other types. */
-function toOtherKind(event: EchoEvent, req: WebhookRequest, context: EchoParseContext): InboundEvent | undefined {
+function toOtherKind(
+  event: EchoEvent,
+  req: WebhookRequest,
+  context: EchoParseContext,
+): InboundEvent | undefined {
   const scope = {
     channelType: 'echo',
     installationId: context.installationId,
