@@ -49,7 +49,7 @@ export async function resolveThroughIdentities(
         if (isNotFound(error) || error instanceof DeactivatedError) return null;
         throw error;
       });
-    if (!found || found.user.status !== 'active') continue;
+    if (found?.user.status !== 'active') continue;
     if (!found.workspaces.some((w) => w.workspaceId === installation.workspaceId)) continue;
     const binding = await stores.bindings.bindIfUnbound({
       installationId: installation.id,
