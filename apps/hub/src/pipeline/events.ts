@@ -11,7 +11,7 @@ import type { ClaimedInboxRow, InstallationRecord } from '@switchboard/db';
 import type { DeliveryPayload, HubUserRef } from '../delivery/delivery-body.js';
 import { deliverEventToAgent } from './deliver.js';
 import { ineligibleReason } from './eligibility.js';
-import type { IdentityOutcome } from './identity.js';
+import { type IdentityOutcome, resolveSender } from './identity.js';
 import { readPolicy } from './policy.js';
 import type { ProcessEventDeps } from './process-event.js';
 import { autoProvision } from './provision.js';
@@ -121,14 +121,18 @@ async function decideMembership(
   let user: HubUserRef | undefined;
   let provisioning: string | undefined;
   if (!member.isBot && (membership.action === 'member_joined' || membership.action === 'member_left')) {
-    const identity = await identifySender(
-      deps.stores,
-      deps.namespaces,
-      installation,
-      channel,
-      source,
-      row.platformEventId,
-    );
+    // Somebody leaving is named by their binding only: leaving is no reason to bind anyone.
+    const identity =
+      membership.action === 'member_joined'
+        ? await identifySender(
+            deps.stores,
+            deps.namespaces,
+            installation,
+            channel,
+            source,
+            row.platformEventId,
+          )
+        : await resolveSender(deps.stores, installation, source);
     if (identity.status === 'bound') user = identity.user;
     const policy = readPolicy(installation.config);
     if (
