@@ -20,6 +20,7 @@ import {
 import { type SlackChannelConfig, slackConfigSchema } from './config.js';
 import { SLACK_NAMESPACE, slackCommandText, slackSenderIdentities } from './identity.js';
 import { parseSlackRequest, type SlackParseContext } from './parse.js';
+import { prepareSlackConfig } from './prepare-config.js';
 import { fetchSlackProfile } from './profile.js';
 import { postSlackMessage, updateSlackMessage } from './send.js';
 import { SlackSocketConnection } from './socket-mode.js';
@@ -202,5 +203,6 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
     ),
     configSchema: slackConfigSchema,
     create: (config, deps) => new SlackChannel(config, deps, options),
+    prepareConfig: prepareSlackConfig,
   };
 }

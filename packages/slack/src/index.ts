@@ -22,6 +22,12 @@ export {
   slackSenderIdentities,
 } from './identity.js';
 export {
+  SLACK_BOT_EVENTS,
+  SLACK_BOT_SCOPES,
+  type SlackManifestOptions,
+  slackAppManifest,
+} from './manifest.js';
+export {
   DUPLICATE_OF_APP_MENTION,
   extractMentions,
   parseSlackPayload,
@@ -29,6 +35,7 @@ export {
   type SlackParseContext,
   slackTsToIso,
 } from './parse.js';
+export { prepareSlackConfig, SLACK_UNREACHABLE } from './prepare-config.js';
 export { fetchSlackProfile } from './profile.js';
 export { postSlackMessage, updateSlackMessage } from './send.js';
 export { handleSocketEnvelope, type SocketEnvelope, toSocketEnvelope } from './socket-envelope.js';
