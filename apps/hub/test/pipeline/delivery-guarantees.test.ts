@@ -255,8 +255,6 @@ describe.each(testDatabaseKinds())('delivery guarantees [%s]', (kind) => {
             user: 'U0CAROL01',
             channel: 'D0TENANTB',
             text: `valid-${i}`,
-            // The other installation's own app: another app's events are refused (wrong_app).
-            appId: 'A0APPB001',
           }),
         ),
     );
