@@ -96,8 +96,8 @@ const messageEvent = z
   })
   .loose();
 
-// The kinds below are announced by the hub's contracts but not sent yet. Their payloads are
-// kept deliberately small (each under the key named by its type) and will grow, not change.
+// The other kinds, sent to agents that choose them (the agent's `eventTypes`, docs/api.md).
+// Each payload sits under the key named by its type; payloads grow, they do not change.
 
 const statusEvent = z
   .object({
@@ -111,7 +111,10 @@ const statusEvent = z
         outboundMessageId: z.string().optional(),
         platformMessageId: z.string().optional(),
         chatId: z.string().optional(),
+        /** The platform's error code when `state` is `failed`. */
+        errorCode: z.string().optional(),
         error: z.string().optional(),
+        occurredAt: z.string().optional(),
       })
       .loose(),
   })
@@ -123,9 +126,15 @@ const membershipEvent = z
     ...envelopeFields,
     membership: z
       .object({
-        action: openEnum('joined', 'left', 'bot_added', 'bot_removed'),
+        action: openEnum('member_joined', 'member_left', 'bot_added', 'bot_removed'),
+        /** Absent when the member joined or left the tenant itself rather than a chat. */
         chatId: z.string().optional(),
+        chatType: z.string().optional(),
         member: sender.optional(),
+        /** Who added or removed them, where the platform says. */
+        actorId: z.string().optional(),
+        occurredAt: z.string().optional(),
+        /** The member's hub user, when they are one (a joining member may have just been provisioned). */
         user: hubUser.optional(),
       })
       .loose(),
@@ -143,6 +152,7 @@ const reactionEvent = z
         chatId: z.string().min(1),
         platformMessageId: z.string().min(1),
         sender: sender.optional(),
+        occurredAt: z.string().optional(),
       })
       .loose(),
     user: hubUser.optional(),
@@ -154,7 +164,7 @@ const editEvent = z
     type: z.literal('edit'),
     ...envelopeFields,
     /** The message as it reads after the edit. */
-    edit: z.object({ message: messageSchema }).loose(),
+    edit: z.object({ message: messageSchema, editedAt: z.string().optional() }).loose(),
     user: hubUser.optional(),
   })
   .loose();
@@ -163,7 +173,13 @@ const deleteEvent = z
   .object({
     type: z.literal('delete'),
     ...envelopeFields,
-    delete: z.object({ chatId: z.string().min(1), platformMessageId: z.string().min(1) }).loose(),
+    delete: z
+      .object({
+        chatId: z.string().min(1),
+        platformMessageId: z.string().min(1),
+        occurredAt: z.string().optional(),
+      })
+      .loose(),
   })
   .loose();
 

@@ -85,7 +85,7 @@ describe('parseEvent', () => {
 
   it.each([
     ['status', { status: { state: 'delivered', outboundMessageId: 'o-1', platformMessageId: 'wamid.1' } }],
-    ['membership', { membership: { action: 'joined', chatId: 'C1', member: { id: 'U2' } } }],
+    ['membership', { membership: { action: 'member_joined', chatId: 'C1', member: { id: 'U2' } } }],
     [
       'reaction',
       { reaction: { action: 'added', emoji: 'thumbsup', chatId: 'C1', platformMessageId: '1.2' } },
@@ -93,6 +93,49 @@ describe('parseEvent', () => {
     ['edit', { edit: { message: messageDelivery().message } }],
     ['delete', { delete: { chatId: 'C1', platformMessageId: '1.2' } }],
   ])('types a %s delivery', (type, payload) => {
+    expect(parseEvent({ type, ...envelope, ...payload })).toMatchObject({
+      ok: true,
+      event: { type, ...payload },
+    });
+  });
+
+  it.each([
+    [
+      'status',
+      {
+        status: {
+          state: 'failed',
+          platformMessageId: 'wamid.2',
+          outboundMessageId: 'o-2',
+          chatId: 'C1',
+          errorCode: '131026',
+          error: 'undeliverable',
+          occurredAt: '2026-01-02T03:04:05.000Z',
+        },
+      },
+    ],
+    [
+      'membership',
+      {
+        membership: {
+          action: 'member_joined',
+          chatId: 'C1',
+          chatType: 'group',
+          member: { id: 'U2', isBot: false, isExternal: false },
+          actorId: 'U1',
+          occurredAt: '2026-01-02T03:04:05.000Z',
+          user: { id: 'u-2', username: 'slack-u2' },
+        },
+      },
+    ],
+    [
+      'edit',
+      {
+        edit: { message: messageDelivery().message, editedAt: '2026-01-02T03:04:05.000Z' },
+        user: { id: 'u-1', username: 'ada' },
+      },
+    ],
+  ])('types a %s delivery with every field the hub sends', (type, payload) => {
     expect(parseEvent({ type, ...envelope, ...payload })).toMatchObject({
       ok: true,
       event: { type, ...payload },

@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 import { type Capabilities, Capability, has } from './capability.js';
-import type { Sender } from './envelope/inbound.js';
+import type { InboundEvent } from './envelope/events.js';
+import type { InboundMessage, Sender, Source } from './envelope/inbound.js';
 import type { OutboundMessage, SendResult } from './envelope/outbound.js';
 import type { Logger } from './logger.js';
-import type { AccountProvisioner, DirectoryProfile, IdentityNamespace, Provisioner } from './provisioning.js';
-import type { InboundEvent, WebhookHandler } from './webhook.js';
+import type {
+  AccountProvisioner,
+  DirectoryProfile,
+  IdentityKey,
+  IdentityNamespace,
+  Provisioner,
+} from './provisioning.js';
+import type { WebhookHandler } from './webhook.js';
 
 /** What the hub hands a channel when it starts an installation. */
 export interface ChannelContext {
@@ -50,6 +57,18 @@ export interface Channel {
   homeApp?(): string | undefined;
   /** `Capability.AccountProvisioning` */
   readonly accounts?: AccountProvisioner;
+  /**
+   * The identities a sender's platform id stands for (Slack: `slack` `<team>:<user>`; a phone
+   * platform: `phone` E.164 and its JID), so the hub can recognise a person whose identity is
+   * already known (a verified phone, an identity an admin of this workspace linked). Omit it and
+   * senders are recognised only by their bindings.
+   */
+  senderIdentities?(source: Source): IdentityKey[];
+  /**
+   * The message text with the platform's mention markup removed (`<@U123>`, `@_user_1`), so the
+   * hub can recognise commands such as `/link` typed after a mention. Default: the text as is.
+   */
+  commandText?(message: InboundMessage): string;
 }
 
 export interface ChannelDeps {

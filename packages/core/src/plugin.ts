@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
 import { InvalidPluginError } from './errors.js';
-import type { AccountProvisioner } from './provisioning.js';
+import type { AccountProvisioner, NamespaceRules } from './provisioning.js';
 
 /**
  * The plugin contract's version. The hub refuses a plugin built for another one, so a breaking
@@ -24,17 +24,21 @@ export interface ChannelPlugin {
   readonly apiVersion: number;
   readonly factories: readonly ChannelFactory[];
   readonly provisioners?: readonly AccountProvisionerFactory[];
+  /** The identity namespaces of the plugin's platform and their rules (see `NamespaceRules`). */
+  readonly namespaces?: readonly NamespaceRules[];
 }
 
 /** A plugin for this core's `API_VERSION`; the one place an adapter names its factories. */
 export function definePlugin(parts: {
   factories: readonly ChannelFactory[];
   provisioners?: readonly AccountProvisionerFactory[];
+  namespaces?: readonly NamespaceRules[];
 }): ChannelPlugin {
   return {
     apiVersion: API_VERSION,
     factories: parts.factories,
     ...(parts.provisioners ? { provisioners: parts.provisioners } : {}),
+    ...(parts.namespaces ? { namespaces: parts.namespaces } : {}),
   };
 }
 
@@ -59,6 +63,25 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
     problems.push(`${named}: configSchema must be a zod schema`);
   }
   if (typeof value.create !== 'function') problems.push(`${named}: create must be a function`);
+  return problems;
+}
+
+const SCHEME = /^[a-z][a-z0-9_]{0,31}$/;
+
+function namespaceProblems(value: unknown, index: number): string[] {
+  const label = `namespaces[${index}]`;
+  if (!isObject(value)) return [`${label} is not an object`];
+  const problems: string[] = [];
+  if (typeof value.scheme !== 'string' || !SCHEME.test(value.scheme)) {
+    problems.push(`${label}.scheme must be a lower-case name like "acme_user"`);
+  }
+  if (typeof value.format !== 'string') problems.push(`${label}.format must describe the identifier`);
+  if (typeof value.normalize !== 'function') problems.push(`${label}.normalize must be a function`);
+  for (const hook of ['usernameHint', 'linked'] as const) {
+    if (value[hook] !== undefined && typeof value[hook] !== 'function') {
+      problems.push(`${label}.${hook} must be a function when present`);
+    }
+  }
   return problems;
 }
 
@@ -96,10 +119,15 @@ export function checkPlugin(value: unknown, source: string): ChannelPlugin {
       }
     }
   }
+  if (value.namespaces !== undefined) {
+    if (!Array.isArray(value.namespaces)) problems.push('namespaces must be an array when present');
+    else for (const [i, rules] of value.namespaces.entries()) problems.push(...namespaceProblems(rules, i));
+  }
   const factories = Array.isArray(value.factories) ? value.factories : [];
   const provisioners = Array.isArray(value.provisioners) ? value.provisioners : [];
-  if (factories.length + provisioners.length === 0 && problems.length === 0) {
-    problems.push('it declares no factories and no provisioners');
+  const namespaces = Array.isArray(value.namespaces) ? value.namespaces : [];
+  if (factories.length + provisioners.length + namespaces.length === 0 && problems.length === 0) {
+    problems.push('it declares no factories, provisioners or namespaces');
   }
   if (problems.length > 0) throw new InvalidPluginError(source, problems);
   return value as unknown as ChannelPlugin;

@@ -1,18 +1,58 @@
 import { EmptyExternalIdError } from './errors.js';
 
-export const identityNamespaces = [
-  'auth',
-  'email',
-  'phone',
-  'wa_jid',
-  'slack',
-  'feishu_union',
-  'feishu_open',
-  'github_login',
-  'github_id',
-] as const;
-/** Which id space an external id belongs to; (namespace, externalId) identifies a person. */
-export type IdentityNamespace = (typeof identityNamespaces)[number];
+/**
+ * Which id space an external id belongs to; (namespace, identifier) identifies a person. An open
+ * scheme, validated by `isIdentityNamespace`: a lower-case name (`email`, `phone`, `auth`,
+ * `wa_jid`), optionally scoped by the tenant or app that issues the ids (`slack:T123`). The hub
+ * knows the generic ones; a plugin contributes `NamespaceRules` for its own.
+ */
+export type IdentityNamespace = string;
+
+const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,31}(?::[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
+
+/** True for a well-formed namespace (`scheme` or `scheme:scope`); says nothing about who knows it. */
+export function isIdentityNamespace(value: string): boolean {
+  return NAMESPACE_PATTERN.test(value);
+}
+
+/** The scheme of a namespace: `slack` for `slack:T123`. */
+export function namespaceScheme(namespace: string): string {
+  const colon = namespace.indexOf(':');
+  return colon === -1 ? namespace : namespace.slice(0, colon);
+}
+
+export interface IdentityKey {
+  namespace: IdentityNamespace;
+  identifier: string;
+}
+
+export interface NormalizeOptions {
+  /** ISO 3166-1 alpha-2 region for phone numbers written without a `+` country prefix. */
+  phoneRegion?: string;
+}
+
+/**
+ * What a plugin says about an identity namespace of its platform: how ids are spelled canonically,
+ * which part of one makes a readable username, and which further identities linking one implies.
+ * The hub applies them when it links, provisions or resolves; it has no platform rules of its own.
+ */
+export interface NamespaceRules {
+  /** The scheme this governs (`slack` covers `slack` and every `slack:<scope>`). */
+  readonly scheme: string;
+  /** Shown when an identifier is refused, e.g. `<team id>:<user id>`. */
+  readonly format: string;
+  /** Prefix of provisioned usernames (`slack-u0abc123`); defaults to the scheme. */
+  readonly usernamePrefix?: string;
+  /** The canonical spelling of a (trimmed, non-empty) identifier, or null when it is not one. */
+  normalize(identifier: string, options: NormalizeOptions): string | null;
+  /** The part of a canonical identifier that names the person (drops a shared tenant prefix). */
+  usernameHint?(identifier: string): string;
+  /**
+   * Identities that linking `key` (any namespace, canonical) implies on this platform, linked
+   * with it atomically: a WhatsApp plugin derives the JID of a phone number.
+   */
+  linked?(key: IdentityKey): IdentityKey[];
+}
 
 /** What a platform directory says about a sender (Channel.fetchProfile, AutoProvision). */
 export interface DirectoryProfile {

@@ -1,11 +1,13 @@
 import type { ChannelFactory } from './channel.js';
 import { DuplicateChannelTypeError, UnknownChannelTypeError } from './errors.js';
 import type { AccountProvisionerFactory, ChannelPlugin } from './plugin.js';
+import type { NamespaceRules } from './provisioning.js';
 
 /** The set of platforms the hub knows; the hub looks factories up here instead of switching on names. */
 export class Registry {
   readonly #factories = new Map<string, ChannelFactory>();
   readonly #provisioners = new Map<string, AccountProvisionerFactory>();
+  readonly #namespaces = new Map<string, NamespaceRules>();
   /** Which plugin registered each type, so a clash names both sides. */
   readonly #sources = new Map<string, string>();
 
@@ -28,6 +30,14 @@ export class Registry {
     }
     for (const factory of plugin.factories) this.register(factory);
     for (const factory of plugin.provisioners ?? []) this.#provisioners.set(factory.type, factory);
+    for (const rules of plugin.namespaces ?? []) {
+      const earlier = this.#sources.get(`namespace:${rules.scheme}`);
+      if (earlier !== undefined) {
+        throw new DuplicateChannelTypeError(`identity namespace ${rules.scheme}`, [earlier, source]);
+      }
+      this.#sources.set(`namespace:${rules.scheme}`, source);
+      this.#namespaces.set(rules.scheme, rules);
+    }
     return this;
   }
 
@@ -52,6 +62,11 @@ export class Registry {
   /** Account provisioner factories registered by plugins, by type. */
   provisioner(type: string): AccountProvisionerFactory | undefined {
     return this.#provisioners.get(type);
+  }
+
+  /** The identity namespace rules plugins contributed, by scheme. */
+  namespaceRules(): NamespaceRules[] {
+    return [...this.#namespaces.values()];
   }
 
   provisionerTypes(): string[] {

@@ -1,4 +1,4 @@
-import type { InboundMessage } from './envelope/inbound.js';
+import type { InboundEvent } from './envelope/events.js';
 
 /** One HTTP request as the hub received it, before anything interpreted the body. */
 export interface WebhookRequest {
@@ -33,12 +33,6 @@ export interface WebhookResponse {
   body?: unknown;
   headers?: Record<string, string>;
 }
-
-export type IgnoreReason = 'ignored_self' | 'ignored_bot' | 'ignored_edit' | 'unsupported_event';
-
-export type InboundEvent =
-  | { kind: 'message'; eventId: string; message: InboundMessage }
-  | { kind: 'ignored'; eventId: string; reason: IgnoreReason; detail?: string };
 
 export interface ParseResult {
   response?: WebhookResponse;

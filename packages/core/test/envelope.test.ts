@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   InvalidEnvelopeError,
+  inboundEventScope,
+  inboundEventSender,
   inboundMessageSchema,
+  parseInboundEvent,
   parseInboundMessage,
   parseOutboundMessage,
   safeParseInboundMessage,
@@ -128,5 +131,71 @@ describe('outbound envelope', () => {
     expect(
       safeParseOutboundMessage({ target: { chatId: '' }, text: 'hi', idempotencyKey: 'k' }).success,
     ).toBe(false);
+  });
+});
+
+describe('inbound event kinds', () => {
+  const scope = { channelType: 'echo', installationId: 'inst-1', tenantKey: 'T1', appId: 'A1' };
+  const at = '2025-01-02T03:04:05.000Z';
+  const member = { id: 'U2', isBot: false, isExternal: false };
+  const events = {
+    status: {
+      kind: 'status',
+      eventId: 'e-1',
+      status: { scope, platformMessageId: 'm-1', state: 'read', occurredAt: at },
+    },
+    membership: {
+      kind: 'membership',
+      eventId: 'e-2',
+      membership: { scope, action: 'member_joined', chatId: 'C1', member, occurredAt: at },
+    },
+    reaction: {
+      kind: 'reaction',
+      eventId: 'e-3',
+      reaction: {
+        source: { ...goodInbound.source, ...scope },
+        action: 'added',
+        emoji: 'tada',
+        platformMessageId: 'm-1',
+        occurredAt: at,
+      },
+    },
+    edit: {
+      kind: 'edit',
+      eventId: 'e-4',
+      edit: { message: { ...goodInbound, source: { ...goodInbound.source, ...scope } }, editedAt: at },
+    },
+    delete: {
+      kind: 'delete',
+      eventId: 'e-5',
+      delete: { scope, chatId: 'C1', platformMessageId: 'm-1', occurredAt: at },
+    },
+  } as const;
+
+  it.each(Object.entries(events))('validates a %s event and reads its tenant and app', (_kind, event) => {
+    const parsed = parseInboundEvent(event);
+    expect(parsed.kind).toBe(event.kind);
+    expect(inboundEventScope(parsed)).toMatchObject({
+      tenantKey: 'T1',
+      appId: 'A1',
+      installationId: 'inst-1',
+    });
+  });
+
+  it('names the person of an event where there is one', () => {
+    expect(inboundEventSender(parseInboundEvent(events.membership))?.id).toBe('U2');
+    expect(inboundEventSender(parseInboundEvent(events.reaction))?.id).toBe('U1');
+    expect(inboundEventSender(parseInboundEvent(events.status))).toBeUndefined();
+    expect(inboundEventScope({ kind: 'ignored', eventId: 'e', reason: 'ignored_bot' })).toBeUndefined();
+  });
+
+  it('refuses an unknown state, action or kind, and a status without its message id', () => {
+    const bad = [
+      { ...events.status, status: { ...events.status.status, state: 'seen' } },
+      { ...events.membership, membership: { ...events.membership.membership, action: 'joined' } },
+      { ...events.delete, kind: 'typing' },
+      { ...events.status, status: { ...events.status.status, platformMessageId: '' } },
+    ];
+    for (const event of bad) expect(() => parseInboundEvent(event)).toThrow(InvalidEnvelopeError);
   });
 });

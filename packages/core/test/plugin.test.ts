@@ -41,7 +41,9 @@ describe('definePlugin / checkPlugin', () => {
     expect(refusal({ apiVersion: API_VERSION + 1, factories: [] })).toContain(
       `version ${API_VERSION + 1}; this hub supports version ${API_VERSION}`,
     );
-    expect(refusal({ apiVersion: API_VERSION, factories: [] })).toContain('declares no factories');
+    expect(refusal({ apiVersion: API_VERSION, factories: [] })).toContain(
+      'declares no factories, provisioners or namespaces',
+    );
     expect(refusal({ apiVersion: API_VERSION, factories: {} })).toContain('factories must be an array');
     expect(
       refusal({ apiVersion: API_VERSION, factories: [{ type: 'ok', configSchema: z.object({}) }] }),
@@ -69,5 +71,55 @@ describe('Registry.registerPlugin', () => {
     expect(() =>
       registry.registerPlugin(definePlugin({ factories: [factory('acme')] }), 'other-pkg'),
     ).toThrow(DuplicateChannelTypeError);
+  });
+});
+
+describe('identity namespaces of plugins', () => {
+  const rules = {
+    scheme: 'acme_user',
+    format: 'an Acme user id',
+    normalize: (id: string) => id.toLowerCase(),
+  };
+
+  it('collects the namespace rules plugins contribute, and refuses a scheme two plugins claim', () => {
+    const registry = new Registry().registerPlugin(
+      definePlugin({ factories: [factory('acme')], namespaces: [rules] }),
+      'acme-pkg',
+    );
+    expect(registry.namespaceRules()).toEqual([rules]);
+    expect(() =>
+      registry.registerPlugin(
+        definePlugin({ factories: [factory('acme2')], namespaces: [rules] }),
+        'other-pkg',
+      ),
+    ).toThrow(/acme_user.*acme-pkg.*other-pkg/);
+  });
+
+  it('accepts a plugin that only contributes namespaces', () => {
+    expect(
+      checkPlugin(definePlugin({ factories: [], namespaces: [rules] }), 'rules-only').namespaces,
+    ).toEqual([rules]);
+  });
+
+  it('refuses malformed namespace rules, naming each problem', () => {
+    const error = (() => {
+      try {
+        checkPlugin(
+          {
+            apiVersion: API_VERSION,
+            factories: [factory('acme')],
+            namespaces: [{ scheme: 'Acme:X', normalize: 1 }],
+          },
+          'bad-rules',
+        );
+      } catch (e) {
+        return e as InvalidPluginError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error).toBeInstanceOf(InvalidPluginError);
+    expect(error.message).toContain('namespaces[0].scheme must be a lower-case name');
+    expect(error.message).toContain('namespaces[0].format must describe the identifier');
+    expect(error.message).toContain('namespaces[0].normalize must be a function');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmptyExternalIdError, identityNamespaces, pickExternalId } from '../src/index.js';
+import { EmptyExternalIdError, isIdentityNamespace, namespaceScheme, pickExternalId } from '../src/index.js';
 
 describe('pickExternalId', () => {
   it('returns the trimmed external id', () => {
@@ -23,17 +23,31 @@ describe('pickExternalId', () => {
     expect(() => pickExternalId({ namespace: 'wa_jid', externalId: '' })).toThrow(/namespace "wa_jid"/);
   });
 
-  it('lists every identity namespace', () => {
-    expect(identityNamespaces).toEqual([
+  it('accepts namespaces as an open scheme, optionally scoped, and refuses malformed ones', () => {
+    for (const good of [
       'auth',
       'email',
       'phone',
       'wa_jid',
       'slack',
-      'feishu_union',
-      'feishu_open',
-      'github_login',
-      'github_id',
-    ]);
+      'slack:T0123ABC',
+      'acme_user:app-1.eu',
+    ]) {
+      expect(isIdentityNamespace(good), good).toBe(true);
+    }
+    for (const bad of [
+      '',
+      'Slack',
+      '1phone',
+      'slack:',
+      'slack:T1:U1',
+      'phone number',
+      ':T1',
+      'a'.repeat(33),
+    ]) {
+      expect(isIdentityNamespace(bad), bad).toBe(false);
+    }
+    expect(namespaceScheme('slack:T0123')).toBe('slack');
+    expect(namespaceScheme('email')).toBe('email');
   });
 });

@@ -262,4 +262,62 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     expect((await stores.users.findByEmail('ONE@mail.test'))?.username).toBe('mail-one');
     expect(await stores.users.findByEmail('two@mail.test')).toBeNull();
   });
+
+  it('keeps the event kinds an agent takes, message by default', async () => {
+    const { ws, agent } = await workspaceWithAgent('event-kinds');
+    expect(agent.eventTypes).toEqual(['message']);
+    const changed = await stores.agents.setEventTypes(ws.id, agent.id, ['message', 'status', 'status']);
+    expect(changed.eventTypes).toEqual(['message', 'status']);
+    const other = await workspaceWithAgent('event-kinds-other');
+    await expect(stores.agents.setEventTypes(other.ws.id, agent.id, ['message'])).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('records a platform status on the sent message, never moving it backwards', async () => {
+    const { ws, agent } = await workspaceWithAgent('delivery-state');
+    const installation = await stores.installations.create({
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: {},
+    });
+    const { record } = await stores.outbound.enqueue({
+      installationId: installation.id,
+      channelType: 'echo',
+      channelChatId: 'C1',
+      idempotencyKey: 'state-1',
+      payload: { text: 'x' },
+    });
+    const [claimed] = await stores.outbound.claim(10, 60_000);
+    expect(claimed?.id).toBe(record.id);
+    await stores.outbound.markSent(claimed!, 'p-1');
+    const report = (state: 'sent' | 'delivered' | 'read' | 'failed', errorCode?: string) =>
+      stores.outbound.recordDeliveryState({
+        installationId: installation.id,
+        platformMessageId: 'p-1',
+        state,
+        ...(errorCode ? { errorCode } : {}),
+        at: new Date(),
+      });
+    expect(await report('delivered')).toMatchObject({
+      changed: true,
+      record: { deliveryState: 'delivered' },
+    });
+    expect(await report('sent')).toMatchObject({ changed: false, record: { deliveryState: 'delivered' } });
+    expect(await report('failed', '131026')).toMatchObject({
+      changed: true,
+      record: { deliveryState: 'failed', deliveryErrorCode: '131026' },
+    });
+    expect(await report('read')).toMatchObject({ changed: false, record: { deliveryState: 'failed' } });
+    expect(
+      await stores.outbound.recordDeliveryState({
+        installationId: installation.id,
+        platformMessageId: 'unknown',
+        state: 'read',
+        at: new Date(),
+      }),
+    ).toBeNull();
+  });
 });

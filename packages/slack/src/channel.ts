@@ -8,13 +8,17 @@ import {
   type ChannelFactory,
   capabilities,
   type DirectoryProfile,
+  type IdentityKey,
+  type InboundMessage,
   type Logger,
   type OutboundMessage,
   type Sender,
   type SendResult,
+  type Source,
   type WebhookHandler,
 } from '@switchboard/core';
 import { type SlackChannelConfig, slackConfigSchema } from './config.js';
+import { SLACK_NAMESPACE, slackCommandText, slackSenderIdentities } from './identity.js';
 import { parseSlackRequest, type SlackParseContext } from './parse.js';
 import { prepareSlackConfig } from './prepare-config.js';
 import { fetchSlackProfile } from './profile.js';
@@ -154,7 +158,15 @@ export class SlackChannel implements Channel {
   }
 
   /** Canonical ids are `<org or team>:<user id>` (see fetchSlackProfile). */
-  readonly identityNamespace = 'slack' as const;
+  readonly identityNamespace = SLACK_NAMESPACE;
+
+  senderIdentities(source: Source): IdentityKey[] {
+    return slackSenderIdentities(source);
+  }
+
+  commandText(message: InboundMessage): string {
+    return slackCommandText(message);
+  }
 
   /** The workspace (or Enterprise Grid org) the app is installed in. */
   homeTenant(): string {

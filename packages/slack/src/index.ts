@@ -1,5 +1,6 @@
 import { definePlugin } from '@switchboard/core';
 import { createSlackChannelFactory } from './channel.js';
+import { slackNamespaceRules } from './identity.js';
 
 export {
   createSlackChannelFactory,
@@ -14,6 +15,12 @@ export {
   slackConfigSchema,
 } from './config.js';
 export { platformErrorKindForCode, platformErrorKindForStatus, toPlatformError } from './errors.js';
+export {
+  SLACK_NAMESPACE,
+  slackCommandText,
+  slackNamespaceRules,
+  slackSenderIdentities,
+} from './identity.js';
 export {
   SLACK_BOT_EVENTS,
   SLACK_BOT_SCOPES,
@@ -52,4 +59,7 @@ export {
 } from './web-client.js';
 
 /** The hub loads this: `SWITCHBOARD_PLUGINS=@switchboard/slack` (one of the defaults). */
-export default definePlugin({ factories: [createSlackChannelFactory()] });
+export default definePlugin({
+  factories: [createSlackChannelFactory()],
+  namespaces: [slackNamespaceRules],
+});

@@ -5,15 +5,24 @@ export const SLACK_BOT_EVENTS = [
   'message.groups',
   'message.im',
   'message.mpim',
+  // Membership (a joining member can be provisioned) and reactions; agents choose whether they
+  // receive them (eventTypes), edits and deletions arrive as message events.
+  'member_joined_channel',
+  'member_left_channel',
+  'reaction_added',
+  'reaction_removed',
 ] as const;
 
-/** Reading those events, replying, the directory lookups auto-provisioning makes, and files. */
+/** Reading those events (membership needs channels:read / groups:read), replying, the directory lookups auto-provisioning makes, and files. */
 export const SLACK_BOT_SCOPES = [
   'app_mentions:read',
   'channels:history',
   'groups:history',
   'im:history',
   'mpim:history',
+  'channels:read',
+  'groups:read',
+  'reactions:read',
   'chat:write',
   'users:read',
   'users:read.email',

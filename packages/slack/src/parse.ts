@@ -26,8 +26,8 @@ export const DUPLICATE_OF_APP_MENTION = 'duplicate_of_app_mention';
 
 /** Plain user messages carry no subtype; these subtypes are user messages too. */
 const MESSAGE_SUBTYPES: ReadonlySet<string> = new Set(['file_share', 'thread_broadcast', 'me_message']);
-/** Edits, deletions and thread bookkeeping; Slack also marks them `hidden: true`. */
-const EDIT_SUBTYPES: ReadonlySet<string> = new Set(['message_changed', 'message_deleted', 'message_replied']);
+/** Thread bookkeeping; Slack marks it `hidden: true` (edits and deletions are events of their own). */
+const EDIT_SUBTYPES: ReadonlySet<string> = new Set(['message_replied']);
 
 const typedBodySchema = z.looseObject({ type: z.string().min(1) });
 const urlVerificationSchema = z.looseObject({ challenge: z.string().min(1) });
@@ -41,6 +41,7 @@ const eventCallbackSchema = z.looseObject({
   enterprise_id: z.string().nullish(),
   is_ext_shared_channel: z.boolean().optional(),
   event_id: z.string().min(1),
+  event_time: z.number().int().optional().default(0),
   event: z.looseObject({ type: z.string().min(1) }),
 });
 type EventCallback = z.output<typeof eventCallbackSchema>;
@@ -140,14 +141,211 @@ function toInboundEvent(body: EventCallback, context: SlackParseContext): Inboun
     reason,
     detail,
   });
+  const other = parseOtherEvent(body, context);
+  if (other) return other;
   if (eventType !== 'message' && eventType !== 'app_mention') {
     return ignored('unsupported_event', `event type "${eventType}"`);
   }
   const traits = check(messageTraitsSchema, body.event, ['event']);
+  if (traits.subtype === 'message_changed') return toEdit(body, context);
+  if (traits.subtype === 'message_deleted') return toDeletion(body, context);
   const skip = classify(eventType, traits, context);
   if (skip) return ignored(skip.reason, skip.detail);
   const event = check(userMessageSchema, body.event, ['event']);
-  return { kind: 'message', eventId, message: toInboundMessage(eventType, body, event, context) };
+  const channelType = body.event.channel_type as string | undefined;
+  return {
+    kind: 'message',
+    eventId,
+    message: toInboundMessage(eventType, body, event, channelType, context),
+  };
+}
+
+const editSchema = z.looseObject({
+  channel: z.string().min(1),
+  channel_type: z.string().optional(),
+  event_ts: slackTsSchema,
+  message: messageTraitsSchema.extend({ edited: z.looseObject({ ts: slackTsSchema }).optional() }),
+  previous_message: z.looseObject({ text: z.string().nullish() }).optional(),
+});
+
+/**
+ * `message_changed`: the nested `message` is the message as it now reads. Slack also sends one
+ * when it unfurls a link or a thread gains replies; those change no text and stay ignored.
+ */
+function toEdit(body: EventCallback, context: SlackParseContext): InboundEvent {
+  const eventId = body.event_id;
+  const event = check(editSchema, body.event, ['event']);
+  const skip = classify('message', { ...event.message, subtype: undefined, hidden: undefined }, context);
+  if (skip && skip.reason !== 'unsupported_event') {
+    return { kind: 'ignored', eventId, reason: skip.reason, detail: `edit: ${skip.detail}` };
+  }
+  if (!event.message.edited || (event.message.text ?? '') === (event.previous_message?.text ?? '')) {
+    return {
+      kind: 'ignored',
+      eventId,
+      reason: 'ignored_edit',
+      detail: 'message_changed without a text edit',
+    };
+  }
+  const edited = check(userMessageSchema, { ...event.message, channel: event.channel }, ['event', 'message']);
+  const message = toInboundMessage('message', body, edited, event.channel_type, context);
+  return {
+    kind: 'edit',
+    eventId,
+    edit: { message, editedAt: slackTsToIso(event.message.edited.ts) },
+  };
+}
+
+const deletionSchema = z.looseObject({
+  channel: z.string().min(1),
+  deleted_ts: slackTsSchema,
+  event_ts: slackTsSchema,
+  previous_message: messageTraitsSchema.optional(),
+});
+
+/** `message_deleted`: which message went; the bot's own deletions are its own business. */
+function toDeletion(body: EventCallback, context: SlackParseContext): InboundEvent {
+  const eventId = body.event_id;
+  const event = check(deletionSchema, body.event, ['event']);
+  const previous = event.previous_message;
+  const skip = previous
+    ? classify('message', { ...previous, subtype: undefined, hidden: undefined }, context)
+    : undefined;
+  if (skip?.reason === 'ignored_self') {
+    return { kind: 'ignored', eventId, reason: 'ignored_self', detail: `delete: ${skip.detail}` };
+  }
+  return {
+    kind: 'delete',
+    eventId,
+    delete: {
+      scope: eventScope(body, context),
+      chatId: event.channel,
+      platformMessageId: event.deleted_ts,
+      occurredAt: slackTsToIso(event.event_ts),
+    },
+  };
+}
+
+const channelMembershipSchema = z.looseObject({
+  type: z.enum(['member_joined_channel', 'member_left_channel']),
+  user: z.string().min(1),
+  channel: z.string().min(1),
+  channel_type: z.string().optional(),
+  inviter: z.string().min(1).optional(),
+  /** The member's own team; another one than the event's is a Slack Connect user. */
+  team: z.string().optional(),
+  event_ts: slackTsSchema,
+});
+const teamJoinSchema = z.looseObject({
+  user: z.looseObject({
+    id: z.string().min(1),
+    team_id: z.string().optional(),
+    is_bot: z.boolean().optional(),
+    real_name: z.string().nullish(),
+    profile: z.looseObject({ display_name: z.string().nullish(), real_name: z.string().nullish() }).nullish(),
+  }),
+  event_ts: slackTsSchema.optional(),
+});
+const reactionEventSchema = z.looseObject({
+  type: z.enum(['reaction_added', 'reaction_removed']),
+  user: z.string().min(1),
+  reaction: z.string().min(1),
+  item: z.looseObject({ type: z.string(), channel: z.string().optional(), ts: slackTsSchema.optional() }),
+  event_ts: slackTsSchema,
+});
+
+/** Membership and reaction events; undefined for the message event types. */
+function parseOtherEvent(body: EventCallback, context: SlackParseContext): InboundEvent | undefined {
+  const eventId = body.event_id;
+  switch (body.event.type) {
+    case 'member_joined_channel':
+    case 'member_left_channel': {
+      const event = check(channelMembershipSchema, body.event, ['event']);
+      const isBot = event.user === context.botUserId;
+      const joined = event.type === 'member_joined_channel';
+      return {
+        kind: 'membership',
+        eventId,
+        membership: {
+          scope: eventScope(body, context),
+          action: isBot ? (joined ? 'bot_added' : 'bot_removed') : joined ? 'member_joined' : 'member_left',
+          chatId: event.channel,
+          // C: public channel, G: private channel or group DM.
+          chatType: 'group',
+          member: {
+            id: event.user,
+            isBot,
+            isExternal: !body.enterprise_id && event.team !== undefined && event.team !== body.team_id,
+          },
+          ...(event.inviter ? { actorId: event.inviter } : {}),
+          occurredAt: slackTsToIso(event.event_ts),
+        },
+      };
+    }
+    case 'team_join': {
+      const { user, event_ts } = check(teamJoinSchema, body.event, ['event']);
+      const displayName =
+        user.profile?.display_name || user.profile?.real_name || user.real_name || undefined;
+      return {
+        kind: 'membership',
+        eventId,
+        membership: {
+          scope: eventScope(body, context),
+          action: 'member_joined',
+          member: {
+            id: user.id,
+            ...(displayName ? { displayName } : {}),
+            isBot: user.is_bot === true,
+            isExternal: user.team_id !== undefined && user.team_id !== body.team_id,
+          },
+          occurredAt: event_ts ? slackTsToIso(event_ts) : new Date(body.event_time * 1000).toISOString(),
+        },
+      };
+    }
+    case 'reaction_added':
+    case 'reaction_removed': {
+      const event = check(reactionEventSchema, body.event, ['event']);
+      const { channel, ts } = event.item;
+      if (event.item.type !== 'message' || !channel || !ts) {
+        return {
+          kind: 'ignored',
+          eventId,
+          reason: 'unsupported_event',
+          detail: `reaction to a ${event.item.type}`,
+        };
+      }
+      if (event.user === context.botUserId) {
+        return { kind: 'ignored', eventId, reason: 'ignored_self', detail: `sender ${event.user}` };
+      }
+      return {
+        kind: 'reaction',
+        eventId,
+        reaction: {
+          source: {
+            ...eventScope(body, context),
+            chatId: channel,
+            chatType: channel.startsWith('D') ? 'direct' : 'group',
+            sender: { id: event.user, isBot: false, isExternal: false },
+          },
+          action: event.type === 'reaction_added' ? 'added' : 'removed',
+          emoji: event.reaction,
+          platformMessageId: ts,
+          occurredAt: slackTsToIso(event.event_ts),
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function eventScope(body: EventCallback, context: SlackParseContext) {
+  return {
+    channelType: 'slack',
+    installationId: context.installationId,
+    tenantKey: eventTenant(body, context),
+    ...(body.api_app_id ? { appId: body.api_app_id } : {}),
+  };
 }
 
 function classify(
@@ -188,10 +386,11 @@ function toInboundMessage(
   eventType: 'message' | 'app_mention',
   body: EventCallback,
   event: UserMessage,
+  channelType: string | undefined,
   context: SlackParseContext,
 ) {
   // app_mention carries no channel_type; it never fires in DMs, so it is a group or thread message.
-  const isDirect = eventType === 'message' && body.event.channel_type === 'im';
+  const isDirect = eventType === 'message' && channelType === 'im';
   const inThread = event.thread_ts !== undefined && event.thread_ts !== event.ts;
   const text = event.text ?? undefined;
   const mentions = extractMentions(text ?? '', context.botUserId);

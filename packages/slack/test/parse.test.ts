@@ -2,6 +2,7 @@ import {
   type InboundEvent,
   type InboundMessage,
   MalformedPayloadError,
+  parseInboundEvent,
   safeParseInboundMessage,
   type WebhookRequest,
 } from '@switchboard/core';
@@ -177,7 +178,7 @@ describe('parse: fixtures', () => {
     });
   });
 
-  it('ignores other bots, its own messages, edits, deletions and reactions', () => {
+  it('ignores other bots and its own messages', () => {
     expect(onlyEvent('message_bot')).toMatchObject({
       kind: 'ignored',
       eventId: 'Ev06TQD4J5K6',
@@ -188,21 +189,185 @@ describe('parse: fixtures', () => {
       eventId: 'Ev06TQE7L8M9',
       reason: 'ignored_self',
     });
-    expect(onlyEvent('message_changed')).toMatchObject({
-      kind: 'ignored',
+  });
+
+  it('turns message_changed into an edit carrying the message as it now reads', () => {
+    const event = onlyEvent('message_changed');
+    expect(parseInboundEvent(event)).toEqual(event);
+    expect(event).toMatchObject({
+      kind: 'edit',
       eventId: 'Ev06TQF1N2O3',
-      reason: 'ignored_edit',
+      edit: {
+        editedAt: '2024-04-05T19:35:20.000Z',
+        message: {
+          platformMessageId: '1712345678.123456',
+          text: 'Can you summarise the Q3 and Q4 plans for me?',
+          mentionsBot: true,
+          source: {
+            chatId: 'D0PNCRP9N',
+            chatType: 'direct',
+            tenantKey: TEAM_ID,
+            appId: APP_ID,
+            sender: { id: 'U2147483697', isExternal: false },
+          },
+        },
+      },
     });
-    expect(onlyEvent('message_deleted')).toMatchObject({
-      kind: 'ignored',
+  });
+
+  it('turns message_deleted into a delete naming the removed message', () => {
+    const event = onlyEvent('message_deleted');
+    expect(parseInboundEvent(event)).toEqual(event);
+    expect(event).toEqual({
+      kind: 'delete',
       eventId: 'Ev06TQG4P5Q6',
+      delete: {
+        scope: { channelType: 'slack', installationId: INSTALLATION_ID, tenantKey: TEAM_ID, appId: APP_ID },
+        chatId: 'C0LAN2Q65',
+        platformMessageId: '1712345800.004500',
+        occurredAt: slackTsToIso('1712345850.000100'),
+      },
+    });
+  });
+
+  it('turns reaction_added into a reaction by its sender on the message', () => {
+    const event = onlyEvent('reaction_added');
+    expect(parseInboundEvent(event)).toEqual(event);
+    expect(event).toMatchObject({
+      kind: 'reaction',
+      eventId: 'Ev06TQH7R8S9',
+      reaction: {
+        action: 'added',
+        emoji: 'thumbsup',
+        platformMessageId: '1712345700.000200',
+        source: { chatId: 'C0LAN2Q65', chatType: 'group', tenantKey: TEAM_ID, sender: { id: 'U2147483697' } },
+      },
+    });
+  });
+});
+
+describe('parse: membership, reactions, edits', () => {
+  const joined = {
+    type: 'member_joined_channel',
+    user: 'U2147483697',
+    channel: 'C0LAN2Q65',
+    channel_type: 'C',
+    team: TEAM_ID,
+    inviter: 'U061F7AUR',
+    event_ts: '1712345900.000100',
+  };
+  const one = (event: Record<string, unknown>) => {
+    const [parsed] = parseSlackPayload(eventCallback(event), context).events;
+    return parseInboundEvent(parsed);
+  };
+
+  it('reports a member joining or leaving a channel with the chat, the member and the inviter', () => {
+    expect(one(joined)).toEqual({
+      kind: 'membership',
+      eventId: 'Ev0TEST',
+      membership: {
+        scope: { channelType: 'slack', installationId: INSTALLATION_ID, tenantKey: TEAM_ID, appId: APP_ID },
+        action: 'member_joined',
+        chatId: 'C0LAN2Q65',
+        chatType: 'group',
+        member: { id: 'U2147483697', isBot: false, isExternal: false },
+        actorId: 'U061F7AUR',
+        occurredAt: slackTsToIso('1712345900.000100'),
+      },
+    });
+    expect(one({ ...joined, type: 'member_left_channel', inviter: undefined })).toMatchObject({
+      membership: { action: 'member_left', chatId: 'C0LAN2Q65' },
+    });
+  });
+
+  it('tells the bot being added to or removed from a channel apart from people', () => {
+    expect(one({ ...joined, user: BOT_USER_ID })).toMatchObject({
+      membership: { action: 'bot_added', member: { id: BOT_USER_ID, isBot: true } },
+    });
+    expect(one({ ...joined, type: 'member_left_channel', user: BOT_USER_ID })).toMatchObject({
+      membership: { action: 'bot_removed' },
+    });
+  });
+
+  it('marks a Slack Connect member of another team as external', () => {
+    expect(one({ ...joined, team: 'T0OTHERTEAM' })).toMatchObject({
+      membership: { member: { isExternal: true } },
+    });
+  });
+
+  it('reports team_join as a member joining the tenant, with no chat', () => {
+    const event = one({
+      type: 'team_join',
+      user: { id: 'U0NEWHIRE1', team_id: TEAM_ID, is_bot: false, profile: { display_name: 'New Hire' } },
+      event_ts: '1712346000.000100',
+    });
+    expect(event).toMatchObject({
+      kind: 'membership',
+      membership: {
+        action: 'member_joined',
+        member: { id: 'U0NEWHIRE1', displayName: 'New Hire', isBot: false, isExternal: false },
+      },
+    });
+    expect(event.kind === 'membership' && event.membership.chatId).toBeUndefined();
+  });
+
+  it("reports a removed reaction, and ignores the bot's own reactions and reactions to files", () => {
+    const reaction = {
+      type: 'reaction_removed',
+      user: 'U2147483697',
+      reaction: 'eyes',
+      item: { type: 'message', channel: 'D0PNCRP9N', ts: '1712345700.000200' },
+      event_ts: '1712345950.000200',
+    };
+    expect(one(reaction)).toMatchObject({
+      kind: 'reaction',
+      reaction: { action: 'removed', emoji: 'eyes', source: { chatType: 'direct' } },
+    });
+    expect(one({ ...reaction, user: BOT_USER_ID })).toMatchObject({
+      kind: 'ignored',
+      reason: 'ignored_self',
+    });
+    expect(one({ ...reaction, item: { type: 'file', file: 'F1' } })).toMatchObject({
+      kind: 'ignored',
+      reason: 'unsupported_event',
+    });
+  });
+
+  const changed = (message: Record<string, unknown>, previousText = 'before') => ({
+    type: 'message',
+    subtype: 'message_changed',
+    hidden: true,
+    channel: 'C0LAN2Q65',
+    channel_type: 'channel',
+    ts: '1712345720.000400',
+    event_ts: '1712345720.000400',
+    message: { type: 'message', ts: '1712345678.123456', ...message },
+    previous_message: { type: 'message', ts: '1712345678.123456', text: previousText },
+  });
+
+  it('ignores edits that change no text (unfurls) and edits of bot messages', () => {
+    const edited = { ts: '1712345720.000000', user: 'U2147483697' };
+    expect(one(changed({ user: 'U2147483697', text: 'same', edited }, 'same'))).toMatchObject({
+      kind: 'ignored',
       reason: 'ignored_edit',
     });
-    expect(onlyEvent('reaction_added')).toEqual({
-      kind: 'ignored',
-      eventId: 'Ev06TQH7R8S9',
-      reason: 'unsupported_event',
-      detail: 'event type "reaction_added"',
+    expect(one(changed({ user: 'U2147483697', text: 'link', attachments: [{}] }, 'link'))).toMatchObject({
+      reason: 'ignored_edit',
+    });
+    expect(one(changed({ user: BOT_USER_ID, text: 'after', edited }))).toMatchObject({
+      reason: 'ignored_self',
+    });
+    expect(one(changed({ bot_id: 'B0OTHER', text: 'after', edited }))).toMatchObject({
+      reason: 'ignored_bot',
+    });
+  });
+
+  it('gives an edited channel message that mentions the bot mentionsBot', () => {
+    const edited = { ts: '1712345720.000000', user: 'U2147483697' };
+    const event = one(changed({ user: 'U2147483697', text: `<@${BOT_USER_ID}> after`, edited }));
+    expect(event).toMatchObject({
+      kind: 'edit',
+      edit: { message: { mentionsBot: true, text: `<@${BOT_USER_ID}> after` } },
     });
   });
 });

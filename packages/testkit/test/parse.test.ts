@@ -114,6 +114,36 @@ describe('parseEchoRequest', () => {
     ]);
   });
 
+  it('parses statuses, membership, reactions, edits and deletions into core events', () => {
+    const ts = '2026-01-02T03:04:05.000Z';
+    const { events } = parse({
+      type: 'batch',
+      events: [
+        { type: 'status', id: 's-1', messageId: 'echo-1', state: 'failed', errorCode: '131026', ts },
+        { type: 'membership', id: 'm-1', action: 'member_joined', chatId: 'C1', user: { id: 'U9' }, ts },
+        { type: 'react', id: 'r-1', chatId: 'C1', messageId: 'evt-1', emoji: 'tada', user: { id: 'U1' }, ts },
+        { type: 'edit', id: 'x-1', messageId: 'evt-1', chatId: 'C1', user: { id: 'U1' }, text: 'fixed', ts },
+        { type: 'delete', id: 'd-1', chatId: 'C1', messageId: 'evt-1', ts },
+      ],
+    });
+    expect(events.map((event) => event.kind)).toEqual(['status', 'membership', 'reaction', 'edit', 'delete']);
+    expect(events[0]).toMatchObject({
+      status: { platformMessageId: 'echo-1', state: 'failed', errorCode: '131026', occurredAt: ts },
+    });
+    expect(events[1]).toMatchObject({
+      membership: { action: 'member_joined', chatId: 'C1', member: { id: 'U9' } },
+    });
+    expect(events[2]).toMatchObject({
+      reaction: { action: 'added', emoji: 'tada', platformMessageId: 'evt-1' },
+    });
+    expect(events[3]).toMatchObject({ edit: { message: { platformMessageId: 'evt-1', text: 'fixed' } } });
+    expect(events[4]).toMatchObject({ delete: { chatId: 'C1', platformMessageId: 'evt-1' } });
+  });
+
+  it('refuses a status without the message it reports on', () => {
+    expect(() => parse({ type: 'status', id: 's-2', state: 'read' })).toThrow(MalformedPayloadError);
+  });
+
   it('expands a batch into several events in order', () => {
     const { events } = parse({
       type: 'batch',

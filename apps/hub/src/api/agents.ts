@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deliverableEventKinds } from '@switchboard/core';
 import type { AgentRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +9,7 @@ import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
-/** 14 days: longer than any platform keeps retrying (WhatsApp: days). */
+/** 14 days: longer than any platform keeps retrying (some retry for days). */
 export const MAX_RETRY_BUDGET_MS = 14 * 24 * 3_600_000;
 
 const createAgentBody = z.object({
@@ -20,7 +21,10 @@ const createAgentBody = z.object({
   deliverySecret: z.string().min(16).max(256).optional(),
   /** How long a delivery is retried before it is dead-lettered (default 24 h). */
   retryBudgetMs: z.number().int().min(1_000).max(MAX_RETRY_BUDGET_MS).optional(),
+  /** The inbound event kinds the agent receives (default `['message']`); see docs/api.md. */
+  eventTypes: z.array(z.enum(deliverableEventKinds)).min(1).optional(),
 });
+const eventTypesBody = z.object({ eventTypes: z.array(z.enum(deliverableEventKinds)).min(1) });
 const agentParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
 export function presentAgent(agent: AgentRecord) {
@@ -30,6 +34,7 @@ export function presentAgent(agent: AgentRecord) {
     deliveryUrl: agent.deliveryUrl,
     hasDeliverySecret: agent.hasDeliverySecret,
     retryBudgetMs: agent.retryBudgetMs,
+    eventTypes: agent.eventTypes,
     createdAt: agent.createdAt.toISOString(),
   };
 }
@@ -86,6 +91,26 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
       const secret = generateDeliverySecret();
       const agent = await runtime.stores.agents.setDeliverySecret(workspace.id, params.data.id, secret);
       return { ...presentAgent(agent), deliverySecret: secret };
+    },
+  );
+
+  app.put<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/agents/:id/event-types',
+    {
+      schema: routeDocs({
+        tags: ['agents'],
+        summary: 'Choose which inbound event kinds the agent receives (message, status, membership, ...)',
+        body: eventTypesBody,
+      }),
+    },
+    async (request) => {
+      const params = agentParams.safeParse(request.params);
+      if (!params.success) throw badRequest('invalid_input', 'agent id must be a UUID', params.error.issues);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.data.ws, WRITE_ROLES);
+      const { eventTypes } = eventTypesBody.parse(request.body);
+      return presentAgent(
+        await runtime.stores.agents.setEventTypes(workspace.id, params.data.id, eventTypes),
+      );
     },
   );
 

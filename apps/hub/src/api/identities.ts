@@ -1,10 +1,9 @@
-import { identityNamespaces, isNotFound } from '@switchboard/core';
+import { isNotFound } from '@switchboard/core';
 import { DeactivatedError } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import { linkIdentityToMember } from '../identity/link-identity.js';
-import { normalizeIdentifier } from '../identity/namespaces.js';
 import { type CountryCode, parsePhoneRegion } from '../identity/phone.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { routeDocs } from './route-docs.js';
@@ -12,7 +11,8 @@ import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.
 
 const memberParams = z.object({ ws: z.string(), userId: z.string().uuid() });
 const identityBody = z.object({
-  namespace: z.enum(identityNamespaces),
+  /** `email`, `phone`, `auth` or a namespace a plugin contributes; unknown ones answer 422/400. */
+  namespace: z.string().min(1).max(100),
   identifier: z.string().min(1).max(512),
 });
 const resolveQuery = identityBody;
@@ -47,8 +47,9 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       schema: routeDocs({
         tags: ['identities'],
         summary:
-          'Link an identity to a member (idempotent). A phone also links its WhatsApp JID. 201 linked, ' +
-          '200 already linked, 422 with { outcome: invalid_phone | invalid_identifier | no_member }, ' +
+          'Link an identity to a member (idempotent), with the identities plugins derive from it (a ' +
+          "phone's JID). 201 linked, 200 already linked, 422 with { outcome: invalid_phone | " +
+          'invalid_identifier | unknown_namespace | no_member }, ' +
           '409 when another user holds the identity',
         body: identityBody,
       }),
@@ -61,7 +62,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
         const result = await linkIdentityToMember(
           stores,
           { workspaceId: workspace.id, userId: params.userId, ...body },
-          phoneRegion ? { phoneRegion } : {},
+          { namespaces: runtime.namespaces, ...(phoneRegion ? { phoneRegion } : {}) },
         );
         const status = result.outcome === 'linked' ? 201 : result.outcome === 'already_linked' ? 200 : 422;
         return reply.code(status).send(result);
@@ -114,7 +115,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
         READ_ROLES,
       );
       const query = resolveQuery.parse(request.query);
-      const normalized = normalizeIdentifier(
+      const normalized = runtime.namespaces.normalize(
         query.namespace,
         query.identifier,
         phoneRegion ? { phoneRegion } : {},

@@ -6,6 +6,8 @@ export interface AgentEndpoint {
   secret: string | null;
   /** Null: the hub's default retry budget. */
   retryBudgetMs: number | null;
+  /** The inbound event kinds the agent takes. */
+  eventTypes: readonly string[];
 }
 
 /**
@@ -38,6 +40,7 @@ export class AgentDirectory {
       deliveryUrl: agent.deliveryUrl,
       secret: await this.#agents.deliverySecret(agent.id),
       retryBudgetMs: agent.retryBudgetMs,
+      eventTypes: agent.eventTypes,
     };
   }
 }

@@ -1,20 +1,10 @@
-import type { InboundMessage } from '@switchboard/core';
 import { z } from 'zod';
 import { egressRefusal } from '../egress/index.js';
+import type { AgentDeliveryBody } from './delivery-body.js';
 import { AGENT_RESPONSE_LIMIT_BYTES, readCapped } from './read-capped.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.js';
 
-/** What an agent receives (see docs: agent delivery). */
-export interface AgentDeliveryBody {
-  type: 'message';
-  id: string;
-  installationId: string;
-  workspaceId: string;
-  channelType: string;
-  message: Omit<InboundMessage, 'raw'>;
-  user: { id: string; username: string };
-  session?: { id: string };
-}
+export type { AgentDeliveryBody } from './delivery-body.js';
 
 export interface AgentDeliveryRequest {
   url: string;

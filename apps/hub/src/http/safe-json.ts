@@ -74,7 +74,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
 
 /**
  * For webhook bodies that stay bytes (signatures are checked over them): true when the body, as
- * JSON or as a form whose fields carry JSON (Slack's `payload=`), nests deeper than the limit.
+ * JSON or as a form whose fields carry JSON (a `payload=` field), nests deeper than the limit.
  */
 export function rawBodyNestsTooDeep(body: unknown, contentType: string | undefined): boolean {
   if (!Buffer.isBuffer(body) || body.length === 0) return false;

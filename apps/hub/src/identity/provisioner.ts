@@ -17,7 +17,7 @@ import {
   type Stores,
   UsernameTakenError,
 } from '@switchboard/db';
-import { normalizeIdentifier, requireIdentifier } from './namespaces.js';
+import { genericNamespaces, type NamespaceBook, normalizeIdentifier } from './namespaces.js';
 import type { CountryCode } from './phone.js';
 import { type ProvisionerStore, provisionerStoreFrom } from './provisioner-store.js';
 import { provisionedUsernameBase, usernameCandidate } from './username.js';
@@ -33,6 +33,8 @@ export interface HubProvisionerOptions {
   maxUsernameSuffix?: number;
   /** Region for phone-namespace ids written without a country prefix. */
   phoneRegion?: CountryCode;
+  /** The namespaces and their rules (the plugins'); default: the generic ones only. */
+  namespaces?: NamespaceBook;
   logger?: Logger;
 }
 
@@ -52,6 +54,7 @@ export interface HubProvisionerOptions {
 export class HubProvisioner implements Provisioner {
   private readonly maxSuffix: number;
   private readonly phoneRegion: CountryCode | undefined;
+  private readonly namespaces: NamespaceBook;
   private readonly logger: Logger;
 
   constructor(
@@ -60,12 +63,13 @@ export class HubProvisioner implements Provisioner {
   ) {
     this.maxSuffix = Math.max(1, options.maxUsernameSuffix ?? 100);
     this.phoneRegion = options.phoneRegion;
+    this.namespaces = options.namespaces ?? genericNamespaces;
     this.logger = options.logger ?? noopLogger;
   }
 
   async provisionUser(req: ProvisionUserRequest): Promise<ProvisionUserResult> {
     // Throws EmptyExternalIdError before any lookup: (namespace, "") is never read or written.
-    const identifier = requireIdentifier(req.namespace, pickExternalId(req), {
+    const identifier = this.namespaces.require(req.namespace, pickExternalId(req), {
       phoneRegion: this.phoneRegion,
     });
     const found = await this.lookup(req.workspaceId, req.namespace, identifier);
@@ -155,7 +159,8 @@ export class HubProvisioner implements Provisioner {
   private async create(req: ProvisionUserRequest, identifier: string): Promise<ProvisionUserResult> {
     // A claimed email is stored only when verified: the member API finds users by email.
     const verifiedEmail = req.emailVerified === true ? req.email?.trim().toLowerCase() : undefined;
-    const base = provisionedUsernameBase({ namespace: req.namespace, identifier, verifiedEmail });
+    const rules = this.namespaces.rulesFor(req.namespace);
+    const base = provisionedUsernameBase({ namespace: req.namespace, identifier, verifiedEmail, rules });
     const displayName = req.displayName?.trim().slice(0, 200);
     for (let attempt = 1; attempt <= this.maxSuffix; attempt++) {
       const username = usernameCandidate(base, attempt);
@@ -226,8 +231,12 @@ function refusedDeactivated(): ProvisionRefusedError {
 
 /** The provisioner over a hub runtime's stores (`createProvisioner(runtime)`). */
 export function createProvisioner(
-  runtime: { stores: Pick<Stores, 'identities' | 'users' | 'members'> },
+  runtime: { stores: Pick<Stores, 'identities' | 'users' | 'members'>; namespaces?: NamespaceBook },
   options: HubProvisionerOptions = {},
 ): HubProvisioner {
-  return new HubProvisioner(provisionerStoreFrom(runtime.stores), options);
+  const namespaces = options.namespaces ?? runtime.namespaces;
+  return new HubProvisioner(provisionerStoreFrom(runtime.stores), {
+    ...options,
+    ...(namespaces ? { namespaces } : {}),
+  });
 }

@@ -2,7 +2,7 @@ import type { Provisioner, ProvisionUserRequest, ProvisionUserResult } from '@sw
 
 /**
  * Concurrent requests to provision the same person in the same workspace share one call. A burst
- * of first messages from one person (Slack retries, several chats at once) then costs one
+ * of first messages from one person (platform retries, several chats at once) then costs one
  * provisioning, not one per event that lose the database race one by one. Across processes the
  * provisioner's own race handling still decides; this only saves work inside one.
  */

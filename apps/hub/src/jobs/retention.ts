@@ -2,9 +2,9 @@ import type { Logger } from '@switchboard/core';
 import type { PurgeCounts, RetentionPolicy, RetentionStore } from '@switchboard/db';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
-  // The dedup horizon must outlast the platform's retries: Slack retries 3 times within about an
-  // hour, Feishu for up to ~7 h, WhatsApp (Cloud API) for up to 7 days. A day covers Slack and
-  // Feishu; set SWITCHBOARD_DEDUP_HORIZON_MS to 8 days for WhatsApp. Dead letters are never purged.
+  // The dedup horizon must outlast the platform's retries. A day covers platforms that retry for
+  // hours; one that retries for days needs SWITCHBOARD_DEDUP_HORIZON_MS longer than that (the hub
+  // README lists the platforms' retry tails). Dead letters are never purged.
   inboxMs: 24 * 3_600_000,
   auditMs: 30 * 24 * 3_600_000,
   outboundMs: 30 * 24 * 3_600_000,

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '@switchboard/core';
 import type { ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import { postToAgent } from '../delivery/agent-webhook.js';
+import type { AgentDeliveryBody, DeliveryPayload } from '../delivery/delivery-body.js';
 import type { ProcessEventDeps } from './process-event.js';
 
 export type DeliveryOutcome =
@@ -27,50 +28,79 @@ export async function deliverToAgent(
   user: { id: string; username: string },
   deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
 ): Promise<DeliveryOutcome> {
+  const chatKey = row.conversationKey ?? message.source.chatId;
+  const sessionId = await deps.stores.bindings.sessionFor(installation.id, chatKey);
+  const { raw: _raw, ...withoutRaw } = message;
+  const { outcome, sessionId: answered } = await post(
+    row,
+    installation,
+    { type: 'message', message: withoutRaw, user, ...(sessionId ? { session: { id: sessionId } } : {}) },
+    deps,
+  );
+  if (outcome.ok && answered && answered !== sessionId) {
+    await bindSession(deps.stores, installation, chatKey, answered);
+  }
+  return outcome;
+}
+
+/**
+ * Sends an event of another kind (`status`, `membership`, ...): `body` holds its `type` and its
+ * payload under the key named by the type (see docs/api.md); the envelope fields are added here.
+ */
+export async function deliverEventToAgent(
+  row: ClaimedInboxRow,
+  installation: InstallationRecord,
+  body: Exclude<DeliveryPayload, { type: 'message' }>,
+  deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
+): Promise<DeliveryOutcome> {
+  return (await post(row, installation, body, deps)).outcome;
+}
+
+/** One signed POST through the agent's circuit; the envelope (id, installation, ...) is added here. */
+async function post(
+  row: ClaimedInboxRow,
+  installation: InstallationRecord,
+  payload: DeliveryPayload,
+  deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
+): Promise<{ outcome: DeliveryOutcome; sessionId?: string }> {
   const { stores, circuits } = deps;
   const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
   const admission = circuits.admit(installation.agentId);
   if (admission.kind === 'wait') {
     const health = circuits.health(installation.agentId);
     return {
-      ok: false,
-      error: `agent circuit open (last error: ${health.lastError ?? 'unknown'})`,
-      retryBudgetMs: agent.retryBudgetMs,
-      circuitWaitMs: admission.retryInMs,
+      outcome: {
+        ok: false,
+        error: `agent circuit open (last error: ${health.lastError ?? 'unknown'})`,
+        retryBudgetMs: agent.retryBudgetMs,
+        circuitWaitMs: admission.retryInMs,
+      },
     };
   }
-  const chatKey = row.conversationKey ?? message.source.chatId;
-  const sessionId = await stores.bindings.sessionFor(installation.id, chatKey);
-  const { raw: _raw, ...withoutRaw } = message;
+  const body: AgentDeliveryBody = {
+    id: row.deliveryId,
+    installationId: installation.id,
+    workspaceId: installation.workspaceId,
+    channelType: installation.channelType,
+    ...payload,
+  };
   const result = await postToAgent({
     url: agent.deliveryUrl,
     secret: agent.secret,
     timeoutMs: deps.delivery.timeoutMs,
     ...(deps.delivery.fetch ? { fetch: deps.delivery.fetch } : {}),
-    body: {
-      type: 'message',
-      id: row.deliveryId,
-      installationId: installation.id,
-      workspaceId: installation.workspaceId,
-      channelType: installation.channelType,
-      message: withoutRaw,
-      user,
-      ...(sessionId ? { session: { id: sessionId } } : {}),
-    },
+    body,
   });
   if (!result.ok) {
     // A refusal of our own is not the agent being down: it does not move the agent's circuit.
     if (result.permanent) return { ok: false, error: result.error, retryBudgetMs: 0, permanent: true };
     circuits.failed(installation.agentId, result.error);
-    return { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs };
+    return { outcome: { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs } };
   }
   circuits.succeeded(installation.agentId);
   // The agent is back: what waited out its outage is due now, not at the end of its backoff.
   if (admission.probe) await stores.inbox.dueNowForAgent(installation.agentId);
-  if (result.sessionId && result.sessionId !== sessionId) {
-    await bindSession(stores, installation, chatKey, result.sessionId);
-  }
-  return { ok: true };
+  return { outcome: { ok: true }, ...(result.sessionId ? { sessionId: result.sessionId } : {}) };
 }
 
 function bindSession(

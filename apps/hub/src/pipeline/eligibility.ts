@@ -1,4 +1,4 @@
-import type { InboundMessage } from '@switchboard/core';
+import type { Channel, InboundMessage } from '@switchboard/core';
 import type { AuditReason } from '@switchboard/db';
 import type { InstallationPolicy } from './policy.js';
 
@@ -16,8 +16,11 @@ export function ineligibleReason(message: InboundMessage, policy: InstallationPo
   return null;
 }
 
-/** `/link`, possibly after mentions of the bot (`<@U123> /link`, `@_user_1 /link`). */
-export function isLinkCommand(message: InboundMessage): boolean {
-  const text = (message.text ?? '').replace(/<@[^>]+>|@_user_\d+/g, '').trim();
-  return /^\/link$/i.test(text);
+/**
+ * `/link`, possibly after mentions of the bot: the channel removes its own mention markup
+ * (`Channel.commandText`); without it the text must read `/link` as it is.
+ */
+export function isLinkCommand(message: InboundMessage, channel: Pick<Channel, 'commandText'>): boolean {
+  const text = channel.commandText ? channel.commandText(message) : (message.text ?? '');
+  return /^\/link$/i.test(text.trim());
 }

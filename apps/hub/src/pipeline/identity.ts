@@ -1,4 +1,4 @@
-import type { InboundMessage } from '@switchboard/core';
+import type { Source } from '@switchboard/core';
 import type { Stores } from '@switchboard/db';
 
 export type IdentityOutcome =
@@ -14,9 +14,9 @@ export type IdentityOutcome =
 export async function resolveSender(
   stores: Pick<Stores, 'bindings'>,
   installation: { id: string; workspaceId: string },
-  message: InboundMessage,
+  source: Pick<Source, 'sender'>,
 ): Promise<IdentityOutcome> {
-  const sender = message.source.sender.id;
+  const sender = source.sender.id;
   const bound = await stores.bindings.findWithMembership(installation.id, installation.workspaceId, sender);
   if (!bound) return { status: 'not_bound' };
   if (!bound.isMember) {

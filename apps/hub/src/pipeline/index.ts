@@ -96,6 +96,7 @@ export class Pipeline {
         processInboxRow(row, {
           stores,
           channels: this.channels,
+          namespaces: runtime.namespaces,
           agents,
           circuits,
           now,

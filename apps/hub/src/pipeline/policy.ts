@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const installationPolicySchema = z.object({
   /** `mention`: group messages reach the agent only when they address the bot. `disabled`: never. */
   group_policy: z.enum(['mention', 'disabled']).default('mention'),
-  /** Senders from another organisation (Slack Connect, external guests) are dropped unless true. */
+  /** Senders from another organisation (a shared chat's other tenant, external guests) are dropped unless true. */
   allow_external_senders: z.boolean().default(false),
   /** When set, events whose tenant differs are dropped (`wrong_tenant`). */
   tenant_key: z.string().min(1).optional(),

@@ -3,23 +3,28 @@ import {
   type Channel,
   has,
   type InboundEvent,
+  inboundEventScope,
+  inboundEventSender,
   type Logger,
   type Provisioner,
 } from '@switchboard/core';
-import type { AuditEntry, AuditReason, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
+import type { AuditEntry, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import type { AgentDirectory } from '../delivery/agent-directory.js';
+import type { NamespaceBook } from '../identity/namespaces.js';
 import { type BackoffPolicy, fullJitterDelay } from '../retry/backoff.js';
 import type { AgentCircuits } from '../retry/circuit.js';
 import { type BindingLinkOptions, offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
-import { resolveSender } from './identity.js';
+import { decideEvent, isSubscribed } from './events.js';
 import type { PipelineMetrics } from './metrics.js';
 import { persistently } from './persist.js';
 import { readPolicy } from './policy.js';
 import type { ProfileCache } from './profile-cache.js';
 import { autoProvision } from './provision.js';
+import { identifySender } from './resolve-identity.js';
+import { deliveryRetry, errorSummary, type Settlement } from './settlement.js';
 import { tenantMismatch } from './tenant.js';
 
 export interface ProcessEventDeps {
@@ -35,6 +40,8 @@ export interface ProcessEventDeps {
   now: () => number;
   /** Claims older than this are taken over by other workers (see InboxStore.claim). */
   staleClaimMs: number;
+  /** The identity namespaces and their rules, for resolving senders through the identity graph. */
+  namespaces: NamespaceBook;
   /** Absent: installations with `auto_provision` fall back to binding links. */
   provisioning?: { provisioner: Provisioner; profiles: ProfileCache };
   delivery: {
@@ -48,26 +55,10 @@ export interface ProcessEventDeps {
   };
 }
 
-type Settlement =
-  | { kind: 'done'; audit: Omit<AuditEntry, 'installationId' | 'workspaceId' | 'channelType'> }
-  /**
-   * `auditEachAttempt`: the failure is worth an audit row every time, not only when it is final.
-   * `budgetMs`: retried for this long since the event arrived (an agent failure); otherwise for
-   * `maxAttempts` attempts (the hub's own failure, e.g. an event that throws). `waitMs`: the next
-   * attempt is due after this long instead of after the backoff (an open circuit).
-   */
-  | {
-      kind: 'retry';
-      error: string;
-      deadReason: AuditReason;
-      auditEachAttempt?: boolean;
-      budgetMs?: number;
-      waitMs?: number;
-    };
-
 /**
- * Step 3 for one claimed inbox row: eligibility -> identity -> delivery, then exactly one audit
- * row for the terminal decision. Order matters: group chatter not addressed to the bot is dropped
+ * Step 3 for one claimed inbox row: tenant -> eligibility -> identity (binding, identity graph,
+ * auto-provisioning) -> delivery, then exactly one audit row for the terminal decision. Events
+ * other than messages take their own path (`decideEvent`). Order matters: group chatter not addressed to the bot is dropped
  * before any identity work. A failure that may heal puts the row back with backoff: an agent that
  * fails is retried for its retry budget (time since the event arrived), anything else (database
  * hiccup, adapter error, an event that throws) for `maxAttempts`; then it is dead-lettered and
@@ -134,14 +125,23 @@ async function decide(
       audit: { reason: event.reason, ...(event.detail ? { detail: { why: event.detail } } : {}) },
     };
   }
+  // Before anything reads identities: an event of another tenant or app never reaches them.
+  const scope = inboundEventScope(event);
+  const channelUserId = inboundEventSender(event)?.id ?? null;
+  const mismatch = scope ? tenantMismatch(channel, scope) : undefined;
+  if (mismatch) return { kind: 'done', audit: { ...mismatch, channelUserId } };
+  if (event.kind !== 'message') return decideEvent(row, installation, channel, event, deps);
   const message = event.message;
   const sender = message.source.sender.id;
-  // Before anything reads identities: an event of another tenant or app never reaches them.
-  const mismatch = tenantMismatch(channel, message);
-  if (mismatch) return { kind: 'done', audit: { ...mismatch, channelUserId: sender } };
   const policy = readPolicy(installation.config);
   const reason = ineligibleReason(message, policy);
   if (reason) return { kind: 'done', audit: { reason, channelUserId: sender } };
+  if (!(await isSubscribed(deps, installation, 'message'))) {
+    return {
+      kind: 'done',
+      audit: { reason: 'not_subscribed', channelUserId: sender, detail: { kind: 'message' } },
+    };
+  }
 
   const offerLink = async (reason: 'link_requested' | 'not_bound'): Promise<Settlement> => {
     const outcome = await offerBindingLink(
@@ -153,8 +153,15 @@ async function decide(
     );
     return { kind: 'done', audit: { reason, channelUserId: sender, detail: { outcome } } };
   };
-  if (isLinkCommand(message)) return offerLink('link_requested');
-  let identity = await resolveSender(deps.stores, installation, message);
+  if (isLinkCommand(message, channel)) return offerLink('link_requested');
+  let identity = await identifySender(
+    deps.stores,
+    deps.namespaces,
+    installation,
+    channel,
+    message.source,
+    row.platformEventId,
+  );
   const provisioning = deps.provisioning;
   if (
     identity.status === 'not_bound' &&
@@ -164,7 +171,7 @@ async function decide(
   ) {
     let outcome: Awaited<ReturnType<typeof autoProvision>>;
     try {
-      outcome = await autoProvision(installation, channel, policy, message, {
+      outcome = await autoProvision(installation, channel, policy, message.source, {
         stores: deps.stores,
         ...provisioning,
         platformEventId: row.platformEventId,
@@ -199,15 +206,7 @@ async function decide(
     };
   }
   const delivered = await deliverToAgent(row, installation, message, identity.user, deps);
-  if (!delivered.ok) {
-    return {
-      kind: 'retry',
-      error: delivered.error,
-      deadReason: 'delivery_failed',
-      budgetMs: delivered.retryBudgetMs ?? deps.delivery.retryBudgetMs,
-      ...(delivered.circuitWaitMs !== undefined ? { waitMs: delivered.circuitWaitMs } : {}),
-    };
-  }
+  if (!delivered.ok) return deliveryRetry(delivered, deps.delivery.retryBudgetMs);
   return {
     kind: 'done',
     audit: {
@@ -287,12 +286,4 @@ function mayRetry(
 ): boolean {
   if (settlement.budgetMs === undefined) return row.attempts < deps.delivery.maxAttempts;
   return deps.now() - row.firstSeenAt.getTime() < settlement.budgetMs;
-}
-
-function errorSummary(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
 }

@@ -1,4 +1,4 @@
-import type { Channel, InboundMessage, Provisioner } from '@switchboard/core';
+import type { Channel, Provisioner, Source } from '@switchboard/core';
 import type { AuditReason, InstallationRecord, Stores } from '@switchboard/db';
 import type { InstallationPolicy } from './policy.js';
 import type { ProfileCache } from './profile-cache.js';
@@ -28,12 +28,13 @@ export async function autoProvision(
   installation: InstallationRecord,
   channel: Channel,
   policy: InstallationPolicy,
-  message: InboundMessage,
+  /** The event's sender (a message's, or a member who joined) and the tenant it names. */
+  source: Pick<Source, 'sender' | 'tenantKey'>,
   deps: AutoProvisionDeps,
 ): Promise<AutoProvisionOutcome> {
-  const sender = message.source.sender;
+  const sender = source.sender;
   const home = policy.tenant_key ?? channel.homeTenant?.();
-  const eventTenant = message.source.tenantKey;
+  const eventTenant = source.tenantKey;
   if (!home || !eventTenant || eventTenant !== home) {
     return { status: 'denied', reason: 'wrong_tenant', detail: { eventTenant: eventTenant ?? null } };
   }

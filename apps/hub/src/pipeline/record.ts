@@ -1,11 +1,11 @@
-import type { InboundEvent, Logger } from '@switchboard/core';
+import { type InboundEvent, inboundEventSender, type Logger } from '@switchboard/core';
 import {
   type AuditEntry,
   type AuditStore,
   type InstallationRecord,
   normalizeForDatabase,
 } from '@switchboard/db';
-import { conversationKey } from './conversation.js';
+import { eventConversationKey } from './conversation.js';
 import type { InboxWriter, InsertOutcome } from './inbox-writer.js';
 
 /** `poison`: the database refused the event; it was audited and acknowledged, never queued. */
@@ -54,7 +54,7 @@ export class EventRecorder {
           installationId: installation.id,
           channelType: installation.channelType,
           platformEventId: event.eventId,
-          conversationKey: event.kind === 'message' ? conversationKey(event.message) : null,
+          conversationKey: eventConversationKey(event),
           payload: event,
           rawPayload,
         }),
@@ -62,7 +62,7 @@ export class EventRecorder {
     );
     prepared.forEach(({ event }, index) => {
       const outcome = outcomes[index];
-      const channelUserId = event.kind === 'message' ? event.message.source.sender.id : null;
+      const channelUserId = inboundEventSender(event)?.id ?? null;
       if (outcome?.kind === 'duplicate') {
         audits.push({ ...scope, reason: 'duplicate', platformEventId: event.eventId, channelUserId });
       } else if (outcome?.kind === 'poison') {

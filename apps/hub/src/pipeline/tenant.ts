@@ -1,4 +1,4 @@
-import type { Channel, InboundMessage } from '@switchboard/core';
+import type { Channel, EventScope } from '@switchboard/core';
 
 export interface TenantMismatch {
   reason: 'wrong_tenant' | 'wrong_app';
@@ -10,14 +10,14 @@ export interface TenantMismatch {
  * replay from another install): compare what the platform says the event is for with what the
  * installation expects. A channel that expects a tenant refuses an event that names none.
  */
-export function tenantMismatch(channel: Channel, message: InboundMessage): TenantMismatch | undefined {
+export function tenantMismatch(channel: Channel, scope: EventScope): TenantMismatch | undefined {
   const homeTenant = channel.homeTenant?.();
-  const eventTenant = message.source.tenantKey;
+  const eventTenant = scope.tenantKey;
   if (homeTenant && eventTenant !== homeTenant) {
     return { reason: 'wrong_tenant', detail: { eventTenant: eventTenant ?? null, stage: 'ingress' } };
   }
   const homeApp = channel.homeApp?.();
-  const eventApp = message.source.appId;
+  const eventApp = scope.appId;
   if (homeApp && eventApp !== undefined && eventApp !== homeApp) {
     return { reason: 'wrong_app', detail: { eventApp, stage: 'ingress' } };
   }

@@ -9,11 +9,14 @@ import {
   type Stores,
 } from '@switchboard/db';
 import { loadChannelRegistry } from '../channels/registry.js';
+import { NamespaceBook } from '../identity/namespaces.js';
 
 export interface HubRuntime {
   readonly database: Database;
   readonly stores: Stores;
   readonly registry: Registry;
+  /** The identity namespaces the hub knows: the generic ones and the plugins'. */
+  readonly namespaces: NamespaceBook;
   readonly secrets: SecretBox;
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export function createHubRuntime(parts: {
       ...(parts.database.workerSql ? { workerSql: parts.database.workerSql } : {}),
     }),
     registry: parts.registry,
+    namespaces: new NamespaceBook(parts.registry.namespaceRules()),
     secrets: parts.secrets,
     close: () => parts.database.close(),
   };

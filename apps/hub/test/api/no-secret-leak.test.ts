@@ -114,6 +114,9 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('PUT', '/api/v1/workspaces/{ws}/agents/{agentId}/retry-budget', `${agentPath}/retry-budget`, {
       retryBudgetMs: 3_600_000,
     });
+    await call('PUT', '/api/v1/workspaces/{ws}/agents/{id}/event-types', `${agentPath}/event-types`, {
+      eventTypes: ['message', 'status'],
+    });
     const installation = await call(
       'POST',
       '/api/v1/workspaces/{ws}/installations',

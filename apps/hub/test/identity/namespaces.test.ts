@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidIdentifierError,
-  normalizeIdentifier,
-  requireIdentifier,
-} from '../../src/identity/namespaces.js';
-import { normalizeWaJid, parsePhoneRegion, toE164, waJidFromE164 } from '../../src/identity/phone.js';
+import { InvalidIdentifierError, NamespaceBook, normalizeIdentifier } from '../../src/identity/namespaces.js';
+import { parsePhoneRegion, toE164 } from '../../src/identity/phone.js';
 import {
   provisionedUsernameBase,
   usernameCandidate,
   usernameFromEmail,
 } from '../../src/identity/username.js';
+import { jidNamespaceRules, testNamespaceBook } from '../fixtures/platform-namespaces.js';
 
-function normalized(namespace: Parameters<typeof normalizeIdentifier>[0], raw: string) {
-  const result = normalizeIdentifier(namespace, raw, { phoneRegion: 'DE' });
+const book = testNamespaceBook();
+
+function normalized(namespace: string, raw: string) {
+  const result = book.normalize(namespace, raw, { phoneRegion: 'DE' });
   return result.ok ? result.identifier : result.reason;
 }
 
 describe('identity namespaces', () => {
-  it('lower-cases emails and GitHub logins, upper-cases Slack ids and keeps Feishu ids as they are', () => {
+  it('applies the rules plugins contribute: cases of emails, logins, Slack ids; opaque ids kept', () => {
     expect(normalized('email', '  Ada@Example.COM ')).toBe('ada@example.com');
     expect(normalized('github_login', 'OctoCat')).toBe('octocat');
     expect(normalized('slack', 't01abc:u02def')).toBe('T01ABC:U02DEF');
@@ -37,7 +36,26 @@ describe('identity namespaces', () => {
     expect(normalized('github_id', '12a')).toBe('invalid_identifier');
     expect(normalized('auth', 'someone')).toBe('invalid_identifier');
     expect(normalized('feishu_union', '   ')).toBe('empty');
-    expect(() => requireIdentifier('slack', 'nope')).toThrow(InvalidIdentifierError);
+    expect(() => book.require('slack', 'nope')).toThrow(InvalidIdentifierError);
+  });
+
+  it('knows only emails, phones and hub user ids without plugins', () => {
+    expect(normalizeIdentifier('email', 'Ada@Example.com')).toMatchObject({
+      ok: true,
+      identifier: 'ada@example.com',
+    });
+    expect(normalizeIdentifier('slack', 'T1:U1')).toMatchObject({ ok: false, reason: 'unknown_namespace' });
+    expect(book.normalize('Not A Namespace', 'x')).toMatchObject({ ok: false, reason: 'unknown_namespace' });
+    expect(new NamespaceBook().schemes()).toEqual(['auth', 'email', 'phone']);
+  });
+
+  it('lets no plugin redefine a generic namespace', () => {
+    expect(() => new NamespaceBook([{ ...jidNamespaceRules, scheme: 'phone' }])).toThrow(/defined twice/);
+  });
+
+  it('covers scoped namespaces by their scheme', () => {
+    expect(book.rulesFor('slack:T0TEAM')?.scheme).toBe('slack');
+    expect(book.rulesFor('slack:')).toBeUndefined();
   });
 
   it('writes phones in E.164, reading national numbers in the configured region', () => {
@@ -49,13 +67,20 @@ describe('identity namespaces', () => {
     expect(normalized('phone', 'call me')).toBe('invalid_phone');
   });
 
-  it('normalizes WhatsApp JIDs: device suffix stripped, @c.us rewritten, groups refused', () => {
-    expect(normalizeWaJid('4915123456789:12@s.whatsapp.net')).toBe('4915123456789@s.whatsapp.net');
-    expect(normalizeWaJid('4915123456789@c.us')).toBe('4915123456789@s.whatsapp.net');
-    expect(normalizeWaJid('4915123456789')).toBe('4915123456789@s.whatsapp.net');
-    expect(normalizeWaJid('120363041234567890@g.us')).toBeNull();
-    expect(normalizeWaJid('123456789@lid')).toBeNull();
-    expect(waJidFromE164('+4915123456789')).toBe('4915123456789@s.whatsapp.net');
+  it("applies a plugin's JID rules: device suffix stripped, @c.us rewritten, groups refused", () => {
+    expect(normalized('wa_jid', '4915123456789:12@s.whatsapp.net')).toBe('4915123456789@s.whatsapp.net');
+    expect(normalized('wa_jid', '4915123456789@c.us')).toBe('4915123456789@s.whatsapp.net');
+    expect(normalized('wa_jid', '4915123456789')).toBe('4915123456789@s.whatsapp.net');
+    expect(normalized('wa_jid', '120363041234567890@g.us')).toBe('invalid_identifier');
+    expect(normalized('wa_jid', '123456789@lid')).toBe('invalid_identifier');
+  });
+
+  it('derives the identities plugins link with one (a phone and its JID), canonical', () => {
+    expect(book.linked({ namespace: 'phone', identifier: '+4915123456789' })).toEqual([
+      { namespace: 'wa_jid', identifier: '4915123456789@s.whatsapp.net' },
+    ]);
+    expect(book.linked({ namespace: 'email', identifier: 'ada@example.com' })).toEqual([]);
+    expect(new NamespaceBook().linked({ namespace: 'phone', identifier: '+4915123456789' })).toEqual([]);
   });
 
   it('accepts only known phone regions', () => {
@@ -70,23 +95,20 @@ describe('usernames', () => {
     expect(
       provisionedUsernameBase({ namespace: 'slack', identifier: 'T1:U1', verifiedEmail: 'Jane.Doe+x@a.io' }),
     ).toBe('jane.doe-x');
+    expect(provisionedUsernameBase({ namespace: 'phone', identifier: '+4915123456789' })).toBe(
+      'phone-49151234',
+    );
     expect(usernameFromEmail('Ops@acme.test')).toBe('ops');
   });
 
-  it('falls back to <platform>-<first 8 characters of the platform id>, without the team scope', () => {
-    expect(provisionedUsernameBase({ namespace: 'slack', identifier: 'T0TEAM:U0ABCDEFGH' })).toBe(
-      'slack-u0abcdef',
-    );
-    expect(
-      provisionedUsernameBase({ namespace: 'feishu_open', identifier: 'cli_x:ou_7dab8a3d3cdcc9da' }),
-    ).toBe('feishu-ou7dab8a');
-    expect(provisionedUsernameBase({ namespace: 'wa_jid', identifier: '4915123456789@s.whatsapp.net' })).toBe(
-      'whatsapp-49151234',
-    );
-    expect(provisionedUsernameBase({ namespace: 'github_id', identifier: '42' })).toBe('github-42');
-    expect(provisionedUsernameBase({ namespace: 'feishu_union', identifier: '名前' })).toMatch(
-      /^feishu-[0-9a-f]{8}$/,
-    );
+  it("falls back to <prefix>-<first 8 characters of the id>, as the namespace's rules say", () => {
+    const base = (namespace: string, identifier: string) =>
+      provisionedUsernameBase({ namespace, identifier, rules: book.rulesFor(namespace) });
+    expect(base('slack', 'T0TEAM:U0ABCDEFGH')).toBe('slack-u0abcdef');
+    expect(base('feishu_open', 'cli_x:ou_7dab8a3d3cdcc9da')).toBe('feishu-ou7dab8a');
+    expect(base('wa_jid', '4915123456789@s.whatsapp.net')).toBe('whatsapp-49151234');
+    expect(base('github_id', '42')).toBe('github-42');
+    expect(base('feishu_union', '名前')).toMatch(/^feishu-[0-9a-f]{8}$/);
   });
 
   it('suffixes candidates within the length limit', () => {

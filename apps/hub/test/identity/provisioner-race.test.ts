@@ -4,6 +4,7 @@ import { createTestDatabase, postgresTestUrl, type TestDatabase } from '@switchb
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubProvisioner } from '../../src/identity/provisioner.js';
 import { provisionerStoreFrom } from '../../src/identity/provisioner-store.js';
+import { testNamespaceBook } from '../fixtures/platform-namespaces.js';
 
 // Real races need real concurrent connections: several clients (hub replicas), each with a pool.
 const CLIENTS = 5;
@@ -23,15 +24,18 @@ describe.skipIf(!postgresTestUrl())('provisioner under concurrency [postgres]', 
     const databases = [test.db, ...extra];
     provisioners = databases.map((db) => {
       const real = provisionerStoreFrom(createStores(db.prisma, box));
-      return new HubProvisioner({
-        ...real,
-        // Counts inserts that lost a race, to show the calls really overlapped.
-        createProvisionedUser: (input) =>
-          real.createProvisionedUser(input).catch((error: unknown) => {
-            lostInserts++;
-            throw error;
-          }),
-      });
+      return new HubProvisioner(
+        {
+          ...real,
+          // Counts inserts that lost a race, to show the calls really overlapped.
+          createProvisionedUser: (input) =>
+            real.createProvisionedUser(input).catch((error: unknown) => {
+              lostInserts++;
+              throw error;
+            }),
+        },
+        { namespaces: testNamespaceBook() },
+      );
     });
     const stores = createStores(test.db.prisma, box);
     const ws = await stores.workspaces.create({ slug: 'race' });

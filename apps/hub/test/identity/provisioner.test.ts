@@ -149,6 +149,7 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
           throw new NotFoundError('user', username);
         },
       }),
+      { namespaces: bed.namespaces },
     );
     const result = await provisioner.provisionUser({
       workspaceId: ws.id,
@@ -188,6 +189,7 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
           throw blip;
         },
       }),
+      { namespaces: bed.namespaces },
     );
     await expect(
       provisioner.provisionUser({ workspaceId: ws.id, namespace: 'slack', externalId: 'T01:U0BLIP' }),
@@ -205,6 +207,7 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
           throw blip;
         },
       }),
+      { namespaces: bed.namespaces },
     );
     await expect(
       provisioner.provisionUser({ workspaceId: ws.id, namespace: 'slack', externalId: 'T01:U0PROBE' }),
@@ -222,6 +225,7 @@ describe.each(testDatabaseKinds())('provisioner [%s]', (kind) => {
           return provisionerStoreFrom(bed.stores).findIdentity(namespace, identifier, workspaceId);
         },
       }),
+      { namespaces: bed.namespaces },
     );
     const before = await bed.counts();
     for (const externalId of ['', '   ', '\t\n']) {

@@ -89,6 +89,11 @@ describe.each(testDatabaseKinds())('event tenant at ingress [%s]', (kind) => {
       signingSecret: SIGNING_SECRET,
       boundSenders: ['U0BOUND01'],
     });
+    // No retry budget: the refused delivery is dead-lettered at its first failure.
+    await hub.runtime.database.prisma.agent.updateMany({
+      where: { workspaceId: seeded.workspaceId },
+      data: { retryBudgetMs: 1 },
+    });
     const body = { ...slackMessage({ eventId: 'Ev0METADATA', user: 'U0BOUND01' }), api_app_id: 'A0METADAT' };
     expect((await postToHook(hub, seeded.installationId, body)).status).toBe(200);
     const row = await eventually(async () => {

@@ -1,2 +1,3 @@
+export * from './events.js';
 export * from './inbound.js';
 export * from './outbound.js';

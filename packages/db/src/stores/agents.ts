@@ -14,6 +14,8 @@ export interface AgentRecord {
   hasDeliverySecret: boolean;
   /** How long deliveries are retried before they are dead-lettered; null: the hub's default. */
   retryBudgetMs: number | null;
+  /** The inbound event kinds delivered to the agent (default `['message']`). */
+  eventTypes: string[];
   createdAt: Date;
 }
 
@@ -24,6 +26,7 @@ const agentSelect = {
   deliveryUrl: true,
   deliverySecretSealed: true,
   retryBudgetMs: true,
+  eventTypes: true,
   createdAt: true,
 } as const;
 
@@ -34,6 +37,7 @@ function toRecord(row: {
   deliveryUrl: string;
   deliverySecretSealed: string | null;
   retryBudgetMs: number | null;
+  eventTypes: string[];
   createdAt: Date;
 }): AgentRecord {
   return {
@@ -43,6 +47,7 @@ function toRecord(row: {
     deliveryUrl: row.deliveryUrl,
     hasDeliverySecret: row.deliverySecretSealed !== null,
     retryBudgetMs: row.retryBudgetMs,
+    eventTypes: row.eventTypes,
     createdAt: row.createdAt,
   };
 }
@@ -59,6 +64,7 @@ export class AgentStore {
     deliveryUrl: string;
     deliverySecret?: string;
     retryBudgetMs?: number;
+    eventTypes?: string[];
   }): Promise<AgentRecord> {
     try {
       const row = await this.db.agent.create({
@@ -71,6 +77,7 @@ export class AgentStore {
               ? null
               : this.secrets.seal(input.deliverySecret, DELIVERY_SECRET_PURPOSE),
           retryBudgetMs: input.retryBudgetMs ?? null,
+          ...(input.eventTypes ? { eventTypes: [...new Set(input.eventTypes)] } : {}),
         },
         select: agentSelect,
       });
@@ -113,6 +120,16 @@ export class AgentStore {
   /** Sets (or, with null, resets to the hub's default) how long deliveries are retried. */
   async setRetryBudget(workspaceId: string, id: string, retryBudgetMs: number | null): Promise<AgentRecord> {
     const result = await this.db.agent.updateMany({ where: { id, workspaceId }, data: { retryBudgetMs } });
+    if (result.count === 0) throw new NotFoundError('agent', id);
+    return this.get(workspaceId, id);
+  }
+
+  /** Chooses which inbound event kinds the agent receives. */
+  async setEventTypes(workspaceId: string, id: string, eventTypes: string[]): Promise<AgentRecord> {
+    const result = await this.db.agent.updateMany({
+      where: { id, workspaceId },
+      data: { eventTypes: [...new Set(eventTypes)] },
+    });
     if (result.count === 0) throw new NotFoundError('agent', id);
     return this.get(workspaceId, id);
   }

@@ -24,6 +24,10 @@ export const auditReasons = [
   'provision_refused_no_admin',
   'delivered',
   'delivery_failed',
+  // Not terminal: the sender was recognised through a trusted identity and bound (detail: namespace).
+  'resolved',
+  // The agent does not take this event kind (its eventTypes); statuses still update the outbound row.
+  'not_subscribed',
   'processing_failed',
   // Not terminal: the event's text was changed to fit the database (NUL, lone surrogates).
   'text_normalized',

@@ -12,6 +12,9 @@ import { normalizeForDatabase } from './normalize-text.js';
 
 export type OutboundStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
+/** What the platform reported after the send; see `OutboundStore.recordDeliveryState`. */
+export type OutboundDeliveryState = 'sent' | 'delivered' | 'read' | 'failed';
+
 export interface OutboundRecord {
   id: string;
   installationId: string;
@@ -25,6 +28,9 @@ export interface OutboundRecord {
   updateOfId: string | null;
   /** Position among the chat's outbound messages (monotonic per chat), as text; null for old rows. */
   chatSeq: string | null;
+  /** The platform's latest report (status events), null before any. */
+  deliveryState: OutboundDeliveryState | null;
+  deliveryErrorCode: string | null;
   createdAt: Date;
   sentAt: Date | null;
 }
@@ -48,6 +54,8 @@ const select = {
   attempts: true,
   updateOfId: true,
   chatSeq: true,
+  deliveryState: true,
+  deliveryErrorCode: true,
   createdAt: true,
   sentAt: true,
 } as const;
@@ -56,6 +64,7 @@ type Row = Prisma.ChannelOutboundCardMessageGetPayload<{ select: typeof select }
 const toRecord = (row: Row): OutboundRecord => ({
   ...row,
   status: row.status as OutboundStatus,
+  deliveryState: row.deliveryState as OutboundDeliveryState | null,
   chatSeq: row.chatSeq === null ? null : row.chatSeq.toString(),
 });
 
@@ -188,6 +197,43 @@ export class OutboundStore {
       SET status = 'failed', claim_token = NULL, last_error = ${error}, updated_at = now()
       WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
     return count === 1;
+  }
+
+  /**
+   * Records a platform's status report on a sent message, found by the id the platform answered.
+   * A state never moves backwards (sent < delivered < read); `failed` replaces sent or delivered
+   * and keeps the platform's code, and nothing replaces failed or read. Null when no message of
+   * the installation has that platform id; else the record and whether this report changed it.
+   */
+  async recordDeliveryState(input: {
+    installationId: string;
+    platformMessageId: string;
+    state: OutboundDeliveryState;
+    errorCode?: string;
+    at: Date;
+  }): Promise<{ record: OutboundRecord; changed: boolean } | null> {
+    const code = input.state === 'failed' ? (input.errorCode ?? null) : null;
+    // One statement, so two reports racing cannot write a lower state after a higher one.
+    const updated = await this.db.$queryRaw<Array<{ id: string }>>`
+      UPDATE channel_outbound_card_message
+      SET delivery_state = ${input.state}, delivery_error_code = ${code},
+          delivery_state_at = ${input.at}, updated_at = now()
+      WHERE installation_id = ${input.installationId}::uuid
+        AND platform_message_id = ${input.platformMessageId} AND update_of_id IS NULL
+        AND (CASE COALESCE(delivery_state, '') WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
+               WHEN 'read' THEN 3 WHEN 'failed' THEN 3 ELSE 0 END)
+          < (CASE ${input.state}::text WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 ELSE 3 END)
+      RETURNING id::text AS id`;
+    const row = await this.db.channelOutboundCardMessage.findFirst({
+      where: {
+        installationId: input.installationId,
+        platformMessageId: input.platformMessageId,
+        updateOfId: null,
+      },
+      orderBy: { createdAt: 'asc' },
+      select,
+    });
+    return row ? { record: toRecord(row), changed: updated.length > 0 } : null;
   }
 
   /** When the installation last sent something successfully. */

@@ -6,10 +6,12 @@ import {
   type ChannelDeps,
   type ChannelFactory,
   capabilities,
+  type IdentityKey,
   type OutboundMessage,
   PlatformError,
   parseOutboundMessage,
   type SendResult,
+  type Source,
   type WebhookHandler,
 } from '@switchboard/core';
 import { z } from 'zod';
@@ -47,8 +49,10 @@ export class EchoChannel implements Channel {
   /** The context of the latest `connect`, so tests can `emit` as a long-connection channel would. */
   context?: ChannelContext;
   readonly #api?: EchoApiClient;
+  readonly #senderNamespace: string | undefined;
 
   constructor(config: EchoChannelConfig, deps: ChannelDeps) {
+    this.#senderNamespace = config.sender_namespace;
     const parseContext = {
       installationId: deps.installationId,
       botUserId: config.bot_user_id,
@@ -65,6 +69,11 @@ export class EchoChannel implements Channel {
 
   capabilities(): Capabilities {
     return capabilities(Capability.Text, Capability.Threads, Capability.Webhook, Capability.Edit);
+  }
+
+  /** With `sender_namespace`, a sender's id is an identifier in that namespace (e.g. a phone). */
+  senderIdentities(source: Source): IdentityKey[] {
+    return this.#senderNamespace ? [{ namespace: this.#senderNamespace, identifier: source.sender.id }] : [];
   }
 
   async connect(ctx: ChannelContext): Promise<void> {

@@ -9,6 +9,11 @@ export const echoConfigSchema = z.object({
   tenant_key: z.string().min(1).optional(),
   /** Optional platform app id; the hub keeps one installation per (channel type, app id). */
   app_id: z.string().min(1).optional(),
+  /**
+   * The identity namespace sender ids belong to (`phone`: senders are phone numbers), so the hub
+   * can recognise senders through the identity graph; unset, only bindings identify them.
+   */
+  sender_namespace: z.string().min(1).optional(),
   /** When set, sends go over HTTP to this URL instead of the in-memory `sent` list. */
   api_base_url: apiBaseUrlField,
 });

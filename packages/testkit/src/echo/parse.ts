@@ -4,6 +4,7 @@ import {
   type InboundEvent,
   MalformedPayloadError,
   type ParseResult,
+  parseInboundEvent,
   parseInboundMessage,
   type WebhookRequest,
 } from '@switchboard/core';
@@ -12,8 +13,13 @@ import {
   type EchoMessageEvent,
   type EchoOtherEvent,
   echoBatchSchema,
+  echoDeleteEventSchema,
+  echoEditEventSchema,
+  echoMembershipEventSchema,
   echoMessageEventSchema,
   echoOtherEventSchema,
+  echoReactEventSchema,
+  echoStatusEventSchema,
   echoTypedBodySchema,
   echoUrlVerificationSchema,
 } from './payload.js';
@@ -51,9 +57,21 @@ function check<S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey
   return checkPayload(schema, value, path, 'echo webhook body has an unexpected shape');
 }
 
-function checkEvent(value: unknown, path: PropertyKey[]): EchoMessageEvent | EchoOtherEvent {
+type EchoEvent = EchoMessageEvent | EchoOtherEvent;
+
+const otherKinds: Record<string, z.ZodType> = {
+  status: echoStatusEventSchema,
+  membership: echoMembershipEventSchema,
+  react: echoReactEventSchema,
+  edit: echoEditEventSchema,
+  delete: echoDeleteEventSchema,
+};
+
+function checkEvent(value: unknown, path: PropertyKey[]): EchoEvent {
   const { type } = check(echoTypedBodySchema, value, path);
   if (type === 'message') return check(echoMessageEventSchema, value, path);
+  const schema = otherKinds[type];
+  if (schema) return check(schema, value, path) as EchoOtherEvent;
   if (type === 'batch' || type === 'url_verification') {
     throw new MalformedPayloadError(`echo "${type}" cannot appear inside a batch`);
   }
@@ -65,6 +83,8 @@ function toInboundEvent(
   req: WebhookRequest,
   context: EchoParseContext,
 ): InboundEvent {
+  const other = toOtherKind(event, req, context);
+  if (other) return other;
   if (!isMessageEvent(event)) {
     return {
       kind: 'ignored',
@@ -80,8 +100,17 @@ function toInboundEvent(
   if (event.user.isBot) {
     return { kind: 'ignored', eventId: event.id, reason: 'ignored_bot', detail: `sender ${event.user.id}` };
   }
-  const message = parseInboundMessage({
-    platformMessageId: event.id,
+  return { kind: 'message', eventId: event.id, message: toMessage(event, event.id, req, context) };
+}
+
+function toMessage(
+  event: EchoMessageEvent,
+  messageId: string,
+  req: WebhookRequest,
+  context: EchoParseContext,
+) {
+  return parseInboundMessage({
+    platformMessageId: messageId,
     source: {
       channelType: 'echo',
       installationId: context.installationId,
@@ -97,7 +126,89 @@ function toInboundEvent(
     sentAt: event.ts ?? req.receivedAt.toISOString(),
     raw: event,
   });
-  return { kind: 'message', eventId: event.id, message };
+}
+
+/** The events beside messages, validated against core's schemas; undefined for other types. */
+function toOtherKind(
+  event: EchoEvent,
+  req: WebhookRequest,
+  context: EchoParseContext,
+): InboundEvent | undefined {
+  const scope = {
+    channelType: 'echo',
+    installationId: context.installationId,
+    ...(context.tenantKey ? { tenantKey: context.tenantKey } : {}),
+  };
+  const at = (ts: unknown) => (typeof ts === 'string' ? ts : req.receivedAt.toISOString());
+  const sender = (user: { id: string; name?: string | undefined; isBot?: boolean | undefined }) => ({
+    id: user.id,
+    ...(user.name ? { displayName: user.name } : {}),
+    isBot: user.isBot === true || user.id === context.botUserId,
+    isExternal: false,
+  });
+  switch (event.type) {
+    case 'status': {
+      const e = echoStatusEventSchema.parse(event);
+      return parseInboundEvent({
+        kind: 'status',
+        eventId: e.id,
+        status: {
+          scope,
+          platformMessageId: e.messageId,
+          ...(e.chatId ? { chatId: e.chatId } : {}),
+          state: e.state,
+          ...(e.errorCode ? { errorCode: e.errorCode } : {}),
+          occurredAt: at(e.ts),
+        },
+      });
+    }
+    case 'membership': {
+      const e = echoMembershipEventSchema.parse(event);
+      return parseInboundEvent({
+        kind: 'membership',
+        eventId: e.id,
+        membership: {
+          scope,
+          action: e.action,
+          ...(e.chatId ? { chatId: e.chatId, chatType: 'group' } : {}),
+          member: sender(e.user),
+          occurredAt: at(e.ts),
+        },
+      });
+    }
+    case 'react': {
+      const e = echoReactEventSchema.parse(event);
+      if (e.user.id === context.botUserId) {
+        return { kind: 'ignored', eventId: e.id, reason: 'ignored_self', detail: `sender ${e.user.id}` };
+      }
+      return parseInboundEvent({
+        kind: 'reaction',
+        eventId: e.id,
+        reaction: {
+          source: { ...scope, chatId: e.chatId, chatType: 'direct', sender: sender(e.user) },
+          action: e.removed ? 'removed' : 'added',
+          emoji: e.emoji,
+          platformMessageId: e.messageId,
+          occurredAt: at(e.ts),
+        },
+      });
+    }
+    case 'edit': {
+      const e = echoEditEventSchema.parse(event);
+      const message = toMessage({ ...e, type: 'message' }, e.messageId, req, context);
+      return parseInboundEvent({ kind: 'edit', eventId: e.id, edit: { message, editedAt: at(e.ts) } });
+    }
+    case 'delete': {
+      const e = echoDeleteEventSchema.parse(event);
+      return parseInboundEvent({
+        kind: 'delete',
+        eventId: e.id,
+        delete: { scope, chatId: e.chatId, platformMessageId: e.messageId, occurredAt: at(e.ts) },
+      });
+    }
+    default:
+      return undefined;
+  }
 }
 
 function isMessageEvent(event: EchoMessageEvent | EchoOtherEvent): event is EchoMessageEvent {

@@ -73,7 +73,7 @@ export function registerInstallationCommands(program: Command): void {
         'connect an agent to a channel; the config is checked by the channel type (and its platform)',
       )
       .requiredOption('--agent <agent>', 'agent id or name')
-      .requiredOption('--type <channelType>', 'channel type, e.g. slack')
+      .requiredOption('--type <channelType>', 'channel type (GET /api/v1/channel-types lists them)')
       .option('--from-file <file>', 'config keys as a JSON object (- for stdin)')
       .option('--set <key=value>', 'one config key (repeatable; wins over --from-file)', collect, []),
   ).action((flags: HubFlags & { agent: string; type: string; fromFile?: string; set: string[] }) =>
@@ -92,7 +92,7 @@ export function registerInstallationCommands(program: Command): void {
           if (/^https?:\/\/(127\.|localhost|\[::1\]|0\.0\.0\.0)/.test(url)) {
             note(
               'That address is only reachable from this machine: set SWITCHBOARD_PUBLIC_URL on the hub ' +
-                '(e.g. a tunnel), or use a long connection where the platform has one (Slack: --set mode=socket).',
+                '(e.g. a tunnel), or use a long connection where the platform has one (e.g. --set mode=socket).',
             );
           }
         }
