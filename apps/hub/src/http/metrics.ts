@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { unencapsulated } from './unencapsulated.js';
 
 /** A fresh registry per hub: prom-client's global one would clash between hubs in one process. */
 export function createMetricsRegistry(): Registry {
@@ -18,8 +18,7 @@ const LABELS = ['method', 'route', 'status'] as const;
  * Request metrics for every route of the instance it is registered on (hence unencapsulated), plus
  * Node's default metrics, served at `GET /metrics`.
  */
-export const metricsRoutes = unencapsulated<MetricsRoutesOptions>(
-  'switchboard-metrics',
+export const metricsRoutes = fastifyPlugin<MetricsRoutesOptions>(
   async (app, { registry }) => {
     collectDefaultMetrics({ register: registry });
     const requests = new Counter({
@@ -55,4 +54,5 @@ export const metricsRoutes = unencapsulated<MetricsRoutesOptions>(
       },
     );
   },
+  { name: 'switchboard-metrics', fastify: '5.x' },
 );
