@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { workspaceSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
 
 export const slugSchema = z
@@ -22,7 +24,10 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
     '/api/v1/workspaces',
     {
       schema: routeDocs({
+        operationId: 'createWorkspace',
         tags: ['workspaces'],
+        responses: { 201: workspaceSchema },
+        errors: [409],
         summary: 'Create a workspace; the caller becomes its owner',
         body: createWorkspaceBody,
       }),
@@ -37,7 +42,15 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
 
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws',
-    { schema: routeDocs({ tags: ['workspaces'], summary: 'Read a workspace (id or slug)' }) },
+    {
+      schema: routeDocs({
+        operationId: 'getWorkspace',
+        tags: ['workspaces'],
+        summary: 'Read a workspace (id or slug)',
+        params: workspaceParams,
+        responses: { 200: workspaceSchema },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       return presentWorkspace(workspace);

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
+import { routeDocs } from '../api/route-docs.js';
 
 /** A fresh registry per hub: prom-client's global one would clash between hubs in one process. */
 export function createMetricsRegistry(): Registry {
@@ -47,7 +49,18 @@ export const metricsRoutes = fastifyPlugin<MetricsRoutesOptions>(
 
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics' } },
+      {
+        schema: routeDocs({
+          operationId: 'getMetrics',
+          tags: ['health'],
+          summary: 'Prometheus metrics',
+          auth: false,
+          responses: {
+            200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' },
+          },
+          onlyErrors: [],
+        }),
+      },
       async (_request, reply) => {
         const text = await registry.metrics();
         return reply.header('content-type', registry.contentType).send(text);
