@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { buildHub } from './app.js';
+import { buildHub, type HubAppOptions } from './app.js';
 import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
 
@@ -15,6 +15,8 @@ export interface StartHubOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Long-connection supervision (SWITCHBOARD_CONNECTIONS_DISABLED parks it). */
   connections?: { disabled?: boolean; leaseTtlMs?: number };
+  /** Per-address limits (SWITCHBOARD_RATE_LIMIT_*); unset ones keep their defaults. */
+  rateLimit?: HubAppOptions['rateLimit'];
 }
 
 export interface RunningHub {
@@ -42,6 +44,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       publicUrl,
       pipeline: options.pipeline,
       connections: options.connections ?? {},
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -16,7 +16,11 @@ const auditQuery = z.object({
   cursor: z
     .string()
     .regex(/^\d{1,19}$/)
-    .refine((value) => BigInt(value) <= 9_223_372_036_854_775_807n, 'cursor is out of range')
+    // Zod runs this even when the regex failed: only digits may reach BigInt (it throws otherwise).
+    .refine(
+      (value) => !/^\d+$/.test(value) || BigInt(value) <= 9_223_372_036_854_775_807n,
+      'cursor is out of range',
+    )
     .optional(),
 });
 

@@ -54,8 +54,12 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
         responses: {
           201: { description: 'Linked', schema: linkOutcomeSchema },
           200: { description: 'Already linked', schema: linkOutcomeSchema },
+          422: {
+            description: 'Not linked: outcome invalid_phone, invalid_identifier or no_member',
+            schema: linkOutcomeSchema,
+          },
         },
-        errors: [409, 422],
+        errors: [409],
         summary:
           'Link an identity to a member (idempotent). A phone also links its WhatsApp JID. 201 linked, ' +
           '200 already linked, 422 with { outcome: invalid_phone | invalid_identifier | no_member }, ' +

@@ -13,6 +13,8 @@ export function documentOnlyValidation(app: FastifyInstance): void {
 }
 
 type SuccessStatus = 200 | 201 | 202 | 204;
+/** Statuses a route answers with its own body rather than the error envelope. */
+type AnswerStatus = SuccessStatus | 422;
 /** A documented answer: its schema (204: none), or a schema with its own description. */
 type SuccessResponse =
   | z.ZodType
@@ -48,8 +50,8 @@ export interface RouteDocsOptions {
   body?: z.ZodType;
   querystring?: z.ZodType;
   headers?: z.ZodType;
-  /** The success answers by status. */
-  responses: Partial<Record<SuccessStatus, SuccessResponse>>;
+  /** The answers by status: the successes, and any status with a body of its own (e.g. 422). */
+  responses: Partial<Record<AnswerStatus, SuccessResponse>>;
   /** Error statuses beyond those every route may answer (400, 401, 403, 404, 429, 503). */
   errors?: number[];
   /** Replaces the default error statuses (for routes outside the API, e.g. health). */
@@ -66,10 +68,14 @@ const jsonContent = (description: string, schema: z.ZodType, contentType = 'appl
 export function routeDocs(options: RouteDocsOptions): FastifySchema {
   const response: Record<number, unknown> = {};
   for (const [key, answer] of Object.entries(options.responses)) {
-    const status = Number(key) as SuccessStatus;
+    const status = Number(key);
     const { description, schema, contentType } =
       answer === null || answer instanceof z.ZodType
-        ? { description: SUCCESS_DESCRIPTIONS[status], schema: answer, contentType: undefined }
+        ? {
+            description: SUCCESS_DESCRIPTIONS[status as SuccessStatus] ?? 'Answer',
+            schema: answer,
+            contentType: undefined,
+          }
         : answer;
     response[status] =
       schema === null ? z.undefined().describe(description) : jsonContent(description, schema, contentType);
@@ -81,6 +87,7 @@ export function routeDocs(options: RouteDocsOptions): FastifySchema {
     errors.add(403);
   }
   for (const status of [...errors].sort()) {
+    if (response[status]) continue;
     response[status] = jsonContent(ERROR_DESCRIPTIONS[status] ?? 'Error', errorEnvelopeSchema);
   }
   const schema: FastifySchema & Record<string, unknown> = {
