@@ -1,3 +1,4 @@
+import type { EgressLookup } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { agentHealthRoutes } from './api/agent-health.js';
@@ -17,7 +18,7 @@ import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
-import { EgressPolicy, egressFetch } from './egress/index.js';
+import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -92,6 +93,12 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
   const egress = options.egress ?? EgressPolicy.fromEnv();
+  // Channels and agent deliveries connect only where the egress policy allows, checked on the
+  // address each socket actually goes to.
+  const transport = {
+    fetch: options.fetch ?? egressFetch(egress),
+    lookup: guardedLookup(egress) as EgressLookup,
+  };
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const pipeline = new Pipeline({
     runtime,
@@ -99,7 +106,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: pipelineMetrics,
     provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
-    fetch: options.fetch ?? egressFetch(egress),
+    ...transport,
     ...(options.now ? { now: options.now } : {}),
   });
   const supervisor = options.connections
@@ -107,6 +114,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         runtime,
         logger: options.logger,
         ...stripUndefined(options.connections),
+        transport,
         // A long connection's event is acknowledged to the platform only after this resolves.
         emit: async (installationId, event) => {
           const lookup = await pipeline.channels.lookup(installationId);
