@@ -13,6 +13,7 @@ import { identityRoutes } from './api/identities.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
+import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -24,6 +25,7 @@ import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import type { OperatorCredential } from './http/operator.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits, registerRateLimit } from './http/rate-limit.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
@@ -71,6 +73,8 @@ export interface HubAppOptions {
   checkResponses?: boolean;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
+  /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
+  operator?: OperatorCredential;
 }
 
 export interface HubApp {
@@ -155,9 +159,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     documentOnlyValidation(api);
     await registerRateLimit(api, limits.apiPerMinute);
     await api.register(bearerAuth, {
-      authenticate: async (token): Promise<Principal | null> => runtime.stores.apiTokens.authenticate(token),
+      authenticate: async (token): Promise<Principal | null> =>
+        options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),
     });
     await api.register(workspaceRoutes, { runtime });
+    await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime, publicUrl });
     await api.register(invitationRoutes, { runtime });
     await api.register(tokenRoutes, { runtime });
@@ -168,6 +174,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       egress,
       publicUrl: options.publicUrl,
       invalidate: (id) => pipeline.channels.invalidate(id),
+      // Install-time platform checks connect like the channels do (egress policy).
+      fetch: transport.fetch,
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });

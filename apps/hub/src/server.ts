@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { buildHub, type HubAppOptions } from './app.js';
+import type { OperatorCredential } from './http/operator.js';
 import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
 
@@ -17,6 +18,8 @@ export interface StartHubOptions {
   connections?: { disabled?: boolean; leaseTtlMs?: number };
   /** Per-address limits (SWITCHBOARD_RATE_LIMIT_*); unset ones keep their defaults. */
   rateLimit?: HubAppOptions['rateLimit'];
+  /** The hub-wide operator credential local commands use (see http/operator.ts). */
+  operator?: OperatorCredential;
 }
 
 export interface RunningHub {
@@ -34,10 +37,15 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     secretKey: options.secretKey,
     logger: options.logger,
     migrate: true,
+    holder: 'the hub',
+    warnAboutKeyFile: true,
   });
   let app: FastifyInstance;
   try {
-    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    // On an ephemeral port (0) the address is known only after listening: webhook URLs then
+    // follow each request's own origin.
+    const publicUrl =
+      options.publicUrl ?? (options.port === 0 ? undefined : `http://${options.host}:${options.port}`);
     ({ app } = await buildHub({
       runtime,
       logger: options.logger,
@@ -45,6 +53,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       pipeline: options.pipeline,
       connections: options.connections ?? {},
       ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+      ...(options.operator ? { operator: options.operator } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -54,6 +63,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  // A refused second process is told where to send its command instead.
+  await runtime.database.lock?.update({ url });
   return {
     app,
     runtime,

@@ -6,10 +6,10 @@ import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { channelConfigDoc } from './channel-config-docs.js';
-import { patchConfig, prepareConfig } from './installation-config.js';
+import { installConfig, patchConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
-import { installationDetailSchema, installationSchema } from './responses.js';
+import { installationDetailSchema, installationSchema, installationStatusSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
@@ -35,6 +35,8 @@ export interface InstallationRouteOptions {
   invalidate?(installationId: string): void;
   /** The local view of the installation's long connection, when this process supervises it. */
   connectionStatus?(installationId: string): ConnectionView | undefined;
+  /** Outbound HTTP of adapters checking a config with their platform (default global fetch). */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** What the supervisor of this process knows about one long connection. */
@@ -69,6 +71,10 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
   }
 
   const invalidate = (id: string) => options.invalidate?.(id);
+  const platformDeps = (request: FastifyRequest) => ({
+    logger: request.log,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
 
   /** Connection, traffic and backlog of one installation, from the database and this process. */
   async function runtimeStatus(installation: InstallationRecord) {
@@ -133,7 +139,9 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
           ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')
           : error;
       });
-      const prepared = prepareConfig(factory, body.config);
+      // The platform check connects to the config's URLs: they pass the egress policy first.
+      assertEgressAllowed(options.egress, body.config);
+      const prepared = await installConfig(factory, body.config, platformDeps(request));
       assertEgressAllowed(options.egress, prepared.config);
       const installation = await stores.installations.create({
         workspaceId: workspace.id,
@@ -192,6 +200,25 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     },
   );
 
+  app.get<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/installations/:id/status',
+    {
+      schema: routeDocs({
+        operationId: 'getInstallationStatus',
+        tags: ['installations'],
+        summary: 'Connection, traffic and backlog of one installation',
+        params: installationParams,
+        responses: { 200: installationStatusSchema },
+      }),
+    },
+    async (request) => {
+      const params = parseParams(request.params);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
+      const installation = await stores.installations.get(workspace.id, params.id);
+      return { id: installation.id, status: installation.status, runtime: await runtimeStatus(installation) };
+    },
+  );
+
   app.patch<{ Params: { ws: string; id: string } }>(
     '/api/v1/workspaces/:ws/installations/:id',
     {
@@ -211,7 +238,13 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const current = await stores.installations.get(workspace.id, params.id);
       const stored = await stores.installations.getWithSecrets(current.id);
       assertSecretsFollowHost(stored, body.config);
-      const next = patchConfig(registry.get(current.channelType), stored, body.config);
+      assertEgressAllowed(options.egress, { ...stored.config, ...body.config });
+      const next = await patchConfig(
+        registry.get(current.channelType),
+        stored,
+        body.config,
+        platformDeps(request),
+      );
       assertEgressAllowed(options.egress, next.config);
       const updated = await stores.installations.replaceConfig(workspace.id, current.id, next);
       invalidate(updated.id);

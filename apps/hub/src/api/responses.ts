@@ -156,6 +156,12 @@ export const installationDetailSchema = installationSchema.extend({
   }),
 });
 
+export const installationStatusSchema = z.object({
+  id: uuid,
+  status: z.enum(['active', 'revoked']),
+  runtime: installationDetailSchema.shape.runtime,
+});
+
 export const invitationSchema = z
   .object({
     id: uuid,
@@ -182,13 +188,22 @@ export const memberSchema = z
   .meta({ id: 'Member' });
 
 const identityRef = { namespace: z.string(), identifier: z.string() };
-export const memberCreatedSchema = memberSchema.extend({
-  identities: z
-    .object({
-      linked: z.array(z.object({ ...identityRef, status: z.string() })),
-      failed: z.array(z.object({ ...identityRef, code: z.string() })),
-    })
-    .describe('Identities linked for the new user (auth, email)'),
+const identityLinkReport = z
+  .object({
+    linked: z.array(z.object({ ...identityRef, status: z.string() })),
+    failed: z.array(z.object({ ...identityRef, code: z.string() })),
+  })
+  .describe('Identities linked for the new user (auth, email)');
+export const memberCreatedSchema = memberSchema.extend({ identities: identityLinkReport });
+
+export const firstAdminSchema = z.object({
+  workspace: z.object({ id: uuid, slug: z.string() }),
+  userId: uuid,
+  username: z.string(),
+  role: z.literal('owner'),
+  token: z.string().describe('Shown once'),
+  tokenPrefix: z.string(),
+  identities: identityLinkReport,
 });
 
 export const invitationSentSchema = z.object({

@@ -138,6 +138,7 @@ describe.each(testDatabaseKinds())('typed API [%s]', (kind) => {
         `/api/v1/workspaces/${ws}/dead-letters`,
         `/api/v1/workspaces/${ws}/audit`,
         '/api/v1/channel-types',
+        '/api/v1/workspaces',
       ];
       for (const list of lists) {
         for (const query of [
