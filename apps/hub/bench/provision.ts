@@ -100,6 +100,7 @@ async function throughThePipeline(): Promise<{ firstAckToUsers: number; allDeliv
     logger: createLogger({ level: 'warn' }),
     // The counting agent listens on loopback.
     egress: new EgressPolicy({ allow: ['127.0.0.1'] }),
+    rateLimit: false,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -5,6 +5,7 @@ import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
 import { bindingRoutes } from './api/bindings.js';
+import { channelConfigComponents } from './api/channel-config-docs.js';
 import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
@@ -25,6 +26,7 @@ import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { OperatorCredential } from './http/operator.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits, registerRateLimit } from './http/rate-limit.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
@@ -62,6 +64,13 @@ export interface HubAppOptions {
   unknownLimiter?: UnknownInstallationLimiter;
   /** The clock of retry budgets and agent circuits (tests move it); default Date.now. */
   now?: () => number;
+  /**
+   * Requests per minute per client address on `/api/v1` and `/hooks` (0 turns one off; `false`
+   * both). Default DEFAULT_RATE_LIMITS.
+   */
+  rateLimit?: Partial<RateLimits> | false;
+  /** Fail responses that do not match their documented schema (tests keep the document true). */
+  checkResponses?: boolean;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
   /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
@@ -80,7 +89,11 @@ export interface HubApp {
  */
 export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const { runtime } = options;
-  const app = createHttpServer({ logger: options.logger });
+  const app = createHttpServer({ logger: options.logger, checkResponses: options.checkResponses ?? false });
+  const limits: RateLimits =
+    options.rateLimit === false
+      ? { apiPerMinute: 0, hooksPerMinute: 0 }
+      : { ...DEFAULT_RATE_LIMITS, ...stripUndefined(options.rateLimit ?? {}) };
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
   const egress = options.egress ?? EgressPolicy.fromEnv();
@@ -120,14 +133,21 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await pipeline.stop();
   });
 
-  await registerOpenApi(app, { title: 'Switchboard hub', version: HUB_VERSION });
+  await registerOpenApi(
+    app,
+    { title: 'Switchboard hub', version: HUB_VERSION },
+    { schemas: channelConfigComponents(runtime.registry) },
+  );
   await app.register(healthRoutes, { readiness: createReadinessCheck(runtime.database) });
   await app.register(metricsRoutes, { registry: metricsRegistry });
-  await app.register(webhookRoutes, {
-    channels: pipeline.channels,
-    recorder: pipeline.recorder,
-    metrics: pipelineMetrics,
-    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
+  await app.register(async (hooks) => {
+    await registerRateLimit(hooks, limits.hooksPerMinute);
+    await hooks.register(webhookRoutes, {
+      channels: pipeline.channels,
+      recorder: pipeline.recorder,
+      metrics: pipelineMetrics,
+      ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
+    });
   });
   await app.register(linkPageRoutes, {
     stores: runtime.stores,
@@ -137,6 +157,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   await app.register(async (api) => {
     translateDomainErrors(api);
     documentOnlyValidation(api);
+    await registerRateLimit(api, limits.apiPerMinute);
     await api.register(bearerAuth, {
       authenticate: async (token): Promise<Principal | null> =>
         options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { buildHub } from './app.js';
+import { buildHub, type HubAppOptions } from './app.js';
 import type { OperatorCredential } from './http/operator.js';
 import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
@@ -16,6 +16,8 @@ export interface StartHubOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Long-connection supervision (SWITCHBOARD_CONNECTIONS_DISABLED parks it). */
   connections?: { disabled?: boolean; leaseTtlMs?: number };
+  /** Per-address limits (SWITCHBOARD_RATE_LIMIT_*); unset ones keep their defaults. */
+  rateLimit?: HubAppOptions['rateLimit'];
   /** The hub-wide operator credential local commands use (see http/operator.ts). */
   operator?: OperatorCredential;
 }
@@ -50,6 +52,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       publicUrl,
       pipeline: options.pipeline,
       connections: options.connections ?? {},
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
       ...(options.operator ? { operator: options.operator } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentCircuits } from '../retry/circuit.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { MAX_RETRY_BUDGET_MS, presentAgent } from './agents.js';
+import { agentHealthSchema, agentSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
@@ -24,8 +25,11 @@ export const agentHealthRoutes: FastifyPluginAsync<{ runtime: HubRuntime; circui
     '/api/v1/workspaces/:ws/agents/:agentId/health',
     {
       schema: routeDocs({
+        operationId: 'getAgentHealth',
         tags: ['agents'],
         summary: 'Delivery health of an agent: circuit state, last success, last error',
+        params: agentParams,
+        responses: { 200: agentHealthSchema },
       }),
     },
     async (request) => {
@@ -50,9 +54,12 @@ export const agentHealthRoutes: FastifyPluginAsync<{ runtime: HubRuntime; circui
     '/api/v1/workspaces/:ws/agents/:agentId/retry-budget',
     {
       schema: routeDocs({
+        operationId: 'setAgentRetryBudget',
         tags: ['agents'],
         summary: 'Set how long deliveries to this agent are retried before they are dead-lettered',
+        params: agentParams,
         body: retryBudgetBody,
+        responses: { 200: agentSchema },
       }),
     },
     async (request) => {

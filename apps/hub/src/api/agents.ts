@@ -6,7 +6,10 @@ import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
+import { agentSchema, agentWithSecretSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 /** 14 days: longer than any platform keeps retrying (some retry for days). */
@@ -52,7 +55,10 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
     '/api/v1/workspaces/:ws/agents',
     {
       schema: routeDocs({
+        operationId: 'createAgent',
         tags: ['agents'],
+        params: workspaceParams,
+        responses: { 201: agentWithSecretSchema },
         summary:
           'Register an agent. Without a deliverySecret the hub generates one and returns it once ' +
           '(deliveries are always signed); the delivery URL must pass the egress policy',
@@ -80,8 +86,11 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
     '/api/v1/workspaces/:ws/agents/:id/delivery-secret',
     {
       schema: routeDocs({
+        operationId: 'rotateAgentDeliverySecret',
         tags: ['agents'],
         summary: 'Replace the delivery secret with a generated one, returned once',
+        params: agentParams,
+        responses: { 200: agentWithSecretSchema },
       }),
     },
     async (request) => {
@@ -116,10 +125,22 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
 
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/agents',
-    { schema: routeDocs({ tags: ['agents'], summary: 'List agents' }) },
+    {
+      schema: routeDocs({
+        operationId: 'listAgents',
+        tags: ['agents'],
+        summary: 'List agents, oldest first',
+        params: workspaceParams,
+        querystring: listPageQuery,
+        responses: { 200: listResponse(agentSchema, 'agents') },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      return { agents: (await runtime.stores.agents.list(workspace.id)).map(presentAgent) };
+      const page = parseListPage(request.query);
+      const listed = pageOf(await runtime.stores.agents.list(workspace.id), page, byCreation);
+      const agents = listed.items.map(presentAgent);
+      return { items: agents, nextCursor: listed.nextCursor, agents };
     },
   );
 };

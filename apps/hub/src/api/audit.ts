@@ -2,7 +2,9 @@ import { auditReasons } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { auditEntrySchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
 
 const auditQuery = z.object({
@@ -14,7 +16,11 @@ const auditQuery = z.object({
   cursor: z
     .string()
     .regex(/^\d{1,19}$/)
-    .refine((value) => BigInt(value) <= 9_223_372_036_854_775_807n, 'cursor is out of range')
+    // Zod runs this even when the regex failed: only digits may reach BigInt (it throws otherwise).
+    .refine(
+      (value) => !/^\d+$/.test(value) || BigInt(value) <= 9_223_372_036_854_775_807n,
+      'cursor is out of range',
+    )
     .optional(),
 });
 
@@ -23,19 +29,20 @@ export const auditRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     '/api/v1/workspaces/:ws/audit',
     {
       schema: routeDocs({
+        operationId: 'listAudit',
         tags: ['audit'],
         summary: 'Decisions about inbound events, newest first (never message bodies)',
+        params: workspaceParams,
         querystring: auditQuery,
+        responses: { 200: listResponse(auditEntrySchema, 'entries') },
       }),
     },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       const query = auditQuery.parse(request.query);
       const page = await runtime.stores.audit.list({ ...query, workspaceId: workspace.id });
-      return {
-        entries: page.entries.map((entry) => ({ ...entry, createdAt: entry.createdAt.toISOString() })),
-        nextCursor: page.nextCursor,
-      };
+      const entries = page.entries.map((entry) => ({ ...entry, createdAt: entry.createdAt.toISOString() }));
+      return { items: entries, nextCursor: page.nextCursor, entries };
     },
   );
 };

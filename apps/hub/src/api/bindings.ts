@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import { conflict, forbidden, gone } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { listPageQuery, pageOf, parseListPage } from './list-page.js';
+import { bindingRedeemedSchema, bindingSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
 
 const redeemBody = z.object({ token: z.string().min(1).max(200) });
@@ -11,13 +14,29 @@ const redeemBody = z.object({ token: z.string().min(1).max(200) });
 export const bindingRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/bindings',
-    { schema: routeDocs({ tags: ['bindings'], summary: 'Platform users bound to workspace users' }) },
+    {
+      schema: routeDocs({
+        operationId: 'listBindings',
+        tags: ['bindings'],
+        summary: 'Platform users bound to workspace users, oldest first',
+        params: workspaceParams,
+        querystring: listPageQuery,
+        responses: { 200: listResponse(bindingSchema, 'bindings') },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      const bindings = await runtime.stores.bindings.listForWorkspace(workspace.id);
-      return {
-        bindings: bindings.map((binding) => ({ ...binding, createdAt: binding.createdAt.toISOString() })),
-      };
+      const page = parseListPage(request.query);
+      const listed = pageOf(await runtime.stores.bindings.listForWorkspace(workspace.id), page, (b) => [
+        b.createdAt.toISOString(),
+        b.installationId,
+        b.channelUserId,
+      ]);
+      const bindings = listed.items.map((binding) => ({
+        ...binding,
+        createdAt: binding.createdAt.toISOString(),
+      }));
+      return { items: bindings, nextCursor: listed.nextCursor, bindings };
     },
   );
 
@@ -26,9 +45,12 @@ export const bindingRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async 
     '/api/v1/binding-tokens/redeem',
     {
       schema: routeDocs({
+        operationId: 'redeemBindingToken',
         tags: ['bindings'],
         summary: 'Bind the platform user named by a binding token to the calling user',
         body: redeemBody,
+        responses: { 200: bindingRedeemedSchema },
+        errors: [409, 410],
       }),
     },
     async (request) => {

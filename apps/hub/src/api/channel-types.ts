@@ -3,7 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { listPageQuery, pageOf, parseListPage } from './list-page.js';
+import { channelTypeSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse } from './schemas.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
 
@@ -41,13 +44,16 @@ export const channelTypeRoutes: FastifyPluginAsync<{ runtime: Pick<HubRuntime, '
     '/api/v1/channel-types',
     {
       schema: routeDocs({
+        operationId: 'listChannelTypes',
         tags: ['channel-types'],
         summary: 'Channel types this hub serves: display name, capabilities and config JSON Schema',
+        querystring: listPageQuery,
+        responses: { 200: listResponse(channelTypeSchema) },
       }),
     },
     async (request) => {
       await requireAuth(request);
-      return { items, nextCursor: null };
+      return pageOf(items, parseListPage(request.query), (item) => [item.type]);
     },
   );
 };

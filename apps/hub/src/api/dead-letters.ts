@@ -2,10 +2,19 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { deadLetterActionSchema, deadLetterSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** The `nextCursor` of the previous page: the id of its last dead letter. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'not a cursor of this list')
+    .optional(),
+});
 const retryParams = z.object({ ws: z.string(), deliveryId: z.string().uuid() });
 
 /**
@@ -24,28 +33,44 @@ export const deadLetterRoutes: FastifyPluginAsync<{ runtime: HubRuntime; wake():
     '/api/v1/workspaces/:ws/dead-letters',
     {
       schema: routeDocs({
+        operationId: 'listDeadLetters',
         tags: ['audit'],
-        summary: 'Events that could not be delivered',
+        summary: 'Events that could not be delivered, newest first',
+        params: workspaceParams,
         querystring: listQuery,
+        responses: { 200: listResponse(deadLetterSchema, 'deadLetters') },
       }),
     },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      const { limit } = listQuery.parse(request.query);
-      const letters = await runtime.stores.inbox.deadLetters(await installationIds(workspace.id), limit);
-      return {
-        deadLetters: letters.map((letter) => ({
-          ...letter,
-          firstSeenAt: letter.firstSeenAt.toISOString(),
-          finishedAt: letter.finishedAt?.toISOString() ?? null,
-        })),
-      };
+      const { limit, cursor } = listQuery.parse(request.query);
+      // One more than asked tells whether a next page exists.
+      const letters = await runtime.stores.inbox.deadLetters(
+        await installationIds(workspace.id),
+        limit + 1,
+        cursor,
+      );
+      const deadLetters = letters.slice(0, limit).map((letter) => ({
+        ...letter,
+        firstSeenAt: letter.firstSeenAt.toISOString(),
+        finishedAt: letter.finishedAt?.toISOString() ?? null,
+      }));
+      const nextCursor = letters.length > limit ? (deadLetters.at(-1)?.id ?? null) : null;
+      return { items: deadLetters, nextCursor, deadLetters };
     },
   );
 
   app.post<{ Params: { ws: string; deliveryId: string } }>(
     '/api/v1/workspaces/:ws/dead-letters/:deliveryId/retry',
-    { schema: routeDocs({ tags: ['audit'], summary: 'Queue a dead-lettered event for delivery again' }) },
+    {
+      schema: routeDocs({
+        operationId: 'retryDeadLetter',
+        tags: ['audit'],
+        summary: 'Queue a dead-lettered event for delivery again',
+        params: retryParams,
+        responses: { 202: deadLetterActionSchema },
+      }),
+    },
     async (request, reply) => {
       const params = retryParams.parse(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, WRITE_ROLES);
@@ -86,15 +111,18 @@ export const deadLetterRoutes: FastifyPluginAsync<{ runtime: HubRuntime; wake():
     // The conversation it held may go on now.
     wake();
   };
-  const discardDocs = {
+  const discardDocs = (operationId: string, responses: Parameters<typeof routeDocs>[0]['responses']) => ({
     schema: routeDocs({
+      operationId,
       tags: ['audit'],
       summary: 'Give a dead-lettered event up; its conversation goes on',
+      params: retryParams,
+      responses,
     }),
-  };
+  });
   app.post<{ Params: { ws: string; deliveryId: string } }>(
     '/api/v1/workspaces/:ws/dead-letters/:deliveryId/discard',
-    discardDocs,
+    discardDocs('discardDeadLetter', { 200: deadLetterActionSchema }),
     async (request, reply) => {
       await discard(request);
       return reply.code(200).send({ deliveryId: request.params.deliveryId, status: 'discarded' });
@@ -102,7 +130,7 @@ export const deadLetterRoutes: FastifyPluginAsync<{ runtime: HubRuntime; wake():
   );
   app.delete<{ Params: { ws: string; deliveryId: string } }>(
     '/api/v1/workspaces/:ws/dead-letters/:deliveryId',
-    discardDocs,
+    discardDocs('deleteDeadLetter', { 204: null }),
     async (request, reply) => {
       await discard(request);
       return reply.code(204).send();

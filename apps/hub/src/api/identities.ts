@@ -6,7 +6,10 @@ import { badRequest, conflict, notFound } from '../http/errors.js';
 import { linkIdentityToMember } from '../identity/link-identity.js';
 import { type CountryCode, parsePhoneRegion } from '../identity/phone.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { listPageQuery, pageOf, parseListPage } from './list-page.js';
+import { identitySchema, linkOutcomeSchema, resolvedIdentitySchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const memberParams = z.object({ ws: z.string(), userId: z.string().uuid() });
@@ -45,7 +48,18 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     '/api/v1/workspaces/:ws/members/:userId/identities',
     {
       schema: routeDocs({
+        operationId: 'linkMemberIdentity',
         tags: ['identities'],
+        params: memberParams,
+        responses: {
+          201: { description: 'Linked', schema: linkOutcomeSchema },
+          200: { description: 'Already linked', schema: linkOutcomeSchema },
+          422: {
+            description: 'Not linked: outcome invalid_phone, invalid_identifier or no_member',
+            schema: linkOutcomeSchema,
+          },
+        },
+        errors: [409],
         summary:
           'Link an identity to a member (idempotent), with the identities plugins derive from it (a ' +
           "phone's JID). 201 linked, 200 already linked, 422 with { outcome: invalid_phone | " +
@@ -77,22 +91,32 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
 
   app.get<{ Params: { ws: string; userId: string } }>(
     '/api/v1/workspaces/:ws/members/:userId/identities',
-    { schema: routeDocs({ tags: ['identities'], summary: "A member's identities" }) },
+    {
+      schema: routeDocs({
+        operationId: 'listMemberIdentities',
+        tags: ['identities'],
+        summary: "A member's identities, oldest first",
+        params: memberParams,
+        querystring: listPageQuery,
+        responses: { 200: listResponse(identitySchema, 'identities') },
+      }),
+    },
     async (request) => {
       const params = parseMemberParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
+      const page = parseListPage(request.query);
       if (!(await stores.members.find(workspace.id, params.userId))) throw notFound('member');
       // Only what this workspace may see: hub-wide identities and its own admins' assertions.
-      const identities = await stores.identities.listForUser(params.userId, { workspaceId: workspace.id });
-      return {
-        identities: identities.map((i) => ({
-          namespace: i.namespace,
-          identifier: i.identifier,
-          source: i.source,
-          status: i.status,
-          createdAt: i.createdAt.toISOString(),
-        })),
-      };
+      const all = await stores.identities.listForUser(params.userId, { workspaceId: workspace.id });
+      const listed = pageOf(all, page, (i) => [i.createdAt.toISOString(), i.namespace, i.identifier, i.id]);
+      const identities = listed.items.map((i) => ({
+        namespace: i.namespace,
+        identifier: i.identifier,
+        source: i.source,
+        status: i.status,
+        createdAt: i.createdAt.toISOString(),
+      }));
+      return { items: identities, nextCursor: listed.nextCursor, identities };
     },
   );
 
@@ -100,7 +124,10 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     '/api/v1/workspaces/:ws/identities/resolve',
     {
       schema: routeDocs({
+        operationId: 'resolveIdentity',
         tags: ['identities'],
+        params: workspaceParams,
+        responses: { 200: resolvedIdentitySchema },
         summary:
           'The member an identity belongs to, with the workspaces (among those the caller can see) ' +
           'they belong to; 404 unless they are a member of this workspace',

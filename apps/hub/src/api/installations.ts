@@ -5,9 +5,13 @@ import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { channelConfigDoc } from './channel-config-docs.js';
 import { installConfig, patchConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
+import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
+import { installationDetailSchema, installationSchema, installationStatusSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const configObject = z.record(z.string(), z.unknown());
@@ -16,7 +20,9 @@ const createInstallationBody = z.object({
   channelType: z.string().min(1).max(64),
   config: configObject.default({}),
 });
-const patchInstallationBody = z.object({ config: configObject });
+const patchInstallationBody = z.object({
+  config: configObject.describe("Keys of the channel type's config to replace; omitted keys are kept"),
+});
 const installationParams = z.object({ ws: z.string(), id: z.string().uuid() });
 
 export interface InstallationRouteOptions {
@@ -45,6 +51,7 @@ export interface ConnectionView {
 export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = async (app, options) => {
   const { runtime } = options;
   const { stores, registry } = runtime;
+  const createBodyDoc = createInstallationBody.extend({ config: channelConfigDoc(registry) });
 
   function present(request: FastifyRequest, installation: InstallationRecord, secretKeys: string[]) {
     const base = options.publicUrl ?? `${request.protocol}://${request.host}`;
@@ -110,9 +117,12 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     '/api/v1/workspaces/:ws/installations',
     {
       schema: routeDocs({
+        operationId: 'createInstallation',
         tags: ['installations'],
         summary: "Install a channel for an agent; the config is validated by the channel type's schema",
-        body: createInstallationBody,
+        params: workspaceParams,
+        body: createBodyDoc,
+        responses: { 201: installationSchema },
       }),
     },
     async (request, reply) => {
@@ -147,21 +157,38 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
 
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/installations',
-    { schema: routeDocs({ tags: ['installations'], summary: 'List installations (secrets removed)' }) },
+    {
+      schema: routeDocs({
+        operationId: 'listInstallations',
+        tags: ['installations'],
+        summary: 'List installations (secrets removed), oldest first',
+        params: workspaceParams,
+        querystring: listPageQuery,
+        responses: { 200: listResponse(installationSchema, 'installations') },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      const installations = await stores.installations.list(workspace.id);
-      return {
-        installations: await Promise.all(
-          installations.map(async (i) => present(request, i, await secretNames(i.id))),
-        ),
-      };
+      const page = parseListPage(request.query);
+      const listed = pageOf(await stores.installations.list(workspace.id), page, byCreation);
+      const installations = await Promise.all(
+        listed.items.map(async (i) => present(request, i, await secretNames(i.id))),
+      );
+      return { items: installations, nextCursor: listed.nextCursor, installations };
     },
   );
 
   app.get<{ Params: { ws: string; id: string } }>(
     '/api/v1/workspaces/:ws/installations/:id',
-    { schema: routeDocs({ tags: ['installations'], summary: 'Read an installation (secrets removed)' }) },
+    {
+      schema: routeDocs({
+        operationId: 'getInstallation',
+        tags: ['installations'],
+        summary: 'Read an installation (secrets removed) with its runtime status',
+        params: installationParams,
+        responses: { 200: installationDetailSchema },
+      }),
+    },
     async (request) => {
       const params = parseParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
@@ -177,8 +204,11 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     '/api/v1/workspaces/:ws/installations/:id/status',
     {
       schema: routeDocs({
+        operationId: 'getInstallationStatus',
         tags: ['installations'],
         summary: 'Connection, traffic and backlog of one installation',
+        params: installationParams,
+        responses: { 200: installationStatusSchema },
       }),
     },
     async (request) => {
@@ -193,9 +223,12 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     '/api/v1/workspaces/:ws/installations/:id',
     {
       schema: routeDocs({
+        operationId: 'updateInstallation',
         tags: ['installations'],
         summary: 'Update part of the config; omitted keys (secrets included) keep their value',
+        params: installationParams,
         body: patchInstallationBody,
+        responses: { 200: installationSchema },
       }),
     },
     async (request) => {
@@ -222,7 +255,13 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
   app.delete<{ Params: { ws: string; id: string } }>(
     '/api/v1/workspaces/:ws/installations/:id',
     {
-      schema: routeDocs({ tags: ['installations'], summary: 'Revoke an installation (the row is kept)' }),
+      schema: routeDocs({
+        operationId: 'revokeInstallation',
+        tags: ['installations'],
+        summary: 'Revoke an installation (the row is kept)',
+        params: installationParams,
+        responses: { 200: installationSchema },
+      }),
     },
     async (request) => {
       const params = parseParams(request.params);

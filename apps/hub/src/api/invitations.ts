@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import { badRequest, forbidden, gone } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
-import { parsePage } from './pagination.js';
+import { pageQuery, parsePage } from './pagination.js';
+import { invitationAcceptedSchema, invitationSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, WRITE_ROLES } from './workspace-access.js';
 
 const acceptBody = z.object({ token: z.string().min(1).max(200) });
@@ -53,8 +55,12 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
     '/api/v1/workspaces/:ws/invitations',
     {
       schema: routeDocs({
+        operationId: 'listInvitations',
         tags: ['members'],
         summary: "The workspace's invitations, newest first; `?limit=&cursor=`",
+        params: workspaceParams,
+        querystring: pageQuery,
+        responses: { 200: listResponse(invitationSchema) },
       }),
     },
     async (request) => {
@@ -66,7 +72,15 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
 
   app.delete<{ Params: { ws: string; id: string } }>(
     '/api/v1/workspaces/:ws/invitations/:id',
-    { schema: routeDocs({ tags: ['members'], summary: 'Cancel a pending invitation' }) },
+    {
+      schema: routeDocs({
+        operationId: 'cancelInvitation',
+        tags: ['members'],
+        summary: 'Cancel a pending invitation',
+        params: invitationParams,
+        responses: { 204: null },
+      }),
+    },
     async (request, reply) => {
       const params = invitationParams.safeParse(request.params);
       if (!params.success)
@@ -81,7 +95,10 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
     '/api/v1/invitations/accept',
     {
       schema: routeDocs({
+        operationId: 'acceptInvitation',
         tags: ['members'],
+        responses: { 200: invitationAcceptedSchema },
+        errors: [410],
         summary:
           'Accept an invitation as the signed-in person: 200 { workspaceId, role }; 410 unknown, used, ' +
           'expired or canceled; 403 signed in as someone the invitation is not for',

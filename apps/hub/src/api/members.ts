@@ -5,7 +5,16 @@ import { badRequest, conflict, forbidden } from '../http/errors.js';
 import { linkMemberIdentities } from '../identity/member-identities.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { presentInvitation } from './invitations.js';
+import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
+import {
+  invitationSentSchema,
+  memberCreatedSchema,
+  memberRemovedSchema,
+  memberSchema,
+  ownershipTransferSchema,
+} from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, type Role, WRITE_ROLES } from './workspace-access.js';
 
 const INVITATION_DAYS = 7;
@@ -66,7 +75,14 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
     '/api/v1/workspaces/:ws/members',
     {
       schema: routeDocs({
+        operationId: 'addMember',
         tags: ['members'],
+        params: workspaceParams,
+        responses: {
+          201: { description: 'A new user, member at once', schema: memberCreatedSchema },
+          202: { description: 'An invitation, to be accepted', schema: invitationSentSchema },
+        },
+        errors: [409],
         summary:
           'Invite a person: an existing user (by username) or anyone by email gets an invitation (202, ' +
           'with its acceptUrl and token, shown once). A username nobody has yet creates that user as a ' +
@@ -114,10 +130,24 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
 
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/members',
-    { schema: routeDocs({ tags: ['members'], summary: 'List the workspace members' }) },
+    {
+      schema: routeDocs({
+        operationId: 'listMembers',
+        tags: ['members'],
+        summary: 'List the workspace members, oldest first',
+        params: workspaceParams,
+        querystring: listPageQuery,
+        responses: { 200: listResponse(memberSchema, 'members') },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      return { members: (await stores.members.list(workspace.id)).map(presentMember) };
+      const page = parseListPage(request.query);
+      const listed = pageOf(await stores.members.list(workspace.id), page, (m) =>
+        byCreation({ createdAt: m.createdAt, id: m.userId }),
+      );
+      const members = listed.items.map(presentMember);
+      return { items: members, nextCursor: listed.nextCursor, members };
     },
   );
 
@@ -125,7 +155,11 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
     '/api/v1/workspaces/:ws/members/:userId',
     {
       schema: routeDocs({
+        operationId: 'changeMemberRole',
         tags: ['members'],
+        params: userIdParam,
+        responses: { 200: memberSchema },
+        errors: [409],
         summary:
           "Change a member's role; only an owner changes an owner's role or makes owners. 409 last_owner / last_admin",
         body: changeRoleBody,
@@ -150,7 +184,10 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
     '/api/v1/workspaces/:ws/ownership-transfer',
     {
       schema: routeDocs({
+        operationId: 'transferOwnership',
         tags: ['members'],
+        params: workspaceParams,
+        responses: { 200: ownershipTransferSchema },
         summary: 'The calling owner hands ownership to another member: they become owner, the caller admin',
         body: transferBody,
       }),
@@ -176,7 +213,11 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
     '/api/v1/workspaces/:ws/members/:userId',
     {
       schema: routeDocs({
+        operationId: 'removeMember',
         tags: ['members'],
+        params: userIdParam,
+        responses: { 200: memberRemovedSchema },
+        errors: [409],
         summary: 'Remove a member; their bindings on every channel of the workspace are pruned',
       }),
     },

@@ -5,7 +5,9 @@ import { requireAuth } from '../http/auth.js';
 import { conflict, forbidden, notFound } from '../http/errors.js';
 import { linkMemberIdentities } from '../identity/member-identities.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { firstAdminSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { workspaceParams } from './schemas.js';
 
 const firstAdminBody = z.object({
   username: z
@@ -27,10 +29,14 @@ export const operatorRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async
     '/api/v1/workspaces/:ws/admins',
     {
       schema: routeDocs({
+        operationId: 'createFirstAdmin',
         tags: ['workspaces'],
         summary:
           "Hub operator only: create a workspace's first owner (a new user) and return their API token once",
+        params: workspaceParams,
         body: firstAdminBody,
+        responses: { 201: firstAdminSchema },
+        errors: [409],
       }),
     },
     async (request, reply) => {

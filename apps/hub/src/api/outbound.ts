@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { badRequest } from '../http/errors.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { idempotencyKeyHeaders, withIdempotencyKey } from './idempotency-key.js';
 import { authorizeInstallationCaller } from './installation-caller.js';
+import { outboundMessageSchema, outboundQueuedSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 
 const outboundBody = z
@@ -48,15 +50,21 @@ export const outboundRoutes: FastifyPluginAsync<OutboundRouteOptions> = async (
     '/api/v1/installations/:id/messages',
     {
       schema: routeDocs({
+        operationId: 'sendMessage',
         tags: ['outbound'],
-        summary: 'Send (or edit) a message through the installation; idempotent on idempotencyKey',
+        summary:
+          'Send (or edit) a message through the installation; idempotent on idempotencyKey (body ' +
+          'field or Idempotency-Key header). Bearer token, or signed with the agent delivery secret',
+        params,
+        headers: idempotencyKeyHeaders,
         body: outboundBody,
+        responses: { 202: outboundQueuedSchema },
       }),
     },
     async (request, reply) => {
       const { id } = params.parse(request.params);
       const installation = await authorizedInstallation(request, id);
-      const body = outboundBody.parse(request.body);
+      const body = outboundBody.parse(withIdempotencyKey(request));
       if (body.updateOf) {
         // Only a message of this installation can be edited through it.
         await runtime.stores.outbound.get(installation.id, body.updateOf).catch(() => {
@@ -82,7 +90,15 @@ export const outboundRoutes: FastifyPluginAsync<OutboundRouteOptions> = async (
 
   app.get<{ Params: { id: string; messageId: string } }>(
     '/api/v1/installations/:id/messages/:messageId',
-    { schema: routeDocs({ tags: ['outbound'], summary: 'Status of an outbound message' }) },
+    {
+      schema: routeDocs({
+        operationId: 'getMessage',
+        tags: ['outbound'],
+        summary: 'Status of an outbound message',
+        params: messageParams,
+        responses: { 200: outboundMessageSchema },
+      }),
+    },
     async (request) => {
       const { id, messageId } = messageParams.parse(request.params);
       const installation = await authorizedInstallation(request, id);

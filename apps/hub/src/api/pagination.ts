@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest } from '../http/errors.js';
 
-const pageQuery = z.object({
+export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().uuid().optional(),
 });

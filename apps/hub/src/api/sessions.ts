@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Pipeline } from '../pipeline/index.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { authorizeInstallationCaller } from './installation-caller.js';
+import { sessionDeletedSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 
 const params = z.object({ id: z.string().uuid(), sessionId: z.string().min(1).max(256) });
@@ -18,7 +19,13 @@ export const sessionRoutes: FastifyPluginAsync<{ runtime: HubRuntime; pipeline: 
   app.delete<{ Params: { id: string; sessionId: string } }>(
     '/api/v1/installations/:id/sessions/:sessionId',
     {
-      schema: routeDocs({ tags: ['outbound'], summary: 'Delete an agent session; prunes its chat bindings' }),
+      schema: routeDocs({
+        operationId: 'deleteSession',
+        tags: ['outbound'],
+        summary: 'Delete an agent session; prunes its chat bindings',
+        params,
+        responses: { 200: sessionDeletedSchema },
+      }),
     },
     async (request) => {
       const { id, sessionId } = params.parse(request.params);

@@ -3,8 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
-import { parsePage } from './pagination.js';
+import { pageQuery, parsePage } from './pagination.js';
+import { issuedTokenSchema, tokenSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES, type Role, WRITE_ROLES } from './workspace-access.js';
 
 const DAY_MS = 86_400_000;
@@ -47,7 +49,10 @@ export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     '/api/v1/workspaces/:ws/tokens',
     {
       schema: routeDocs({
+        operationId: 'createToken',
         tags: ['tokens'],
+        params: workspaceParams,
+        responses: { 201: issuedTokenSchema },
         summary:
           'Issue an API token scoped to this workspace (shown once). Admins for any member, members ' +
           'for themselves; role defaults to the member role and is never above it; expires in 90 days by default',
@@ -101,7 +106,11 @@ export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     '/api/v1/workspaces/:ws/tokens',
     {
       schema: routeDocs({
+        operationId: 'listTokens',
         tags: ['tokens'],
+        params: workspaceParams,
+        querystring: pageQuery,
+        responses: { 200: listResponse(tokenSchema) },
         summary: "The workspace's tokens (admins: all; members: their own), newest first; `?limit=&cursor=`",
       }),
     },
@@ -126,7 +135,10 @@ export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     '/api/v1/workspaces/:ws/tokens/:tokenId',
     {
       schema: routeDocs({
+        operationId: 'revokeToken',
         tags: ['tokens'],
+        params: tokenParams,
+        responses: { 204: null },
         summary: 'Revoke a token (it answers 401 afterwards); members may revoke only their own',
       }),
     },

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { workspaceSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
+import { listResponse, workspaceParams } from './schemas.js';
 import { authorizeWorkspace, READ_ROLES } from './workspace-access.js';
 
 export const slugSchema = z
@@ -15,7 +17,16 @@ const createWorkspaceBody = z.object({ slug: slugSchema, name: z.string().min(1)
 
 const listWorkspacesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  // The base64url of the last slug of the previous page; anything else is a 400, not a restart.
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor of this list')
+    .refine(
+      (cursor) => slugSchema.safeParse(Buffer.from(cursor, 'base64url').toString('utf8')).success,
+      'not a cursor of this list',
+    )
+    .optional(),
 });
 
 export function presentWorkspace(ws: { id: string; slug: string; name: string; createdAt: Date }) {
@@ -27,7 +38,10 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
     '/api/v1/workspaces',
     {
       schema: routeDocs({
+        operationId: 'createWorkspace',
         tags: ['workspaces'],
+        responses: { 201: workspaceSchema },
+        errors: [409],
         summary: 'Create a workspace; the caller becomes its owner',
         body: createWorkspaceBody,
       }),
@@ -48,9 +62,11 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
     '/api/v1/workspaces',
     {
       schema: routeDocs({
+        operationId: 'listWorkspaces',
         tags: ['workspaces'],
         summary: "The caller's workspaces (every workspace for the hub operator), by slug",
         querystring: listWorkspacesQuery,
+        responses: { 200: listResponse(workspaceSchema) },
       }),
     },
     async (request) => {
@@ -73,7 +89,15 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
 
   app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws',
-    { schema: routeDocs({ tags: ['workspaces'], summary: 'Read a workspace (id or slug)' }) },
+    {
+      schema: routeDocs({
+        operationId: 'getWorkspace',
+        tags: ['workspaces'],
+        summary: 'Read a workspace (id or slug)',
+        params: workspaceParams,
+        responses: { 200: workspaceSchema },
+      }),
+    },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
       return presentWorkspace(workspace);

@@ -48,6 +48,9 @@ const hubEnvSchema = z.object({
   SWITCHBOARD_RETENTION_INTERVAL_MS: optionalInt(100),
   /** Long-connection lease TTL; renewed well inside it, taken over after it by another replica. */
   SWITCHBOARD_LEASE_TTL_MS: optionalInt(200),
+  /** Requests per minute per client address on /api/v1 and on /hooks; 0 turns a limit off. */
+  SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: optionalInt(0),
+  SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: optionalInt(0),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { forbidden, notFound, unauthorized } from './api-error.js';
-import { unencapsulated } from './unencapsulated.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 
@@ -37,15 +37,15 @@ declare module 'fastify' {
 }
 
 /**
- * Makes `requireAuth` work on every route registered next to it (unencapsulated). Nothing runs
+ * Makes `requireAuth` work on every route registered next to it (fastify-plugin lifts its encapsulation). Nothing runs
  * per request: routes opt in by calling `requireAuth`, so unauthenticated routes cost nothing.
  */
-export const bearerAuth = unencapsulated<BearerAuthOptions>(
-  'switchboard-bearer-auth',
+export const bearerAuth = fastifyPlugin<BearerAuthOptions>(
   async (app, options) => {
     app.decorateRequest('principal', null);
     app.decorate(kAuthenticate, options.authenticate);
   },
+  { name: 'switchboard-bearer-auth', fastify: '5.x' },
 );
 
 // RFC 6750 token68 syntax, with a length cap so junk never reaches the token store.

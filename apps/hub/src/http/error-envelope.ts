@@ -1,3 +1,4 @@
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { ApiError } from './api-error.js';
 
@@ -64,6 +65,24 @@ function zodIssues(error: unknown): unknown[] | undefined {
   return like.name === 'ZodError' && Array.isArray(like.issues) ? like.issues : undefined;
 }
 
+/**
+ * A route schema that failed (fastify-type-provider-zod's validator) carries its zod issues in
+ * Fastify's validation format; they are answered as zod issues, like a handler's own parse.
+ */
+function schemaValidationIssues(error: unknown): unknown[] | undefined {
+  if (!hasZodFastifySchemaValidationErrors(error)) return undefined;
+  return error.validation.map(({ keyword, instancePath, message, params }) => ({
+    ...params,
+    code: keyword,
+    path: instancePath
+      .split('/')
+      .slice(1)
+      .filter((part) => part !== '')
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+    message,
+  }));
+}
+
 function messageOf(like: ErrorLike, fallback: string): string {
   return typeof like.message === 'string' && like.message !== '' ? like.message : fallback;
 }
@@ -81,7 +100,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       logLevel: error.status >= 500 ? 'warn' : 'debug',
     };
   }
-  const issues = zodIssues(error);
+  const issues = zodIssues(error) ?? schemaValidationIssues(error);
   if (issues) {
     return {
       status: 400,

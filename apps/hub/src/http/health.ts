@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { routeDocs } from '../api/route-docs.js';
 import { errorEnvelope } from './error-envelope.js';
 
 export type ReadinessResult = { ok: true } | { ok: false; reason: string };
@@ -19,13 +21,25 @@ const DEFAULT_READINESS_TIMEOUT_MS = 5_000;
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
   const timeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
 
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness: the process is up' } }, async () => ({
-    status: 'ok',
-  }));
+  const healthDocs = (operationId: string, summary: string, status: string, errors: number[]) =>
+    routeDocs({
+      operationId,
+      tags: ['health'],
+      summary,
+      auth: false,
+      responses: { 200: z.object({ status: z.literal(status) }) },
+      onlyErrors: errors,
+    });
+
+  app.get(
+    '/healthz',
+    { schema: healthDocs('getLiveness', 'Liveness: the process is up', 'ok', []) },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: 'Readiness: the hub can serve requests' } },
+    { schema: healthDocs('getReadiness', 'Readiness: the hub can serve requests', 'ready', [503]) },
     async (request, reply) => {
       const result = await checkReadiness(options.readiness, timeoutMs).catch((error: unknown) => {
         request.log.warn({ err: error }, 'readiness check threw');

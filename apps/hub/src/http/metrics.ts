@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { unencapsulated } from './unencapsulated.js';
+import { z } from 'zod';
+import { routeDocs } from '../api/route-docs.js';
 
 /** A fresh registry per hub: prom-client's global one would clash between hubs in one process. */
 export function createMetricsRegistry(): Registry {
@@ -18,8 +20,7 @@ const LABELS = ['method', 'route', 'status'] as const;
  * Request metrics for every route of the instance it is registered on (hence unencapsulated), plus
  * Node's default metrics, served at `GET /metrics`.
  */
-export const metricsRoutes = unencapsulated<MetricsRoutesOptions>(
-  'switchboard-metrics',
+export const metricsRoutes = fastifyPlugin<MetricsRoutesOptions>(
   async (app, { registry }) => {
     collectDefaultMetrics({ register: registry });
     const requests = new Counter({
@@ -48,11 +49,23 @@ export const metricsRoutes = unencapsulated<MetricsRoutesOptions>(
 
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics' } },
+      {
+        schema: routeDocs({
+          operationId: 'getMetrics',
+          tags: ['health'],
+          summary: 'Prometheus metrics',
+          auth: false,
+          responses: {
+            200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' },
+          },
+          onlyErrors: [],
+        }),
+      },
       async (_request, reply) => {
         const text = await registry.metrics();
         return reply.header('content-type', registry.contentType).send(text);
       },
     );
   },
+  { name: 'switchboard-metrics', fastify: '5.x' },
 );

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type pino from 'pino';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRawJsonParser } from './raw-body.js';
+import { registerSchemaCompilers } from './schema-compilers.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
 
@@ -11,11 +12,13 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   /** Trust X-Forwarded-* headers; only behind a proxy you control. */
   trustProxy?: boolean;
+  /** Fail responses that do not match their documented schema (tests). */
+  checkResponses?: boolean;
 }
 
 /**
  * A Fastify instance with the hub's HTTP conventions: raw-body JSON parsing, the error envelope,
- * x-request-id correlation. Callers register feature plugins on it and listen themselves.
+ * x-request-id correlation, zod route schemas (documentation; see schema-compilers.ts). Callers register feature plugins on it and listen themselves.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Widened on purpose: typed as pino.Logger, Fastify's generics would make this instance
@@ -31,6 +34,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   registerRawJsonParser(app);
   registerErrorHandling(app);
+  registerSchemaCompilers(app, { checkResponses: options.checkResponses ?? false });
 
   // Echo the id so a client can quote it when reporting a failure (500s carry no details).
   app.addHook('onRequest', (request, reply, done) => {

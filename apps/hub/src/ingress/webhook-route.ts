@@ -1,5 +1,7 @@
 import { MalformedPayloadError } from '@switchboard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { routeDocs } from '../api/route-docs.js';
 import type { ChannelHost } from '../channels/host.js';
 import { errorEnvelope } from '../http/errors.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
@@ -96,8 +98,31 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     return reply.code(200).send({ ok: true });
   };
 
-  app.post('/hooks/:installationId', handler);
-  app.get('/hooks/:installationId', handler);
+  const docs = (operationId: string, summary: string) =>
+    routeDocs({
+      operationId,
+      tags: ['ingress'],
+      summary,
+      auth: false,
+      params: z.object({ installationId: z.string().describe('The installation the platform calls for') }),
+      responses: {
+        200: {
+          description: 'Durably recorded, or the answer to a platform challenge',
+          schema: z.unknown(),
+        },
+      },
+      onlyErrors: [400, 401, 404, 413, 429, 503],
+    });
+  app.post(
+    '/hooks/:installationId',
+    { schema: docs('receiveWebhook', 'A platform event; verified and parsed by the adapter') },
+    handler,
+  );
+  app.get(
+    '/hooks/:installationId',
+    { schema: docs('verifyWebhook', 'Subscription checks of platforms that verify with GET') },
+    handler,
+  );
 };
 
 /** Webhook bodies stay bytes: signatures are checked over them, and the adapter decodes them. */

@@ -23,11 +23,7 @@ function routes(app: FastifyInstance): void {
   app.get('/db-down', async () => {
     throw Object.assign(new Error('pool exhausted'), { code: 'database_unavailable' });
   });
-  app.post(
-    '/validated',
-    { schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } },
-    async () => ({ ok: true }),
-  );
+  app.post('/validated', { schema: { body: z.object({ name: z.string() }) } }, async () => ({ ok: true }));
   app.register(async (scoped) => {
     // Like the API plugin: a scoped handler translates, then rethrows to the root handler.
     scoped.setErrorHandler((error) => {
@@ -91,7 +87,9 @@ describe('error envelope', () => {
       body: '{}',
     });
     expect(response.status).toBe(400);
-    expect((await readJson(response)).error.code).toBe('invalid_input');
+    const { error } = await readJson(response);
+    expect(error.code).toBe('invalid_input');
+    expect(error.details).toEqual([expect.objectContaining({ path: ['name'], code: 'invalid_type' })]);
   });
 
   it('passes errors rethrown by a scoped handler through the same envelope', async () => {

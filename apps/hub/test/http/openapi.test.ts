@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { registerOpenApi } from '../../src/http/openapi.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -15,8 +16,8 @@ describe('OpenAPI document', () => {
             tags: ['agents'],
             summary: 'Register an agent',
             security: [{ bearerAuth: [] }],
-            params: { type: 'object', properties: { ws: { type: 'string' } }, required: ['ws'] },
-            body: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+            params: z.object({ ws: z.string() }),
+            body: z.object({ name: z.string() }),
           },
         },
         async () => ({}),

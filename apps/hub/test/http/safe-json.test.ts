@@ -57,3 +57,22 @@ describe('text normalisation for the database', () => {
     expect(normalizeForDatabase(deep).changes).toEqual({ nulRemoved: 1, surrogatesReplaced: 0 });
   });
 });
+
+describe('prototype poisoning', () => {
+  const parse = (text: string) => () => parseJsonBody(Buffer.from(text));
+  const refused = expect.objectContaining({ status: 400, code: 'malformed_json' });
+
+  it('refuses __proto__ keys, also spelled with unicode escapes and deep inside arrays', () => {
+    expect(parse('{"a":1,"__proto__":{"admin":true}}')).toThrow(refused);
+    expect(parse('{"\\u005f_proto__":{"admin":true}}')).toThrow(refused);
+    expect(parse('[{"x":[{"__proto__":{}}]}]')).toThrow(refused);
+  });
+
+  it('refuses constructor.prototype but accepts a plain "constructor" field', () => {
+    expect(parse('{"constructor":{"prototype":{"admin":true}}}')).toThrow(refused);
+    expect(parseJsonBody(Buffer.from('{"constructor":"Ada","text":"\\u00e9"}'))).toEqual({
+      constructor: 'Ada',
+      text: 'é',
+    });
+  });
+});

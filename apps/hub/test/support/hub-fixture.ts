@@ -37,6 +37,8 @@ export interface HubFixtureOptions {
   publicUrl?: string;
   unknownLimiter?: HubAppOptions['unknownLimiter'];
   now?: HubAppOptions['now'];
+  /** Off by default: tests send bursts no client would; rate-limit tests turn it on. */
+  rateLimit?: HubAppOptions['rateLimit'];
 }
 
 export interface HubFixture {
@@ -91,6 +93,9 @@ export async function startHubFixture(
     ...(options.connections ? { connections: options.connections } : {}),
     ...(options.operator ? { operator: options.operator } : {}),
     ...(options.now ? { now: options.now } : {}),
+    rateLimit: options.rateLimit ?? false,
+    // Every response of every test is checked against the OpenAPI document.
+    checkResponses: true,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

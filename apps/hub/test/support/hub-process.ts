@@ -15,7 +15,13 @@ export function startHubProcess(args: string[], env: NodeJS.ProcessEnv): Promise
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [HUB_BIN, 'start', ...args], {
       // Fake platforms and agents listen on loopback; open it as local development would.
-      env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost', ...env },
+      env: {
+        SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost',
+        // Tests send bursts from one address; rate limits have their own tests.
+        SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: '0',
+        SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -296,7 +296,8 @@ export class InboxStore {
   }
 
   /** Dead-lettered events of the given installations, newest first. */
-  async deadLetters(installationIds: string[], limit: number): Promise<DeadLetter[]> {
+  /** Newest first; `beforeId` (an id of an earlier page) continues after that dead letter. */
+  async deadLetters(installationIds: string[], limit: number, beforeId?: string): Promise<DeadLetter[]> {
     if (installationIds.length === 0) return [];
     const rows = await this.db.$queryRawUnsafe<
       Array<{
@@ -320,9 +321,11 @@ export class InboxStore {
                  AND e.conversation_seq > d.conversation_seq) AS held
        FROM channel_inbound_message_dedup d
        WHERE d.state = 'failed'
-         AND d.installation_id IN (${installationIds.map((_, i) => `$${i + 2}::uuid`).join(', ')})
+         AND d.installation_id IN (${installationIds.map((_, i) => `$${i + 3}::uuid`).join(', ')})
+         AND ($2::bigint IS NULL OR d.id < $2::bigint)
        ORDER BY d.id DESC LIMIT $1::int`,
       limit,
+      beforeId ?? null,
       ...installationIds,
     );
     return rows.map((row) => ({

@@ -39,6 +39,10 @@ export function registerStartCommand(program: Command): void {
           disabled: env.SWITCHBOARD_CONNECTIONS_DISABLED,
           leaseTtlMs: env.SWITCHBOARD_LEASE_TTL_MS,
         },
+        rateLimit: {
+          apiPerMinute: env.SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE,
+          hooksPerMinute: env.SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE,
+        },
         operator,
       });
       // Local commands find this hub and act as its operator through this file (mode 0600).
