@@ -25,6 +25,9 @@ import { registerOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
+import { AppInstallationDirectory } from './ingress/app-installations.js';
+import { appRoutes } from './ingress/app-route.js';
+import { createAppRouteMetrics } from './ingress/app-route-metrics.js';
 import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
@@ -117,6 +120,18 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: pipelineMetrics,
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
+  const appInstallations = new AppInstallationDirectory({
+    installations: runtime.stores.installations,
+    logger: options.logger,
+  });
+  await app.register(appRoutes, {
+    registry: runtime.registry,
+    directory: appInstallations,
+    recorder: pipeline.recorder,
+    metrics: pipelineMetrics,
+    appMetrics: createAppRouteMetrics(metricsRegistry),
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
+  });
   await app.register(linkPageRoutes, {
     stores: runtime.stores,
     acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId),
@@ -138,7 +153,10 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       runtime,
       egress,
       publicUrl: options.publicUrl,
-      invalidate: (id) => pipeline.channels.invalidate(id),
+      invalidate: (id) => {
+        pipeline.channels.invalidate(id);
+        appInstallations.invalidate();
+      },
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(auditRoutes, { runtime });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AppRoute } from './app-route.js';
 import { type Capabilities, Capability, has } from './capability.js';
 import type { Sender } from './envelope/inbound.js';
 import type { OutboundMessage, SendResult } from './envelope/outbound.js';
@@ -74,6 +75,8 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: ChannelDeps): Channel;
+  /** Present when the platform sends every installation's events of one app to one URL. */
+  readonly appRoute?: AppRoute<C>;
 }
 
 /** One installation row: which factory, and its validated config (secrets merged back in). */

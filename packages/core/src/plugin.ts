@@ -59,6 +59,21 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
     problems.push(`${named}: configSchema must be a zod schema`);
   }
   if (typeof value.create !== 'function') problems.push(`${named}: create must be a function`);
+  if (value.appRoute !== undefined) problems.push(...appRouteProblems(named, value.appRoute));
+  return problems;
+}
+
+function appRouteProblems(named: string, route: unknown): string[] {
+  if (!isObject(route)) return [`${named}: appRoute must be an object`];
+  const problems: string[] = [];
+  for (const field of ['appKeyField', 'installationKeyField'] as const) {
+    if (typeof route[field] !== 'string' || route[field] === '') {
+      problems.push(`${named}: appRoute.${field} must name a config key`);
+    }
+  }
+  for (const hook of ['verify', 'route'] as const) {
+    if (typeof route[hook] !== 'function') problems.push(`${named}: appRoute.${hook} must be a function`);
+  }
   return problems;
 }
 

@@ -163,6 +163,23 @@ export class InstallationStore {
     return Promise.all(rows.map((row) => this.getWithSecrets(row.id)));
   }
 
+  /**
+   * The active installations of a type whose public config has `key` = `value`, oldest first, with
+   * secrets (the app-level route finds an app's installations by its app key this way).
+   */
+  async listActiveByConfigValue(
+    channelType: string,
+    key: string,
+    value: string,
+  ): Promise<InstallationWithSecrets[]> {
+    const rows = await this.db.channelInstallation.findMany({
+      where: { channelType, status: 'active', config: { path: [key], equals: value } },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return Promise.all(rows.map((row) => this.getWithSecrets(row.id)));
+  }
+
   /** Replaces the config and secrets (the caller has merged and validated the patch). */
   async replaceConfig(
     workspaceId: string,
