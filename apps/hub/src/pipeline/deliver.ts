@@ -26,10 +26,13 @@ export async function deliverToAgent(
   deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
 ): Promise<DeliveryOutcome> {
   const { stores, circuits } = deps;
-  const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
-  const admission = circuits.admit(installation.agentId);
+  const { agentId } = installation;
+  // Only account-provisioner installations have no agent, and they record no messages.
+  if (agentId === null) return { ok: false, error: 'the installation has no agent', retryBudgetMs: null };
+  const agent = await deps.agents.endpoint(installation.workspaceId, agentId);
+  const admission = circuits.admit(agentId);
   if (admission.kind === 'wait') {
-    const health = circuits.health(installation.agentId);
+    const health = circuits.health(agentId);
     return {
       ok: false,
       error: `agent circuit open (last error: ${health.lastError ?? 'unknown'})`,
@@ -57,12 +60,12 @@ export async function deliverToAgent(
     },
   });
   if (!result.ok) {
-    circuits.failed(installation.agentId, result.error);
+    circuits.failed(agentId, result.error);
     return { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs };
   }
-  circuits.succeeded(installation.agentId);
+  circuits.succeeded(agentId);
   // The agent is back: what waited out its outage is due now, not at the end of its backoff.
-  if (admission.probe) await stores.inbox.dueNowForAgent(installation.agentId);
+  if (admission.probe) await stores.inbox.dueNowForAgent(agentId);
   if (result.sessionId && result.sessionId !== sessionId) {
     await bindSession(stores, installation, chatKey, result.sessionId);
   }

@@ -13,7 +13,8 @@ type JsonObject = Record<string, unknown>;
 export interface InstallationRecord {
   id: string;
   workspaceId: string;
-  agentId: string;
+  /** Null only for account-provisioner installations, which have no chat and no agent. */
+  agentId: string | null;
   channelType: string;
   config: JsonObject;
   status: InstallationStatus;
