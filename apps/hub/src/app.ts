@@ -8,6 +8,7 @@ import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
+import { installationStatusRoutes } from './api/installation-status.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
@@ -40,7 +41,9 @@ import {
 } from './pipeline/settings.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
-import { type Supervisor, startSupervisor } from './supervisor/index.js';
+import { createStatusMetrics } from './status/status-metrics.js';
+import { StatusReporter } from './status/status-reporter.js';
+import { newReplicaId, type Supervisor, startSupervisor } from './supervisor/index.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -64,6 +67,10 @@ export interface HubAppOptions {
   now?: () => number;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
+  /** This replica's opaque id (lease holder, status reports); default a random one. */
+  replicaId?: string;
+  /** How often installation status is written at most, per installation (default 1_000 ms). */
+  statusIntervalMs?: number;
 }
 
 export interface HubApp {
@@ -83,7 +90,18 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
   const egress = options.egress ?? EgressPolicy.fromEnv();
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
+  const replicaId = options.replicaId ?? newReplicaId();
+  let supervisor: Supervisor | undefined;
+  const status = new StatusReporter({
+    store: runtime.stores.installationStatus,
+    replicaId,
+    logger: options.logger,
+    connections: () => supervisor?.statuses() ?? [],
+    metrics: createStatusMetrics(metricsRegistry),
+    ...(options.statusIntervalMs ? { intervalMs: options.statusIntervalMs } : {}),
+  });
   const pipeline = new Pipeline({
+    activity: { inbound: (id) => status.inbound(id), outbound: (id) => status.outbound(id) },
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
@@ -92,9 +110,10 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     fetch: options.fetch ?? egressFetch(egress),
     ...(options.now ? { now: options.now } : {}),
   });
-  const supervisor = options.connections
+  supervisor = options.connections
     ? startSupervisor({
         runtime,
+        ownerId: replicaId,
         logger: options.logger,
         ...stripUndefined(options.connections),
         // A long connection's event is acknowledged to the platform only after this resolves.
@@ -106,9 +125,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         },
       })
     : undefined;
+  status.start();
   app.addHook('onClose', async () => {
     await supervisor?.stop();
     await pipeline.stop();
+    await status.stop();
   });
 
   await registerOpenApi(app, { title: 'Switchboard hub', version: HUB_VERSION });
@@ -159,6 +180,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       },
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
+    await api.register(installationStatusRoutes, { runtime });
     await api.register(auditRoutes, { runtime });
     await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });

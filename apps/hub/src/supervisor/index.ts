@@ -85,10 +85,16 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/**
+ * An opaque replica id: lease holders are shown by the API, and host names and pids are not the
+ * API's business. The supervisor logs it with both, so an operator can map it to a process.
+ */
+export function newReplicaId(): string {
+  return `replica-${randomBytes(6).toString('hex')}`;
+}
+
 export function startSupervisor(options: SupervisorOptions): Supervisor {
-  // An opaque replica id: lease holders are shown by the API, and host names and pids are not
-  // the API's business. The log line below lets an operator map it to a process.
-  const ownerId = options.ownerId ?? `replica-${randomBytes(6).toString('hex')}`;
+  const ownerId = options.ownerId ?? newReplicaId();
   options.logger.info({ replicaId: ownerId, host: hostname(), pid: process.pid }, 'supervisor replica id');
   const ttlMs = Math.round(positive('leaseTtlMs', options.leaseTtlMs ?? 30_000));
   const renewEveryMs = positive('renewEveryMs', options.renewEveryMs ?? ttlMs / 3);

@@ -37,6 +37,8 @@ export class InstallationSlot {
   #leaseOwner: string | null = null;
   #leaseGeneration = 0n;
   #lastError?: { message: string; at: Date };
+  #reconnects = 0;
+  #leaseLosses = 0;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -80,6 +82,8 @@ export class InstallationSlot {
         ? { lastError: this.#lastError.message, lastErrorAt: this.#lastError.at.toISOString() }
         : {}),
       reconnectAttempts: connection?.attempts ?? 0,
+      reconnects: this.#reconnects,
+      leaseLosses: this.#leaseLosses,
       state,
     };
   }
@@ -150,7 +154,11 @@ export class InstallationSlot {
       emit: (event) => this.#env.emit(this.id, event),
       backoff: this.#env.backoff,
       callTimeoutMs: this.#env.callTimeoutMs,
-      onError: (error) => this.#recordError(error),
+      // Every connection failure schedules a reconnect.
+      onError: (error) => {
+        this.#reconnects++;
+        this.#recordError(error);
+      },
       random: this.#env.random,
     });
     this.#connection = connection;
@@ -162,6 +170,7 @@ export class InstallationSlot {
     if (this.#keeper !== keeper) return;
     this.#keeper = undefined;
     this.#leaseOwner = null;
+    this.#leaseLosses++;
     const connection = this.#connection;
     this.#connection = undefined;
     this.#recordError(new Error(reason));

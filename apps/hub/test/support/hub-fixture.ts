@@ -36,6 +36,7 @@ export interface HubFixtureOptions {
   publicUrl?: string;
   unknownLimiter?: HubAppOptions['unknownLimiter'];
   now?: HubAppOptions['now'];
+  statusIntervalMs?: number;
 }
 
 export interface HubFixture {
@@ -89,6 +90,7 @@ export async function startHubFixture(
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.statusIntervalMs ? { statusIntervalMs: options.statusIntervalMs } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -7,6 +7,7 @@ import { BindingTokenStore } from './binding-tokens.js';
 import { BindingStore } from './bindings.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
+import { InstallationStatusStore } from './installation-status.js';
 import { InstallationStore } from './installations.js';
 import { InvitationStore } from './invitations.js';
 import { MemberStore } from './members.js';
@@ -21,6 +22,7 @@ export interface Stores {
   members: MemberStore;
   agents: AgentStore;
   installations: InstallationStore;
+  installationStatus: InstallationStatusStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
   inbox: InboxStore;
@@ -44,6 +46,7 @@ export function createStores(
     members: new MemberStore(db),
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
+    installationStatus: new InstallationStatusStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
     inbox: new InboxStore(db, options),
@@ -64,6 +67,7 @@ export * from './bindings.js';
 export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';
+export * from './installation-status.js';
 export * from './installations.js';
 export * from './invitations.js';
 export * from './members.js';
