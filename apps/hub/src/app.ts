@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { accountRoutes } from './api/accounts.js';
 import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
@@ -39,6 +40,9 @@ import {
   type PipelineSettingsOverrides,
   stripUndefined,
 } from './pipeline/settings.js';
+import { AccountProvisioningService } from './provisioning/account-service.js';
+import { accountWebhookRoutes } from './provisioning/account-webhook-route.js';
+import { ProvisionerHost } from './provisioning/provisioner-host.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
 import { createStatusMetrics } from './status/status-metrics.js';
@@ -141,6 +145,23 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: pipelineMetrics,
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
+  const provisioners = new ProvisionerHost({
+    installations: runtime.stores.installations,
+    registry: runtime.registry,
+    logger: options.logger,
+    fetch: options.fetch ?? egressFetch(egress),
+  });
+  const accounts = new AccountProvisioningService({
+    stores: runtime.stores,
+    host: provisioners,
+    logger: options.logger,
+  });
+  await app.register(accountWebhookRoutes, {
+    host: provisioners,
+    accounts,
+    metrics: pipelineMetrics,
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
+  });
   const appInstallations = new AppInstallationDirectory({
     installations: runtime.stores.installations,
     logger: options.logger,
@@ -181,6 +202,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
     await api.register(installationStatusRoutes, { runtime });
+    await api.register(accountRoutes, { runtime, accounts });
     await api.register(auditRoutes, { runtime });
     await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });

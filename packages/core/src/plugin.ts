@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
 import { InvalidPluginError } from './errors.js';
+import type { Logger } from './logger.js';
 import type { AccountProvisioner } from './provisioning.js';
 
 /**
@@ -15,7 +16,15 @@ export interface AccountProvisionerFactory<C extends Record<string, unknown> = R
   readonly displayName?: string;
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
-  create(config: C, deps: { installationId: string }): AccountProvisioner;
+  create(config: C, deps: AccountProvisionerDeps): AccountProvisioner;
+}
+
+/** What the hub hands an account provisioner it creates for one installation. */
+export interface AccountProvisionerDeps {
+  installationId: string;
+  logger: Logger;
+  /** Platform calls go through this (egress policy, tests); defaults to global fetch. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** What an adapter package exports by default: `export default definePlugin({ factories: [...] })`. */

@@ -13,7 +13,7 @@ export interface StoredConfig {
  * pipeline/policy.ts) and splits it into the public part (JSONB column) and the secret part
  * (sealed column).
  */
-export function prepareConfig(factory: ChannelFactory, input: unknown): StoredConfig {
+export function prepareConfig(factory: Pick<ChannelFactory, 'configSchema'>, input: unknown): StoredConfig {
   const valid = validateConfig(factory, input) as JsonObject;
   const policy = typeof input === 'object' && input !== null ? pickPolicy(input as JsonObject) : {};
   const { publicConfig, secrets } = splitSecrets(factory.configSchema, valid);

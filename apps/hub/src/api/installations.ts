@@ -12,7 +12,8 @@ import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.
 
 const configObject = z.record(z.string(), z.unknown());
 const createInstallationBody = z.object({
-  agentId: z.string().uuid(),
+  // Required for channels; account-provisioner installations (no chat) have no agent.
+  agentId: z.string().uuid().optional(),
   channelType: z.string().min(1).max(64),
   config: configObject.default({}),
 });
@@ -117,7 +118,20 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
         WRITE_ROLES,
       );
       const body = createInstallationBody.parse(request.body);
+      const provisioner = registry.provisioner(body.channelType);
+      if (provisioner) {
+        const prepared = prepareConfig(provisioner, body.config);
+        assertEgressAllowed(options.egress, prepared.config);
+        const installation = await stores.installations.createForProvisioner({
+          workspaceId: workspace.id,
+          channelType: provisioner.type,
+          ...prepared,
+          installedByUserId: principal.userId,
+        });
+        return reply.code(201).send(present(request, installation, Object.keys(prepared.secrets).sort()));
+      }
       const factory = registry.get(body.channelType);
+      if (!body.agentId) throw badRequest('invalid_input', 'agentId is required for a channel installation');
       await stores.agents.get(workspace.id, body.agentId).catch((error: unknown) => {
         throw isNotFound(error)
           ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')

@@ -1,5 +1,6 @@
 import type { Db, SqlRunner } from '../database/open.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { AccountProvisioningStore } from './account-provisioning.js';
 import { AgentStore } from './agents.js';
 import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
@@ -23,6 +24,7 @@ export interface Stores {
   agents: AgentStore;
   installations: InstallationStore;
   installationStatus: InstallationStatusStore;
+  accounts: AccountProvisioningStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
   inbox: InboxStore;
@@ -47,6 +49,7 @@ export function createStores(
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     installationStatus: new InstallationStatusStore(db),
+    accounts: new AccountProvisioningStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
     inbox: new InboxStore(db, options),
@@ -59,6 +62,7 @@ export function createStores(
   };
 }
 
+export * from './account-provisioning.js';
 export * from './agents.js';
 export * from './api-tokens.js';
 export * from './audit.js';

@@ -165,6 +165,35 @@ export class InstallationStore {
   }
 
   /**
+   * Creates the installation of an account provisioner (e.g. a GitHub org): no chat, so no agent.
+   * Several may exist per workspace and type (one per org).
+   */
+  async createForProvisioner(input: {
+    workspaceId: string;
+    channelType: string;
+    config: JsonObject;
+    secrets: JsonObject;
+    installedByUserId?: string;
+  }): Promise<InstallationRecord> {
+    try {
+      const row = await this.db.channelInstallation.create({
+        data: {
+          workspaceId: input.workspaceId,
+          agentId: null,
+          channelType: input.channelType,
+          config: input.config as Prisma.InputJsonValue,
+          secretsSealed: this.seal(input.secrets),
+          installedByUserId: input.installedByUserId ?? null,
+        },
+        select: installationSelect,
+      });
+      return toRecord(row);
+    } catch (error) {
+      this.conflict(error, input.channelType);
+    }
+  }
+
+  /**
    * The active installations of a type whose public config has `key` = `value`, oldest first, with
    * secrets (the app-level route finds an app's installations by its app key this way).
    */
