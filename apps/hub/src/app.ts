@@ -95,6 +95,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const egress = options.egress ?? EgressPolicy.fromEnv();
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const replicaId = options.replicaId ?? newReplicaId();
+  const provisioner = singleFlight(createProvisioner(runtime, { logger: options.logger }));
   let supervisor: Supervisor | undefined;
   const status = new StatusReporter({
     store: runtime.stores.installationStatus,
@@ -110,7 +111,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: pipelineMetrics,
-    provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
+    provisioner,
     fetch: options.fetch ?? egressFetch(egress),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -118,6 +119,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     ? startSupervisor({
         runtime,
         ownerId: replicaId,
+        provisioner,
         logger: options.logger,
         ...stripUndefined(options.connections),
         // A long connection's event is acknowledged to the platform only after this resolves.

@@ -5,10 +5,12 @@ import {
   type InboundEvent,
   isNotFound,
   type Logger,
+  type Provisioner,
   type Registry,
   validateConfig,
 } from '@switchboard/core';
 import type { InstallationRecord, InstallationStore } from '@switchboard/db';
+import { provisionerForInstallation } from './scoped-provisioner.js';
 
 /** An installation with the running channel the hub uses for it. */
 export interface HostedInstallation {
@@ -32,6 +34,8 @@ export interface ChannelHostOptions {
   /** How long a looked-up installation is reused before the database is asked again. */
   cacheTtlMs?: number;
   fetch?: typeof globalThis.fetch;
+  /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
+  provisioner?: Provisioner;
 }
 
 interface CacheEntry {
@@ -112,6 +116,15 @@ export class ChannelHost {
           logger: this.#options.logger.child({ installationId }),
           signal: abort.signal,
           emit: (event) => this.#options.emit(record, event),
+          ...(this.#options.provisioner
+            ? {
+                provisioner: provisionerForInstallation(this.#options.provisioner, {
+                  installationId,
+                  workspaceId: record.workspaceId,
+                  channelType: record.channelType,
+                }),
+              }
+            : {}),
         });
       }
       this.#channels.set(installationId, { updatedAt: record.updatedAt.getTime(), channel, abort });

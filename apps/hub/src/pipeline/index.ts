@@ -86,6 +86,7 @@ export class Pipeline {
         await this.recorder.record(installation, [event]);
       },
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.provisioner ? { provisioner: options.provisioner } : {}),
     });
     this.#inboxWorker = new WorkerLoop({
       name: 'inbox',

@@ -29,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { InboundEvent, Logger } from '@switchboard/core';
+import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { type BackoffPolicy, defaultBackoff } from './backoff.js';
 import type { ConnectionStatus } from './status.js';
@@ -62,6 +62,8 @@ export interface SupervisorOptions {
   connectTimeoutMs?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
+  /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
+  provisioner?: Provisioner;
 }
 
 export interface StopOptions {
@@ -115,6 +117,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       callTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 30_000),
       emit: options.emit,
       random: options.random,
+      provisioner: options.provisioner,
     },
   });
   loop.start();

@@ -3,7 +3,7 @@
 // change the lease or the connection run one at a time through `#queue`; losing the lease is the
 // exception and acts at once, because a replica that may no longer hold it must not stay connected.
 import { performance } from 'node:perf_hooks';
-import type { InboundEvent, Logger } from '@switchboard/core';
+import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
 import type { Db } from '@switchboard/db';
 import type { BackoffPolicy } from './backoff.js';
 import type { ChannelSpec } from './channel-spec.js';
@@ -23,6 +23,7 @@ export interface SlotEnvironment {
   logger: Logger;
   emit(installationId: string, event: InboundEvent): Promise<void>;
   random?: () => number;
+  provisioner?: Provisioner | undefined;
 }
 
 export type SlotTarget = { spec: ChannelSpec } | { error: Error };
@@ -160,6 +161,7 @@ export class InstallationSlot {
         this.#recordError(error);
       },
       random: this.#env.random,
+      provisioner: this.#env.provisioner,
     });
     this.#connection = connection;
     connection.start();
