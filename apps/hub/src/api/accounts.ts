@@ -8,6 +8,7 @@ import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const memberParams = z.object({ ws: z.string(), userId: z.string().uuid() });
+const accountParams = memberParams.extend({ accountId: z.string().uuid() });
 const grant = z.object({
   kind: z.string().min(1).max(64),
   target: z.string().min(1).max(256),
@@ -86,6 +87,25 @@ export const accountRoutes: FastifyPluginAsync<{
         if (error.code === 'installation_unavailable') throw new ApiError(503, error.code, error.message);
         throw badRequest(error.code, error.message);
       }
+    },
+  );
+
+  app.delete<{ Params: { ws: string; userId: string; accountId: string } }>(
+    '/api/v1/workspaces/:ws/members/:userId/accounts/:accountId',
+    {
+      schema: routeDocs({
+        tags: ['accounts'],
+        summary:
+          'Cancel a pending or invited account request (withdraws the invitation); a final one is returned as is',
+      }),
+    },
+    async (request) => {
+      const parsed = accountParams.safeParse(request.params);
+      if (!parsed.success) throw badRequest('invalid_input', 'ids must be UUIDs', parsed.error.issues);
+      const { workspace } = await authorizeWorkspace(runtime, request, parsed.data.ws, WRITE_ROLES);
+      const account = await accounts.cancel(workspace.id, parsed.data.userId, parsed.data.accountId);
+      if (!account) throw notFound('account');
+      return present(account);
     },
   );
 

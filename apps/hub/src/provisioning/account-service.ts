@@ -92,6 +92,25 @@ export class AccountProvisioningService {
     return { account: await this.#record(row, result, lookup.provisioner), created: true };
   }
 
+  /**
+   * Withdraws a request that is still pending or invited (the platform's invitation too, when the
+   * provisioner can). Null when the row is not the user's; the row as it is when already final.
+   */
+  async cancel(workspaceId: string, userId: string, accountId: string): Promise<AccountRecord | null> {
+    const { accounts } = this.options.stores;
+    const row = await accounts.find(accountId);
+    if (!row || row.workspaceId !== workspaceId || row.userId !== userId) return null;
+    if (row.state !== 'pending' && row.state !== 'invited') return row;
+    if (row.state === 'invited' && row.externalId && row.installationId) {
+      const lookup = await this.options.host.lookup(row.installationId);
+      if (lookup.status === 'active') await lookup.provisioner.cancel?.(row.externalId);
+    }
+    return (
+      (await accounts.transition(row.id, ['pending', 'invited'], { state: 'canceled' })) ??
+      accounts.get(row.id)
+    );
+  }
+
   list(workspaceId: string, userId: string): Promise<AccountRecord[]> {
     return this.options.stores.accounts.list(workspaceId, userId);
   }

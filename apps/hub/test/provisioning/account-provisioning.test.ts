@@ -151,6 +151,22 @@ describe.each(testDatabaseKinds())('account provisioning [%s]', (kind) => {
     expect((await accountsOf(userId))[0]).toMatchObject({ state: 'expired' });
   });
 
+  it('cancels an invitation on the platform and keeps a final row as it is', async () => {
+    const userId = await member();
+    const asked = await ask(userId, { login: 'frank' });
+    const path = `/api/v1/workspaces/org-ws/members/${userId}/accounts/${asked.body.id}`;
+    const canceled = await hub.request('DELETE', path, { token });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.state).toBe('canceled');
+    expect(platform.invitations.find((invitation) => invitation.id === asked.body.externalId)?.canceled).toBe(
+      true,
+    );
+    expect((await platform.accept(hookUrl, asked.body.externalId, WEBHOOK_SECRET)).status).toBe(200);
+    expect((await hub.request('DELETE', path, { token })).body.state).toBe('canceled');
+    const strangerPath = `/api/v1/workspaces/org-ws/members/${await member()}/accounts/${asked.body.id}`;
+    expect((await hub.request('DELETE', strangerPath, { token })).status).toBe(404);
+  });
+
   it('refuses a forged webhook and webhooks for unknown installations', async () => {
     expect((await platform.accept(hookUrl, 'inv-1', 'not-the-webhook-secret')).status).toBe(401);
     const unknown = `${hub.url}/hooks/accounts/00000000-0000-4000-8000-000000000000`;

@@ -78,6 +78,9 @@ export const fakeInviteFactory: AccountProvisionerFactory<FakeInviteConfig> = {
           ? { status: 'success', account }
           : { status: 'already_exists', account };
       },
+      async cancel(pendingId) {
+        await call('DELETE', `/orgs/${config.org}/invitations/${pendingId}`);
+      },
       async applyGrants(account, grants) {
         for (const grant of grants) {
           const response = await call(
@@ -109,7 +112,7 @@ export const fakeInvitePlugin = definePlugin({ factories: [], provisioners: [fak
 
 export interface FakeInvitePlatform {
   url: string;
-  invitations: Array<{ id: string; login: string }>;
+  invitations: Array<{ id: string; login: string; canceled?: boolean }>;
   /** `team/login` for every team membership granted. */
   teamMemberships: string[];
   /** Posts the platform's "member accepted" event for an invitation to the hub, signed. */
@@ -139,6 +142,13 @@ export async function startFakeInvitePlatform(): Promise<FakeInvitePlatform> {
     if (req.method === 'PUT' && team) {
       teamMemberships.push(`${team[1]}/${team[2]}`);
       return send(200, { state: 'active' });
+    }
+    const withdrawn = /^\/orgs\/[^/]+\/invitations\/([^/]+)$/.exec(url);
+    if (req.method === 'DELETE' && withdrawn) {
+      const invitation = invitations.find((candidate) => candidate.id === withdrawn[1]);
+      if (!invitation) return send(404, { message: 'no such invitation' });
+      invitation.canceled = true;
+      return send(204);
     }
     if (req.method === 'POST' && /^\/orgs\/[^/]+\/invitations$/.test(url)) {
       const { login } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { login: string };

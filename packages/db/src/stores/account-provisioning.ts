@@ -108,6 +108,11 @@ export class AccountProvisioningStore {
     await this.db.accountProvisioning.update({ where: { id }, data: { lastError: message } });
   }
 
+  async find(id: string): Promise<AccountRecord | null> {
+    const row = await this.db.accountProvisioning.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
   async get(id: string): Promise<AccountRecord> {
     const row = await this.db.accountProvisioning.findUnique({ where: { id } });
     if (!row) throw new NotFoundError('account', id);
