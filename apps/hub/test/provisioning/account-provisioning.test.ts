@@ -173,6 +173,16 @@ describe.each(testDatabaseKinds())('account provisioning [%s]', (kind) => {
     expect((await platform.accept(unknown, 'inv-1', WEBHOOK_SECRET)).status).toBe(404);
   });
 
+  it('lists the provisioner type with its config schema, secrets write-only', async () => {
+    const res = await hub.request('GET', '/api/v1/channel-types', { token });
+    const item = res.body.items.find((candidate: { type: string }) => candidate.type === FAKE_INVITE);
+    expect(item).toMatchObject({ kind: 'account-provisioner', capabilities: ['account_provisioning'] });
+    expect(item.configSchema.properties.token.writeOnly).toBe(true);
+    expect(res.body.items.find((candidate: { type: string }) => candidate.type === 'slack').kind).toBe(
+      'channel',
+    );
+  });
+
   it('refuses a channel installation, a non-member and bad input with 4xx', async () => {
     const userId = await member();
     const other = await hub.request('POST', `/api/v1/workspaces/org-ws/members/${userId}/accounts`, {
