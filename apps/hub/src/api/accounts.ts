@@ -42,7 +42,7 @@ function present(account: AccountRecord) {
 }
 
 /**
- * Platform accounts of a member (e.g. a GitHub org invitation), made by an account-provisioner
+ * Platform accounts of a member (e.g. an org invitation), made by an account-provisioner
  * installation of the workspace. Admins ask; the row follows the platform's answers.
  */
 export const accountRoutes: FastifyPluginAsync<{
