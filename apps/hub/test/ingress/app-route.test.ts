@@ -104,6 +104,35 @@ describe.each(testDatabaseKinds())('app-level route [%s]', (kind) => {
     expect(await inboxRows()).toHaveLength(3);
   });
 
+  it('writes nothing for a phone number two active installations claim, and counts it', async () => {
+    for (const slug of ['dup-one', 'dup-two']) {
+      const { token } = await hub.seedWorkspace(slug);
+      const agent = await hub.request('POST', `/api/v1/workspaces/${slug}/agents`, {
+        token,
+        body: { name: 'assistant', deliveryUrl: 'http://127.0.0.1:9/deliver' },
+      });
+      const created = await hub.request('POST', `/api/v1/workspaces/${slug}/installations`, {
+        token,
+        body: {
+          agentId: agent.body.id,
+          channelType: 'app-chat',
+          config: { ...APP_CHAT_APP, phone_number_id: 'pn-dup' },
+        },
+      });
+      expect(created.status, created.text).toBe(201);
+    }
+    const before = await inboxRows();
+    const res = await postAppBatch(hub, appChatBatch({ 'pn-dup': ['dup-1'], 'pn-111': ['a-9'] }));
+    expect(res.status).toBe(200);
+    const after = await inboxRows();
+    expect(after).toContainEqual([installations['pn-111'], 'a-9']);
+    expect(after.filter(([, id]) => id === 'dup-1')).toEqual([]);
+    expect(after).toHaveLength(before.length + 1);
+    expect((await hub.request('GET', '/metrics')).text).toContain(
+      'switchboard_app_route_refused_targets_total{reason="ambiguous_target"} 1',
+    );
+  });
+
   it('answers 400 for a malformed batch', async () => {
     const res = await postAppBatch(hub, '{"object":"app_chat","entry":"nope"}');
     expect(res.status).toBe(400);
