@@ -1,3 +1,4 @@
+import type { EgressLookup } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { accountRoutes } from './api/accounts.js';
@@ -18,7 +19,7 @@ import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
-import { EgressPolicy, egressFetch } from './egress/index.js';
+import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -93,6 +94,12 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const metricsRegistry = createMetricsRegistry();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:8787';
   const egress = options.egress ?? EgressPolicy.fromEnv();
+  // Channels and agent deliveries connect only where the egress policy allows, checked on the
+  // address each socket actually goes to.
+  const transport = {
+    fetch: options.fetch ?? egressFetch(egress),
+    lookup: guardedLookup(egress) as EgressLookup,
+  };
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
   const replicaId = options.replicaId ?? newReplicaId();
   const provisioner = singleFlight(createProvisioner(runtime, { logger: options.logger }));
@@ -112,7 +119,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: pipelineMetrics,
     provisioner,
-    fetch: options.fetch ?? egressFetch(egress),
+    ...transport,
     ...(options.now ? { now: options.now } : {}),
   });
   supervisor = options.connections
@@ -122,6 +129,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         provisioner,
         logger: options.logger,
         ...stripUndefined(options.connections),
+        transport,
         // A long connection's event is acknowledged to the platform only after this resolves.
         emit: async (installationId, event) => {
           const lookup = await pipeline.channels.lookup(installationId);
@@ -151,7 +159,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     installations: runtime.stores.installations,
     registry: runtime.registry,
     logger: options.logger,
-    fetch: options.fetch ?? egressFetch(egress),
+    fetch: transport.fetch,
   });
   const accounts = new AccountProvisioningService({
     stores: runtime.stores,

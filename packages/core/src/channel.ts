@@ -61,7 +61,26 @@ export interface ChannelDeps {
    * defaults to global fetch. Adapters built on a platform SDK (Slack) use the SDK's own transport.
    */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The name lookup of the operator's egress policy, in the shape of `net.connect`'s `lookup`
+   * option. Adapters whose SDK opens its own sockets (Slack) give it to their HTTP agent, so the
+   * address a connection actually goes to is checked, and a name that resolves to a private
+   * address later (DNS rebinding) is still refused. IP literals never reach a lookup: the hub
+   * checks those in the config before an installation is stored.
+   */
+  lookup?: EgressLookup;
 }
+
+/** Structurally `net.LookupFunction`, so core needs no Node types. */
+export type EgressLookup = (
+  hostname: string,
+  options: { family?: number | string; all?: boolean; hints?: number },
+  callback: (
+    error: Error | null,
+    address: string | { address: string; family: number }[],
+    family?: number,
+  ) => void,
+) => void;
 
 export interface ChannelFactory<C extends Record<string, unknown> = Record<string, unknown>> {
   readonly type: string;

@@ -44,6 +44,7 @@ export class SlackChannel implements Channel {
   readonly #client: WebClient;
   readonly #logger: Logger;
   readonly #parseContext: SlackParseContext;
+  readonly #lookup: ChannelDeps['lookup'];
   #session: { socket: SlackSocketConnection; detach(): void } | undefined;
 
   constructor(config: SlackChannelConfig, deps: ChannelDeps, options: SlackChannelOptions = {}) {
@@ -68,7 +69,9 @@ export class SlackChannel implements Channel {
       apiBaseUrl: config.api_base_url,
       logger: this.#logger,
       timeoutMs: options.requestTimeoutMs,
+      ...(deps.lookup ? { lookup: deps.lookup } : {}),
     });
+    this.#lookup = deps.lookup;
   }
 
   capabilities(): Capabilities {
@@ -103,6 +106,7 @@ export class SlackChannel implements Channel {
       appToken: this.#config.app_token ?? '',
       apiBaseUrl: this.#config.api_base_url,
       requestTimeoutMs: this.#options.requestTimeoutMs,
+      ...(this.#lookup ? { lookup: this.#lookup } : {}),
       connectTimeoutMs: this.#options.connectTimeoutMs,
       parseContext: this.#parseContext,
       logger: this.#logger,

@@ -1,5 +1,5 @@
 import { SocketModeClient } from '@slack/socket-mode';
-import { type InboundEvent, type Logger, PlatformError } from '@switchboard/core';
+import { type EgressLookup, type InboundEvent, type Logger, PlatformError } from '@switchboard/core';
 import { toPlatformError } from './errors.js';
 import type { SlackParseContext } from './parse.js';
 import { handleSocketEnvelope, toSocketEnvelope } from './socket-envelope.js';
@@ -16,6 +16,8 @@ export interface SlackSocketConnectionOptions {
   appToken: string;
   apiBaseUrl?: string;
   requestTimeoutMs?: number;
+  /** The hub's egress lookup, for `apps.connections.open`. */
+  lookup?: EgressLookup;
   connectTimeoutMs?: number;
   parseContext: SlackParseContext;
   logger: Logger;
@@ -52,6 +54,7 @@ export class SlackSocketConnection {
       clientOptions: slackWebClientOptions({
         apiBaseUrl: options.apiBaseUrl,
         timeoutMs: options.requestTimeoutMs,
+        ...(options.lookup ? { lookup: options.lookup } : {}),
       }),
     });
     this.#client.on('authenticated', () => {

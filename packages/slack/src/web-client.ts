@@ -1,6 +1,9 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { inspect } from 'node:util';
 import { LogLevel, type Logger as SlackLogger, WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Logger } from '@switchboard/core';
+import type { EgressLookup, Logger } from '@switchboard/core';
 import { SLACK_API_BASE_URL } from './config.js';
 
 /** A hung Slack API call must not hold a delivery worker forever. */
@@ -12,6 +15,8 @@ export interface SlackWebClientOptions {
   apiBaseUrl?: string;
   logger: Logger;
   timeoutMs?: number;
+  /** The hub's egress lookup (`ChannelDeps.lookup`): every connection's address is checked. */
+  lookup?: EgressLookup;
 }
 
 /**
@@ -38,7 +43,16 @@ export function slackWebClientOptions(
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
+    ...(options.lookup
+      ? { agent: checkedAgent(options.apiBaseUrl ?? SLACK_API_BASE_URL, options.lookup) }
+      : {}),
   };
+}
+
+/** An HTTP agent of the base URL's scheme whose sockets resolve names through the egress lookup. */
+function checkedAgent(baseUrl: string, lookup: EgressLookup): HttpAgent {
+  const options = { keepAlive: true, lookup: lookup as unknown as LookupFunction };
+  return new URL(baseUrl).protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
 }
 
 /** Slack's logger interface over the hub's pino-style logger. */

@@ -1,6 +1,7 @@
 import {
   Capability,
   type Channel,
+  type EgressLookup,
   has,
   type InboundEvent,
   isNotFound,
@@ -34,6 +35,8 @@ export interface ChannelHostOptions {
   /** How long a looked-up installation is reused before the database is asked again. */
   cacheTtlMs?: number;
   fetch?: typeof globalThis.fetch;
+  /** The egress-checked name lookup, for adapters whose SDK opens its own sockets. */
+  lookup?: EgressLookup;
   /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
   provisioner?: Provisioner;
 }
@@ -106,6 +109,7 @@ export class ChannelHost {
         installationId,
         logger: this.#options.logger,
         ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+        ...(this.#options.lookup ? { lookup: this.#options.lookup } : {}),
       });
       const abort = new AbortController();
       // Long connections are held by the supervisor under a lease; here only webhook channels start.

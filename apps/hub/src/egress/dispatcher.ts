@@ -10,7 +10,7 @@ import type { EgressPolicy } from './policy.js';
  * resolves to a public address at validation time and to 127.0.0.1 later (DNS rebinding) is
  * still refused.
  */
-function guardedLookup(policy: EgressPolicy): LookupFunction {
+export function guardedLookup(policy: EgressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);

@@ -1,3 +1,3 @@
 export { type AddressClass, classifyAddress } from './address.js';
-export { egressFetch, egressRefusal, guardedDispatcher } from './dispatcher.js';
+export { egressFetch, egressRefusal, guardedDispatcher, guardedLookup } from './dispatcher.js';
 export { EgressPolicy, EgressRefusedError, type EgressVerdict } from './policy.js';

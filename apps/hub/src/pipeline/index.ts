@@ -1,4 +1,4 @@
-import type { InboundMessage, Logger, Provisioner } from '@switchboard/core';
+import type { EgressLookup, InboundMessage, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
 import { ChannelHost } from '../channels/host.js';
 import { AgentDirectory } from '../delivery/agent-directory.js';
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   metrics?: PipelineMetrics;
   /** Every outbound HTTP call of channels and agent deliveries (tests, egress proxies). */
   fetch?: typeof globalThis.fetch;
+  /** The egress-checked name lookup for channels whose SDK opens its own sockets. */
+  lookup?: EgressLookup;
   /** Creates users for first-contact senders on installations with `auto_provision`. */
   provisioner?: Provisioner;
   /** The clock retry budgets and circuits run on; tests move it instead of waiting hours. */
@@ -86,6 +88,7 @@ export class Pipeline {
         await this.recorder.record(installation, [event]);
       },
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.provisioner ? { provisioner: options.provisioner } : {}),
     });
     this.#inboxWorker = new WorkerLoop({

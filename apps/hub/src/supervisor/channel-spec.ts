@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   Capability,
   type Channel,
+  type ChannelDeps,
   type ChannelFactory,
   has,
   type Logger,
@@ -45,6 +46,9 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** How channels reach their platform: the egress-checked fetch and name lookup. */
+export type ChannelTransport = Pick<ChannelDeps, 'fetch' | 'lookup'>;
+
 /**
  * Validates an installation's config and decides whether it is a long-connection channel. The
  * capability bits live on the channel, not the factory, so a probe channel is created (never
@@ -55,6 +59,7 @@ export function describeInstallation(
   installation: InstallationWithSecrets,
   logger: Logger,
   known?: { fingerprint: string; longConnection: boolean },
+  transport: ChannelTransport = {},
 ): DescribedInstallation {
   const merged = { ...installation.config, ...installation.secrets };
   const fingerprint = configFingerprint(installation.channelType, merged);
@@ -68,7 +73,8 @@ export function describeInstallation(
     installationId: installation.id,
     channelType: installation.channelType,
   });
-  const create = () => factory.create(config, { installationId: installation.id, logger: channelLogger });
+  const create = () =>
+    factory.create(config, { installationId: installation.id, logger: channelLogger, ...transport });
   let longConnection = known?.fingerprint === fingerprint ? known.longConnection : undefined;
   if (longConnection === undefined) {
     try {

@@ -32,6 +32,7 @@ import { hostname } from 'node:os';
 import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { type BackoffPolicy, defaultBackoff } from './backoff.js';
+import type { ChannelTransport } from './channel-spec.js';
 import type { ConnectionStatus } from './status.js';
 import { SupervisorLoop } from './supervisor.js';
 
@@ -62,6 +63,8 @@ export interface SupervisorOptions {
   connectTimeoutMs?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
+  /** The egress-checked fetch and lookup given to every channel this replica connects. */
+  transport?: ChannelTransport;
   /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
   provisioner?: Provisioner;
 }
@@ -109,6 +112,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     runtime: options.runtime,
     logger,
     scanEveryMs: positive('scanEveryMs', options.scanEveryMs ?? Math.min(2_000, ttlMs / 4)),
+    ...(options.transport ? { transport: options.transport } : {}),
     slot: {
       ownerId,
       timing: { ttlMs, renewEveryMs },

@@ -4,7 +4,7 @@
 import { type Logger, NotFoundError } from '@switchboard/core';
 import type { InstallationWithSecrets } from '@switchboard/db';
 import type { HubRuntime } from '../runtime/open-runtime.js';
-import { describeInstallation } from './channel-spec.js';
+import { type ChannelTransport, describeInstallation } from './channel-spec.js';
 import { InstallationSlot, type SlotEnvironment } from './installation-slot.js';
 import { type InventoryRow, loadInventory } from './inventory.js';
 import type { ConnectionStatus } from './status.js';
@@ -14,6 +14,7 @@ export interface SupervisorLoopOptions {
   logger: Logger;
   scanEveryMs: number;
   slot: Omit<SlotEnvironment, 'db' | 'logger'>;
+  transport?: ChannelTransport;
 }
 
 export class SupervisorLoop {
@@ -21,6 +22,7 @@ export class SupervisorLoop {
   readonly #logger: Logger;
   readonly #scanEveryMs: number;
   readonly #slotEnv: SlotEnvironment;
+  readonly #transport: ChannelTransport;
   readonly #slots = new Map<string, InstallationSlot>();
   /** Last answer to "is this a long-connection channel?" per installation, keyed by fingerprint. */
   readonly #probes = new Map<string, { fingerprint: string; longConnection: boolean }>();
@@ -35,6 +37,7 @@ export class SupervisorLoop {
     this.#runtime = options.runtime;
     this.#logger = options.logger;
     this.#scanEveryMs = options.scanEveryMs;
+    this.#transport = options.transport ?? {};
     this.#slotEnv = { ...options.slot, db: options.runtime.database.prisma, logger: options.logger };
   }
 
@@ -127,6 +130,7 @@ export class SupervisorLoop {
       installation,
       this.#logger,
       this.#probes.get(row.id),
+      this.#transport,
     );
     if (described.kind !== 'invalid') {
       this.#probes.set(row.id, {

@@ -83,6 +83,7 @@ describe.skipIf(!postgresTestUrl())('crash during a burst [postgres]', () => {
             user: `U0SEND${lane}`,
             channel: `D0LANE${lane}`,
             text: `message ${index}`,
+            appId: 'A0CRASH01',
           }),
         );
         try {

@@ -60,7 +60,9 @@ describe.skipIf(!postgresTestUrl())('ingress during a database outage [postgres]
   });
 
   const post = (eventId: string) => {
-    const body = JSON.stringify(slackMessage({ eventId, user: 'U0ALICE01', text: eventId }));
+    const body = JSON.stringify(
+      slackMessage({ eventId, user: 'U0ALICE01', text: eventId, appId: 'A0OUTAGE1' }),
+    );
     return app.inject({
       method: 'POST',
       url: `/hooks/${installationId}`,

@@ -68,7 +68,12 @@ describe.each(testDatabaseKinds())('Slack Socket Mode through the hub [%s]', (ki
     // An opaque replica id, never the host name and pid of the process.
     expect(status.leaseHolder).toMatch(/^replica-[0-9a-f]{12}$/);
 
-    const payload = slackMessage({ eventId: 'Ev0SOCKET1', user: 'U0ALICE01', text: 'over the socket' });
+    const payload = slackMessage({
+      eventId: 'Ev0SOCKET1',
+      user: 'U0ALICE01',
+      text: 'over the socket',
+      appId: 'A0SOCKET1',
+    });
     const ack = await slack.pushEvent(payload);
     expect(ack.envelopeId).toEqual(expect.any(String));
     // The ack came after the commit: the event is already in the inbox.

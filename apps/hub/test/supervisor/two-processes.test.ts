@@ -73,8 +73,9 @@ describe.runIf(postgresTestUrl())('two hub processes holding one Socket Mode ins
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const holderPid = async () =>
-    /:(\d+):[0-9a-f]+$/.exec((await leaseRow(runtime, installationId))?.lease_owner ?? '')?.[1];
+  // Lease holders are opaque replica ids; each process logs its own (with its pid) at start.
+  const holder = async () => (await leaseRow(runtime, installationId))?.lease_owner ?? undefined;
+  const replicaOf = (hub: HubProcess) => /"replicaId":"(replica-[0-9a-f]+)"/.exec(hub.output())?.[1];
 
   it('never opens the socket in both, and the survivor reopens it once the killed holder’s lease expires', {
     timeout: 180_000,
@@ -87,19 +88,19 @@ describe.runIf(postgresTestUrl())('two hub processes holding one Socket Mode ins
       const first = await startHubProcess([], env);
       hubs.push(first);
       await fake.waitForSocketConnections(1, 60_000);
-      expect(await holderPid()).toBe(String(first.child.pid));
+      expect(await holder()).toBe(replicaOf(first));
 
       // The second process starts migrated and supervising, and finds the lease taken.
       const second = await startHubProcess([], env);
       hubs.push(second);
       await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_TTL_MS));
       expect(fake.socketConnectCount).toBe(1);
-      expect(await holderPid()).toBe(String(first.child.pid));
+      expect(await holder()).toBe(replicaOf(first));
 
       await killHard(first);
       await vi.waitFor(
         async () => {
-          expect(await holderPid()).toBe(String(second.child.pid));
+          expect(await holder()).toBe(replicaOf(second));
           expect(fake.socketConnections()).toBe(1);
         },
         { timeout: 60_000, interval: 50 },

@@ -56,6 +56,8 @@ export interface SlackMessageOptions {
   threadTs?: string;
   /** `app_mention` instead of `message` (how Slack reports a mention outside DMs). */
   mention?: boolean;
+  /** `api_app_id`: the installation's app (default APP); another one is refused as `wrong_app`. */
+  appId?: string;
 }
 
 let tsCounter = 0;
@@ -82,7 +84,7 @@ export function slackMessage(options: SlackMessageOptions): Record<string, unkno
   return {
     token: 'legacy-verification-token',
     team_id: TEAM,
-    api_app_id: APP,
+    api_app_id: options.appId ?? APP,
     event,
     type: 'event_callback',
     event_id: options.eventId,
