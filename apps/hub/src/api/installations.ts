@@ -8,6 +8,7 @@ import type { HubRuntime } from '../runtime/open-runtime.js';
 import { patchConfig, prepareConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { routeDocs } from './route-docs.js';
+import { webhookPath } from './webhook-path.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const configObject = z.record(z.string(), z.unknown());
@@ -52,7 +53,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       agentId: installation.agentId,
       channelType: installation.channelType,
       status: installation.status,
-      webhookUrl: `${base.replace(/\/$/, '')}/hooks/${installation.id}`,
+      webhookUrl: `${base.replace(/\/$/, '')}${webhookPath(registry, installation)}`,
       // The public part only: secrets live in a sealed column and are reported by name.
       config: installation.config,
       secretsSet: secretKeys,

@@ -35,6 +35,8 @@ describe.each(testDatabaseKinds())('app-level route [%s]', (kind) => {
       });
       expect(created.status, created.text).toBe(201);
       expect(JSON.stringify(created.body)).not.toContain(APP_CHAT_APP.app_secret);
+      // Every installation of the app is registered at the app's one URL.
+      expect(created.body.webhookUrl).toMatch(/\/hooks\/app\/app-chat\/app-7001$/);
       installations[phoneNumberId] = created.body.id;
     }
   });

@@ -57,6 +57,7 @@ describe.each(testDatabaseKinds())('account provisioning [%s]', (kind) => {
     expect(created.text).not.toContain('fake-invite-token-1');
     installationId = created.body.id;
     hookUrl = `${hub.url}/hooks/accounts/${installationId}`;
+    expect(created.body.webhookUrl).toMatch(new RegExp(`/hooks/accounts/${installationId}$`));
   });
   afterAll(async () => {
     await hub?.close();
