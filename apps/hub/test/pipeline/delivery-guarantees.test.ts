@@ -186,6 +186,29 @@ describe.each(testDatabaseKinds())('delivery guarantees [%s]', (kind) => {
     );
   });
 
+  it('retries an event that throws in the worker, then dead-letters it, while the installation carries on', async () => {
+    // A recorded event no adapter would produce (say, from an older hub version): processing throws.
+    await hub.runtime.stores.inbox.insertMany([
+      {
+        installationId: setup.installationId,
+        channelType: 'slack',
+        platformEventId: 'Ev0THROW01',
+        conversationKey: 'D0THROWS1',
+        payload: { kind: 'message', eventId: 'Ev0THROW01' },
+      },
+    ]);
+    hub.pipeline.wakeInbox();
+    for (let i = 0; i < 3; i++) await send(`Ev0BESIDE${i}`, 'D0BESIDE1', `beside-${i}`);
+    await eventually(() => (acceptedIn('D0BESIDE1').length === 3 ? true : undefined));
+    const letter = await eventually(async () =>
+      (await deadLetters()).find((l) => l.platformEventId === 'Ev0THROW01'),
+    );
+    expect(letter).toMatchObject({ attempts: 4 });
+    const audit = await api('GET', '/audit?platformEventId=Ev0THROW01');
+    expect(audit.body.entries.map((e: { reason: string }) => e.reason)).toEqual(['processing_failed']);
+    expect((await api('DELETE', `/dead-letters/${letter.deliveryId}`)).status).toBe(204);
+  });
+
   it("answers a poison corpus with 4xx or a recorded 200, while another tenant's concurrent requests all get 200", async () => {
     const other = await installSlack(hub, scenario.slack, agent, 'guarantees-b', 'A0APPB001');
     await hub.runtime.stores.bindings.bind({
