@@ -10,10 +10,10 @@ import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
-import { installationStatusRoutes } from './api/installation-status.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
+import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -25,6 +25,7 @@ import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
 import { createMetricsRegistry, metricsRoutes } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import type { OperatorCredential } from './http/operator.js';
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
@@ -76,6 +77,8 @@ export interface HubAppOptions {
   replicaId?: string;
   /** How often installation status is written at most, per installation (default 1_000 ms). */
   statusIntervalMs?: number;
+  /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
+  operator?: OperatorCredential;
 }
 
 export interface HubApp {
@@ -193,9 +196,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     translateDomainErrors(api);
     documentOnlyValidation(api);
     await api.register(bearerAuth, {
-      authenticate: async (token): Promise<Principal | null> => runtime.stores.apiTokens.authenticate(token),
+      authenticate: async (token): Promise<Principal | null> =>
+        options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),
     });
     await api.register(workspaceRoutes, { runtime });
+    await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime, publicUrl });
     await api.register(invitationRoutes, { runtime });
     await api.register(tokenRoutes, { runtime });
@@ -209,9 +214,10 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         pipeline.channels.invalidate(id);
         appInstallations.invalidate();
       },
+      // Install-time platform checks connect like the channels do (egress policy).
+      fetch: transport.fetch,
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
-    await api.register(installationStatusRoutes, { runtime });
     await api.register(accountRoutes, { runtime, accounts });
     await api.register(auditRoutes, { runtime });
     await api.register(channelTypeRoutes, { runtime });

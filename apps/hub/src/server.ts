@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { buildHub } from './app.js';
+import type { OperatorCredential } from './http/operator.js';
 import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
 
@@ -15,6 +16,8 @@ export interface StartHubOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Long-connection supervision (SWITCHBOARD_CONNECTIONS_DISABLED parks it). */
   connections?: { disabled?: boolean; leaseTtlMs?: number };
+  /** The hub-wide operator credential local commands use (see http/operator.ts). */
+  operator?: OperatorCredential;
 }
 
 export interface RunningHub {
@@ -32,16 +35,22 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     secretKey: options.secretKey,
     logger: options.logger,
     migrate: true,
+    holder: 'the hub',
+    warnAboutKeyFile: true,
   });
   let app: FastifyInstance;
   try {
-    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    // On an ephemeral port (0) the address is known only after listening: webhook URLs then
+    // follow each request's own origin.
+    const publicUrl =
+      options.publicUrl ?? (options.port === 0 ? undefined : `http://${options.host}:${options.port}`);
     ({ app } = await buildHub({
       runtime,
       logger: options.logger,
       publicUrl,
       pipeline: options.pipeline,
       connections: options.connections ?? {},
+      ...(options.operator ? { operator: options.operator } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -51,6 +60,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  // A refused second process is told where to send its command instead.
+  await runtime.database.lock?.update({ url });
   return {
     app,
     runtime,

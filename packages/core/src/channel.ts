@@ -71,6 +71,12 @@ export interface ChannelDeps {
   lookup?: EgressLookup;
 }
 
+/** What `ChannelFactory.prepareConfig` may use: a logger and the outbound HTTP of the hub. */
+export interface PrepareConfigDeps {
+  logger: Logger;
+  fetch?: typeof globalThis.fetch;
+}
+
 /** Structurally `net.LookupFunction`, so core needs no Node types. */
 export type EgressLookup = (
   hostname: string,
@@ -94,6 +100,12 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: ChannelDeps): Channel;
+  /**
+   * Runs when an installation is created or its config changes, before validation: asks the
+   * platform what it can tell (ids of the app, tenant, bot) and fills them in, and refuses
+   * credentials the platform rejects with `ConfigRejectedError`. Returns the config to validate.
+   */
+  prepareConfig?(input: Record<string, unknown>, deps: PrepareConfigDeps): Promise<Record<string, unknown>>;
   /** Present when the platform sends every installation's events of one app to one URL. */
   readonly appRoute?: AppRoute<C>;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
-import { InvalidConfigError } from './errors.js';
+import { InvalidConfigError, type ValidationIssue } from './errors.js';
 
 const SECRET_FIELDS = Symbol.for('@switchboard/core/secret-fields');
 
@@ -55,6 +55,58 @@ export function secretKeys(schema: z.ZodType): string[] {
   return Object.entries(objectShape(schema))
     .filter(([, field]) => isSecretSchema(field))
     .map(([key]) => key);
+}
+
+/** Top-level keys a config object schema knows. */
+export function configKeys(schema: z.ZodType): string[] {
+  return Object.keys(objectShape(schema));
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The known key a mistyped one most likely meant (camelCase for snake_case, small typos), if any. */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const normalized = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(normalized, candidate);
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
+}
+
+/**
+ * One issue per key of `input` that no schema knows, naming the nearest known key. Zod objects
+ * strip unknown keys silently, so a `signingSecret` would otherwise vanish without a word.
+ */
+export function unknownKeyIssues(input: unknown, known: readonly string[]): ValidationIssue[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  return Object.keys(input)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const suggestion = nearestKey(key, known);
+      return {
+        code: 'custom' as const,
+        path: [key],
+        message: `unknown key "${key}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        input: undefined,
+      };
+    });
 }
 
 /** Parses installation config with the factory's schema; throws `InvalidConfigError` with zod's issues. */

@@ -86,6 +86,22 @@ export class InvalidConfigError extends SwitchboardError {
   }
 }
 
+/**
+ * The platform refused the credentials or settings of a config at install time (a revoked bot
+ * token, a wrong app). `platformCode` is the platform's own error code, safe to show.
+ */
+export class ConfigRejectedError extends SwitchboardError {
+  readonly platformCode: string;
+  /** True when the platform could not be asked at all (network, timeout): worth retrying. */
+  readonly unreachable: boolean;
+
+  constructor(platformCode: string, message: string, options?: { cause?: unknown; unreachable?: boolean }) {
+    super('config_rejected', message, options);
+    this.platformCode = platformCode;
+    this.unreachable = options?.unreachable ?? false;
+  }
+}
+
 export class InvalidEnvelopeError extends SwitchboardError {
   readonly issues: ValidationIssue[];
 

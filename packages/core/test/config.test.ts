@@ -5,11 +5,13 @@ import {
   type ChannelFactory,
   InvalidConfigError,
   mergeSecrets,
+  nearestKey,
   redactSecrets,
   secret,
   secretFields,
   secretKeys,
   splitSecrets,
+  unknownKeyIssues,
   validateConfig,
 } from '../src/index.js';
 
@@ -108,5 +110,29 @@ describe('splitting and merging secrets', () => {
 
   it('redacts every secret field', () => {
     expect(redactSecrets(schema, config)).toEqual({ appId: 'A1', apiBaseUrl: 'http://localhost:1' });
+  });
+});
+
+describe('unknown config keys', () => {
+  const known = ['signing_secret', 'bot_token', 'app_id', 'team_id'];
+
+  it('names the snake_case key a camelCase one meant', () => {
+    expect(unknownKeyIssues({ signingSecret: 'x', bot_token: 'y' }, known)).toEqual([
+      expect.objectContaining({
+        path: ['signingSecret'],
+        message: 'unknown key "signingSecret" (did you mean signing_secret?)',
+      }),
+    ]);
+  });
+
+  it('suggests the nearest key for a small typo and nothing for a stranger', () => {
+    expect(nearestKey('bot_tokn', known)).toBe('bot_token');
+    expect(nearestKey('colour_of_the_sky', known)).toBeUndefined();
+    expect(unknownKeyIssues({ colour: 1 }, known)[0]?.message).toBe('unknown key "colour"');
+  });
+
+  it('has nothing to say about known keys or non-objects', () => {
+    expect(unknownKeyIssues({ app_id: 'A1' }, known)).toEqual([]);
+    expect(unknownKeyIssues('text', known)).toEqual([]);
   });
 });

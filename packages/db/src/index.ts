@@ -1,3 +1,5 @@
+export * from './database/data-dir-lock.js';
+export * from './database/diagnose.js';
 export * from './database/errors.js';
 export * from './database/open.js';
 export { diffSchemaAgainstMigrations, HAND_WRITTEN_INDEXES } from './migrate/diff.js';

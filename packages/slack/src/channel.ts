@@ -16,6 +16,7 @@ import {
 } from '@switchboard/core';
 import { type SlackChannelConfig, slackConfigSchema } from './config.js';
 import { parseSlackRequest, type SlackParseContext } from './parse.js';
+import { prepareSlackConfig } from './prepare-config.js';
 import { fetchSlackProfile } from './profile.js';
 import { postSlackMessage, updateSlackMessage } from './send.js';
 import { SlackSocketConnection } from './socket-mode.js';
@@ -190,5 +191,6 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
     ),
     configSchema: slackConfigSchema,
     create: (config, deps) => new SlackChannel(config, deps, options),
+    prepareConfig: prepareSlackConfig,
   };
 }

@@ -15,6 +15,12 @@ export {
 } from './config.js';
 export { platformErrorKindForCode, platformErrorKindForStatus, toPlatformError } from './errors.js';
 export {
+  SLACK_BOT_EVENTS,
+  SLACK_BOT_SCOPES,
+  type SlackManifestOptions,
+  slackAppManifest,
+} from './manifest.js';
+export {
   DUPLICATE_OF_APP_MENTION,
   extractMentions,
   parseSlackPayload,
@@ -22,6 +28,7 @@ export {
   type SlackParseContext,
   slackTsToIso,
 } from './parse.js';
+export { prepareSlackConfig, SLACK_UNREACHABLE } from './prepare-config.js';
 export { fetchSlackProfile } from './profile.js';
 export { postSlackMessage, updateSlackMessage } from './send.js';
 export { handleSocketEnvelope, type SocketEnvelope, toSocketEnvelope } from './socket-envelope.js';

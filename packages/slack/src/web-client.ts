@@ -9,6 +9,12 @@ import { SLACK_API_BASE_URL } from './config.js';
 /** A hung Slack API call must not hold a delivery worker forever. */
 export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * The largest Slack answer read; a larger one fails the call instead of filling memory. Slack's
+ * biggest answers here are `conversations.history` pages, far below this.
+ */
+export const SLACK_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 export interface SlackWebClientOptions {
   token: string;
   /** Reaches a fake or a relay instead of https://slack.com/api/ (the SDK's `slackApiUrl`). */
@@ -43,6 +49,10 @@ export function slackWebClientOptions(
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
+    requestInterceptor: (config) => {
+      config.maxContentLength = SLACK_MAX_RESPONSE_BYTES;
+      return config;
+    },
     ...(options.lookup
       ? { agent: checkedAgent(options.apiBaseUrl ?? SLACK_API_BASE_URL, options.lookup) }
       : {}),
@@ -62,7 +72,8 @@ export function toSlackLogger(logger: Logger): SlackLogger {
   const format = (parts: unknown[]): string =>
     parts.map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 3 }))).join(' ');
   return {
-    debug: (...parts: unknown[]) => child.debug(format(parts)),
+    // The SDK's debug lines print request bodies (message texts, binding links): never forwarded.
+    debug: () => {},
     info: (...parts: unknown[]) => child.info(format(parts)),
     warn: (...parts: unknown[]) => child.warn(format(parts)),
     error: (...parts: unknown[]) => child.error(format(parts)),

@@ -1,4 +1,9 @@
-import { InvalidConfigError, isNotFound, UnknownChannelTypeError } from '@switchboard/core';
+import {
+  ConfigRejectedError,
+  InvalidConfigError,
+  isNotFound,
+  UnknownChannelTypeError,
+} from '@switchboard/core';
 import { ConflictError } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
@@ -9,7 +14,17 @@ export function toApiError(error: unknown): unknown {
   if (isNotFound(error)) return notFound((error as { entity?: string }).entity ?? 'resource');
   if (error instanceof ConflictError) return conflict(`${error.entity}_exists`, error.message);
   if (error instanceof InvalidConfigError) {
-    return badRequest('invalid_config', 'installation config is invalid', error.issues);
+    // The message names every problem (zod never echoes values, so no secret can show here).
+    return badRequest(
+      'invalid_config',
+      error.message.replace(/^invalid channel config/, 'installation config is invalid'),
+      error.issues,
+    );
+  }
+  if (error instanceof ConfigRejectedError) {
+    return error.unreachable
+      ? new ApiError(502, 'platform_unreachable', error.message, { platformError: error.platformCode })
+      : new ApiError(422, 'config_rejected', error.message, { platformError: error.platformCode });
   }
   if (error instanceof UnknownChannelTypeError) {
     return badRequest('unknown_channel_type', error.message, { registeredTypes: error.registeredTypes });

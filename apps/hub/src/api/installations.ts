@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
-import { patchConfig, prepareConfig } from './installation-config.js';
+import { fixHintFor } from '../status/fix-hints.js';
+import { installConfig, patchConfig, prepareConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { routeDocs } from './route-docs.js';
 import { webhookPath } from './webhook-path.js';
@@ -31,6 +32,8 @@ export interface InstallationRouteOptions {
   invalidate?(installationId: string): void;
   /** The local view of the installation's long connection, when this process supervises it. */
   connectionStatus?(installationId: string): ConnectionView | undefined;
+  /** Outbound HTTP of adapters checking a config with their platform (default global fetch). */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** What the supervisor of this process knows about one long connection. */
@@ -64,27 +67,43 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
   }
 
   const invalidate = (id: string) => options.invalidate?.(id);
+  const platformDeps = (request: FastifyRequest) => ({
+    logger: request.log,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
 
-  /** Connection, traffic and backlog of one installation, from the database and this process. */
+  /**
+   * Connection, traffic and backlog of one installation. The connection part is this process's
+   * own view while it holds the connection (freshest), else what the holder last wrote to
+   * `channel_installation_status` (at most about a second old), so every replica answers the same.
+   */
   async function runtimeStatus(installation: InstallationRecord) {
-    const [lease, backlog, lastOutboundAt] = await Promise.all([
+    const [lease, backlog, lastOutboundAt, reported] = await Promise.all([
       stores.installations.lease(installation.id),
       stores.inbox.backlog(installation.id),
       stores.outbound.lastSentAt(installation.id),
+      stores.installationStatus.get(installation.id),
     ]);
-    const local = options.connectionStatus?.(installation.id);
+    const seen = options.connectionStatus?.(installation.id);
+    const local = seen && seen.state !== 'parked' ? seen : undefined;
     const leaseLive =
       lease.owner !== null && lease.expiresAt !== null && lease.expiresAt.getTime() > Date.now();
+    const lastError = local ? local.lastError : (reported?.lastError ?? seen?.lastError);
     return {
-      connected: local ? local.connected : leaseLive,
-      connectionState: local?.state ?? null,
+      connected: local ? local.connected : reported ? reported.state === 'connected' && leaseLive : leaseLive,
+      connectionState: local?.state ?? reported?.state ?? seen?.state ?? null,
       leaseHolder: leaseLive ? lease.owner : null,
       leaseExpiresAt: lease.expiresAt?.toISOString() ?? null,
-      lastInboundAt: backlog.lastInboundAt?.toISOString() ?? null,
-      lastOutboundAt: lastOutboundAt?.toISOString() ?? null,
-      lastError: local?.lastError ?? null,
-      lastErrorAt: local?.lastErrorAt ?? null,
+      lastInboundAt: latest(backlog.lastInboundAt, reported?.lastInboundAt),
+      lastOutboundAt: latest(lastOutboundAt, reported?.lastOutboundAt),
+      lastError: lastError ?? null,
+      lastErrorAt:
+        (local ? local.lastErrorAt : (reported?.lastErrorAt?.toISOString() ?? seen?.lastErrorAt)) ?? null,
+      lastErrorHint: lastError ? fixHintFor(lastError) : null,
       reconnectAttempts: local?.reconnectAttempts ?? 0,
+      reconnectCount: reported?.reconnectCount ?? 0,
+      reportedBy: reported?.reportedBy ?? null,
+      reportedAt: reported?.updatedAt.toISOString() ?? null,
       inboxBacklog: backlog.pending,
       deadLetters: backlog.deadLetters,
     };
@@ -138,7 +157,9 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
           ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')
           : error;
       });
-      const prepared = prepareConfig(factory, body.config);
+      // The platform check connects to the config's URLs: they pass the egress policy first.
+      assertEgressAllowed(options.egress, body.config);
+      const prepared = await installConfig(factory, body.config, platformDeps(request));
       assertEgressAllowed(options.egress, prepared.config);
       const installation = await stores.installations.create({
         workspaceId: workspace.id,
@@ -180,6 +201,23 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     },
   );
 
+  app.get<{ Params: { ws: string; id: string } }>(
+    '/api/v1/workspaces/:ws/installations/:id/status',
+    {
+      schema: routeDocs({
+        tags: ['installations'],
+        summary:
+          'Connection (state, lease holder, last error with a fix hint, reconnects), traffic and backlog of one installation, the same from every replica',
+      }),
+    },
+    async (request) => {
+      const params = parseParams(request.params);
+      const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
+      const installation = await stores.installations.get(workspace.id, params.id);
+      return { id: installation.id, status: installation.status, runtime: await runtimeStatus(installation) };
+    },
+  );
+
   app.patch<{ Params: { ws: string; id: string } }>(
     '/api/v1/workspaces/:ws/installations/:id',
     {
@@ -196,7 +234,13 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const current = await stores.installations.get(workspace.id, params.id);
       const stored = await stores.installations.getWithSecrets(current.id);
       assertSecretsFollowHost(stored, body.config);
-      const next = patchConfig(registry.get(current.channelType), stored, body.config);
+      assertEgressAllowed(options.egress, { ...stored.config, ...body.config });
+      const next = await patchConfig(
+        registry.get(current.channelType),
+        stored,
+        body.config,
+        platformDeps(request),
+      );
       assertEgressAllowed(options.egress, next.config);
       const updated = await stores.installations.replaceConfig(workspace.id, current.id, next);
       invalidate(updated.id);
@@ -218,3 +262,8 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     },
   );
 };
+
+function latest(...dates: Array<Date | null | undefined>): string | null {
+  const times = dates.filter((date): date is Date => date instanceof Date).map((date) => date.getTime());
+  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : null;
+}

@@ -13,6 +13,11 @@ export const slugSchema = z
 
 const createWorkspaceBody = z.object({ slug: slugSchema, name: z.string().min(1).max(200).optional() });
 
+const listWorkspacesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
 export function presentWorkspace(ws: { id: string; slug: string; name: string; createdAt: Date }) {
   return { id: ws.id, slug: ws.slug, name: ws.name, createdAt: ws.createdAt.toISOString() };
 }
@@ -30,8 +35,39 @@ export const workspaceRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asyn
     async (request, reply) => {
       const principal = await requireAuth(request);
       const body = createWorkspaceBody.parse(request.body);
-      const workspace = await runtime.stores.workspaces.create({ ...body, ownerUserId: principal.userId });
+      // The operator creates empty workspaces; their first admin comes from POST …/admins.
+      const workspace = await runtime.stores.workspaces.create({
+        ...body,
+        ...(principal.operator ? {} : { ownerUserId: principal.userId }),
+      });
       return reply.code(201).send(presentWorkspace(workspace));
+    },
+  );
+
+  app.get(
+    '/api/v1/workspaces',
+    {
+      schema: routeDocs({
+        tags: ['workspaces'],
+        summary: "The caller's workspaces (every workspace for the hub operator), by slug",
+        querystring: listWorkspacesQuery,
+      }),
+    },
+    async (request) => {
+      const principal = await requireAuth(request);
+      const query = listWorkspacesQuery.parse(request.query);
+      const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : undefined;
+      const page = await runtime.stores.workspaces.list({
+        ...(principal.operator ? {} : { ids: principal.memberships.map((m) => m.workspaceId) }),
+        limit: query.limit + 1,
+        ...(after ? { after } : {}),
+      });
+      const items = page.slice(0, query.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(presentWorkspace),
+        nextCursor: page.length > query.limit && last ? Buffer.from(last.slug).toString('base64url') : null,
+      };
     },
   );
 

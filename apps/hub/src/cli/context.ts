@@ -31,6 +31,7 @@ export async function withRuntime<T>(
     secretKey: context.env.SWITCHBOARD_SECRET_KEY,
     logger: context.logger,
     migrate: options.migrate,
+    holder: 'a switchboard command',
   });
   try {
     return await run(runtime);

@@ -1,21 +1,21 @@
-import { Command } from 'commander';
-import { HUB_VERSION } from '../app.js';
-import { registerAdminCommands } from './commands/admin.js';
-import { registerDbCommands } from './commands/db.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerStartCommand } from './commands/start.js';
-import { registerWorkspaceCommands } from './commands/workspace.js';
+import { DataDirLockedError } from '@switchboard/db';
+import { CommanderError } from 'commander';
+import { InvalidSettingsError } from '../config/env.js';
+import { CliError } from './client.js';
+import { buildProgram } from './program.js';
 
-const program = new Command('switchboard').description('Switchboard hub').version(HUB_VERSION);
-registerStartCommand(program);
-registerDbCommands(program);
-registerWorkspaceCommands(program);
-registerAdminCommands(program);
-registerDoctorCommand(program);
-
+const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`switchboard: ${(error as Error).message}`);
+  if (error instanceof CommanderError) {
+    // Commander has printed its own message (usage errors, --help, --version).
+    process.exit(error.exitCode);
+  }
+  const expected =
+    error instanceof CliError || error instanceof InvalidSettingsError || error instanceof DataDirLockedError;
+  const message = (error as Error).message;
+  console.error(`switchboard: ${message}`);
+  if (!expected && process.env.LOG_LEVEL === 'debug') console.error(error);
   process.exit(1);
 }

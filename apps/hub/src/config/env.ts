@@ -51,12 +51,38 @@ const hubEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: readable lines (the default on a terminal); `json`: one JSON object per line. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  /** A running hub the CLI talks to, and the API token it uses there. */
+  SWITCHBOARD_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SWITCHBOARD_TOKEN: z.string().min(1).optional(),
+  /** The workspace CLI commands act in when `--workspace` is not given. */
+  SWITCHBOARD_WORKSPACE: z.string().min(1).optional(),
 });
 
 export type HubEnv = z.infer<typeof hubEnvSchema>;
 
+/** A setting that does not parse; the message lists every problem, one per line, readably. */
+export class InvalidSettingsError extends Error {
+  override readonly name = 'InvalidSettingsError';
+}
+
 export function readHubEnv(env: NodeJS.ProcessEnv = process.env): HubEnv {
-  return hubEnvSchema.parse(env);
+  // Empty strings mean "unset" (shells export `PORT=` as easily as leaving it out).
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = hubEnvSchema.safeParse(given);
+  if (!result.success) {
+    throw new InvalidSettingsError(`invalid environment:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/** Parses a `--port` flag value (commander argument parser); throws a readable message. */
+export function parsePort(value: string): number {
+  const result = z.coerce.number().int().min(0).max(65535).safeParse(value);
+  if (!result.success)
+    throw new InvalidSettingsError(`--port must be a number from 0 to 65535, got "${value}"`);
+  return result.data;
 }
 
 /** The pipeline tunables set in the environment (unset ones keep their defaults). */

@@ -10,6 +10,11 @@ export interface Principal {
   username: string;
   tokenId: string;
   memberships: ReadonlyArray<{ workspaceId: string; role: Role }>;
+  /**
+   * The person running the hub (the local operator credential): may list and create workspaces and
+   * their first admin; holds no membership, so every workspace route answers it 404.
+   */
+  operator?: boolean;
 }
 
 /** Resolves a bearer token to its principal; null for unknown, revoked or expired tokens. */

@@ -23,7 +23,7 @@ export const installationPolicySchema = z.object({
 });
 export type InstallationPolicy = z.output<typeof installationPolicySchema>;
 
-const policyKeys = Object.keys(installationPolicySchema.shape);
+export const policyKeys = Object.keys(installationPolicySchema.shape);
 
 /** The policy keys present in `input`, validated; the caller stores them beside the adapter's keys. */
 export function pickPolicy(input: Record<string, unknown>): Record<string, unknown> {

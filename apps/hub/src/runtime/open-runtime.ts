@@ -28,6 +28,10 @@ export interface OpenRuntimeOptions {
   migrate?: boolean;
   /** The channel types to serve; default: the plugins configured in `SWITCHBOARD_PLUGINS`. */
   registry?: Registry;
+  /** Who opens the embedded data folder, as a refused second process is told. */
+  holder?: string;
+  /** Warn when secrets are sealed with the data dir's key file (only `start` does, once). */
+  warnAboutKeyFile?: boolean;
 }
 
 /** Wires the stores and channel registry around an open database. */
@@ -57,14 +61,19 @@ export async function openHubRuntime(options: OpenRuntimeOptions): Promise<HubRu
     envValue: options.secretKey,
     dataDir: embedded ? options.dataDir : undefined,
   });
-  if (key.source !== 'env') {
-    options.logger.warn(
-      { path: key.path, generated: key.source === 'generated' },
-      'SWITCHBOARD_SECRET_KEY is not set: secrets are sealed with a key kept in the data dir; set the variable in production',
-    );
-  }
-  const database = await openDatabase(embedded ? { dataDir: options.dataDir } : { url: options.databaseUrl });
+  const database = await openDatabase(
+    embedded
+      ? { dataDir: options.dataDir, ...(options.holder ? { holder: options.holder } : {}) }
+      : { url: options.databaseUrl },
+  );
   try {
+    // After the lock: a refused second process is told only why it was refused.
+    if (key.source !== 'env' && options.warnAboutKeyFile) {
+      options.logger.warn(
+        { path: key.path, generated: key.source === 'generated' },
+        'SWITCHBOARD_SECRET_KEY is not set: secrets are sealed with a key kept in the data dir. In production set it: SWITCHBOARD_SECRET_KEY="$(openssl rand -base64 32)"',
+      );
+    }
     if (options.migrate) {
       const applied = await applyMigrations({ adapterFactory: database.adapterFactory });
       if (applied.length > 0) options.logger.info({ applied }, 'applied database migrations');

@@ -30,7 +30,12 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     }
 
     await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { slug: 'leak-ws-2' }, wide);
+    await call('GET', '/api/v1/workspaces', '/api/v1/workspaces', undefined, wide);
     await call('GET', '/api/v1/workspaces/{ws}', '/api/v1/workspaces/leak-ws');
+    // Only the hub operator creates a first admin; a member is refused.
+    await call('POST', '/api/v1/workspaces/{ws}/admins', '/api/v1/workspaces/leak-ws-2/admins', {
+      username: 'not-allowed',
+    });
     const member = await call(
       'POST',
       '/api/v1/workspaces/{ws}/members',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey } from '@switchboard/db';
@@ -61,7 +61,7 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout)).toMatchObject({ upToDate: true, pending: [] });
 
-    const ws = await runCli(['workspace', 'create', 'acme', '--name', 'Acme Inc'], env);
+    const ws = await runCli(['workspace', 'create', 'acme', '--name', 'Acme Inc', '--json'], env);
     expect(ws.code, ws.stderr).toBe(0);
     expect(JSON.parse(ws.stdout)).toMatchObject({ slug: 'acme', name: 'Acme Inc' });
     const duplicate = await runCli(['workspace', 'create', 'acme'], env);
@@ -69,7 +69,7 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
     expect(duplicate.stderr).toContain('already exists');
 
     const admin = await runCli(
-      ['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test'],
+      ['admin', 'create', '--workspace', 'acme', '--username', 'ops', '--email', 'ops@acme.test', '--json'],
       env,
     );
     expect(admin.code, admin.stderr).toBe(0);
@@ -92,6 +92,19 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ slug: 'acme' });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+      // While the hub runs, commands go through its API (the operator credential it wrote).
+      const listed = await runCli(['workspace', 'list', '--json'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).items.map((w: { slug: string }) => w.slug)).toEqual(['acme']);
+      const second = await runCli(['workspace', 'create', 'beta', '--json'], {
+        ...env,
+        SWITCHBOARD_TOKEN: token,
+      });
+      expect(second.code, second.stderr).toBe(0);
+      const doctorLive = await runCli(['doctor', '--json'], env);
+      expect(doctorLive.code, doctorLive.stdout + doctorLive.stderr).toBe(0);
+      expect(() => JSON.parse(doctorLive.stdout)).not.toThrow();
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -105,8 +118,16 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
         const doctor = await runCli(['doctor'], { ...env, SWITCHBOARD_DATA_DIR: emptyDir });
         expect(doctor.code).toBe(1);
         expect(doctor.stdout).toMatch(/FAIL\s+secret key/);
-        expect(doctor.stdout).toMatch(/FAIL\s+migrations/);
-        expect(doctor.stdout).toContain('switchboard db migrate');
+        expect(doctor.stdout).toMatch(/FAIL\s+database: no embedded database/);
+        expect(doctor.stdout).toContain('switchboard start');
+        // Read-only: it created nothing, not even the database folder.
+        expect(await readdir(emptyDir)).toEqual([]);
+        const missing = join(emptyDir, 'never-made');
+        const absent = await runCli(['doctor', '--json'], { ...env, SWITCHBOARD_DATA_DIR: missing });
+        expect(JSON.parse(absent.stdout)).toEqual(
+          expect.arrayContaining([expect.objectContaining({ name: 'database', ok: false })]),
+        );
+        await expect(readdir(missing)).rejects.toThrow();
       } finally {
         await rm(emptyDir, { recursive: true, force: true });
       }
@@ -116,6 +137,18 @@ describe.each(testDatabaseKinds())('switchboard CLI [%s]', (kind) => {
         const doctor = await runCli(['doctor'], { ...env, DATABASE_URL: empty.url });
         expect(doctor.code).toBe(1);
         expect(doctor.stdout).toMatch(/FAIL\s+migrations/);
+
+        // A missing database and an unreachable server are told apart, each with its fix.
+        const missingDb = new URL(empty.url);
+        missingDb.pathname = '/sb_cli_no_such_database';
+        const missing = await runCli(['doctor'], { ...env, DATABASE_URL: missingDb.toString() });
+        expect(missing.stdout).toContain('database "sb_cli_no_such_database" does not exist');
+        expect(missing.stdout).toContain('createdb');
+        const unreachable = new URL(empty.url);
+        unreachable.port = '1';
+        const down = await runCli(['doctor'], { ...env, DATABASE_URL: unreachable.toString() });
+        expect(down.stdout).toContain('cannot reach PostgreSQL at');
+        expect(down.stdout).toContain('start PostgreSQL');
       } finally {
         await empty.drop();
       }

@@ -14,14 +14,16 @@ async function runCli(args: string[]): Promise<string> {
   registerWorkspaceCommands(program);
   registerAdminCommands(program);
   const printed: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
-  vi.spyOn(console, 'error').mockImplementation(() => {});
+  const write = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     await program.parseAsync(['node', 'switchboard', ...args]);
   } finally {
-    log.mockRestore();
+    write.mockRestore();
   }
-  return printed.join('\n');
+  return printed.join('');
 }
 
 describe.each(testDatabaseKinds())('switchboard admin create [%s]', (kind) => {
@@ -51,10 +53,10 @@ describe.each(testDatabaseKinds())('switchboard admin create [%s]', (kind) => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("writes the admin's auth and email identities, and running it again links nothing twice", {
+  it("writes the first admin's auth and email identities; a second first admin is refused", {
     timeout: 120_000,
   }, async () => {
-    await runCli(['workspace', 'create', 'cli-ws', '--name', 'CLI']);
+    await runCli(['workspace', 'create', 'cli-ws', '--name', 'CLI', '--json']);
     const args = [
       'admin',
       'create',
@@ -65,7 +67,8 @@ describe.each(testDatabaseKinds())('switchboard admin create [%s]', (kind) => {
       '--email',
       'Ops@Acme.test',
     ];
-    const first = JSON.parse(await runCli(args));
+    const first = JSON.parse(await runCli([...args, '--json']));
+    expect(first).toMatchObject({ username: 'ops', role: 'owner', token: expect.stringMatching(/^sb_/) });
     expect(first.identities).toEqual({
       linked: [
         { namespace: 'auth', identifier: first.userId, status: 'linked' },
@@ -73,11 +76,12 @@ describe.each(testDatabaseKinds())('switchboard admin create [%s]', (kind) => {
       ],
       failed: [],
     });
-    const second = JSON.parse(await runCli(args));
-    expect(second.userId).toBe(first.userId);
-    expect(second.identities.linked.map((l: { status: string }) => l.status)).toEqual([
-      'already_linked',
-      'already_linked',
-    ]);
+    // The operator makes only the first admin; later people come by invitation.
+    await expect(runCli([...args.slice(0, 5), 'ops2', '--json'])).rejects.toThrow(/workspace_has_admin/);
+    // ...and never adopts an existing user into another workspace.
+    await runCli(['workspace', 'create', 'other-ws', '--json']);
+    await expect(
+      runCli(['admin', 'create', '--workspace', 'other-ws', '--username', 'ops', '--json']),
+    ).rejects.toThrow(/username_taken/);
   });
 });

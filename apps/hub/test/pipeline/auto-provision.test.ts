@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
 import {
+  BOT,
   eventually,
   installSlack,
   postToHook,
@@ -198,7 +199,8 @@ describe.each(testDatabaseKinds())('auto-provisioning without an admin [%s]', (k
 
   beforeAll(async () => {
     hub = await startHubFixture(kind);
-    slack = await startFakeSlack({ teamId: TEAM });
+    // The bot the installation names: config changes are checked against auth.test.
+    slack = await startFakeSlack({ teamId: TEAM, botUserId: BOT });
     agent = await startFakeAgent();
   });
   afterAll(async () => {

@@ -251,6 +251,7 @@ describe.each(testDatabaseKinds())('delivery guarantees [%s]', (kind) => {
           other.installationId,
           slackMessage({
             eventId: `Ev0VALID${String(i).padStart(2, '0')}`,
+            appId: 'A0APPB001',
             user: 'U0CAROL01',
             channel: 'D0TENANTB',
             text: `valid-${i}`,

@@ -46,19 +46,19 @@ describe.each(testDatabaseKinds())('installation status of a webhook installatio
       },
     );
     expect(res.status).toBe(200);
-    return res.body;
+    return res.body.runtime;
   };
 
   it('has no report before any traffic', async () => {
-    expect(await status()).toMatchObject({ reported: false, state: null, lastInboundAt: null });
+    expect(await status()).toMatchObject({ reportedBy: null, connectionState: null, lastInboundAt: null });
   });
 
   it('reports the last inbound event and the last sent message', async () => {
     expect((await postAppBatch(hub, appChatBatch({ 'pn-status': ['st-1'] }))).status).toBe(200);
     await vi.waitFor(async () => {
       expect(await status()).toMatchObject({
-        reported: true,
-        state: 'webhook',
+        reportedBy: expect.stringMatching(/^replica-/),
+        connectionState: 'webhook',
         lastInboundAt: expect.any(String),
       });
     }, wait);
@@ -69,6 +69,12 @@ describe.each(testDatabaseKinds())('installation status of a webhook installatio
     expect(sent.status, sent.text).toBe(202);
     await vi.waitFor(async () => {
       expect((await status()).lastOutboundAt).toEqual(expect.any(String));
+    }, wait);
+    // The sent message reached the status row too, not only the outbound table.
+    await vi.waitFor(async () => {
+      const row = await hub.runtime.stores.installationStatus.get(installationId);
+      expect(row?.lastOutboundAt).toBeInstanceOf(Date);
+      expect(row?.state).toBe('webhook');
     }, wait);
   });
 

@@ -31,6 +31,7 @@ export interface HubFixtureOptions {
   workers?: boolean;
   registry?: Registry;
   connections?: HubAppOptions['connections'];
+  operator?: HubAppOptions['operator'];
   /** Default LOCAL_EGRESS; pass `new EgressPolicy()` to test the production default. */
   egress?: EgressPolicy;
   publicUrl?: string;
@@ -89,6 +90,7 @@ export async function startHubFixture(
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
+    ...(options.operator ? { operator: options.operator } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.statusIntervalMs ? { statusIntervalMs: options.statusIntervalMs } : {}),
   });

@@ -19,7 +19,7 @@ export function startHubProcess(args: string[], env: NodeJS.ProcessEnv): Promise
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${output}`)), 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);

@@ -6,6 +6,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { translateDatabaseError } from './errors.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -17,6 +18,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Who opens the data directory, as a refused second process is told (default `a switchboard process`). */
+  holder?: string;
 }
 
 function createClient(adapter: SqlMigrationAwareDriverAdapterFactory) {
@@ -57,6 +60,8 @@ export interface Database {
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Human-readable location without credentials. */
   readonly location: string;
+  /** PGlite on a folder: the lock that makes this process its only owner. */
+  readonly lock?: DataDirLock;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -125,10 +130,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     };
   }
   let pglite: PGlite;
+  let lock: DataDirLock | undefined;
   if (options.dataDir) {
-    const dir = join(options.dataDir, 'pgdata');
-    await mkdir(dir, { recursive: true });
-    pglite = await PGlite.create(dir);
+    // Before PGlite touches a page: a second process on the same folder would corrupt it.
+    lock = await lockDataDir(options.dataDir, options.holder ?? 'a switchboard process');
+    try {
+      const dir = join(options.dataDir, 'pgdata');
+      await mkdir(dir, { recursive: true });
+      pglite = await PGlite.create(dir);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   } else {
     pglite = await PGlite.create();
   }
@@ -139,13 +152,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     prisma,
     adapterFactory,
     location: options.dataDir ? `pglite:${join(options.dataDir, 'pgdata')}` : 'pglite:memory',
+    ...(lock ? { lock } : {}),
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: async () => {
       await prisma.$disconnect();
       // One process owns a PGlite data dir at a time: close it so the next start can open it.
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

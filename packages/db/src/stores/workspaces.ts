@@ -51,6 +51,30 @@ export class WorkspaceStore {
     return found;
   }
 
+  /**
+   * One page of workspaces in slug order: those with the given ids, or every one when `ids` is
+   * undefined (the hub operator). `after` is the last slug of the previous page.
+   */
+  async list(input: { ids?: string[]; limit: number; after?: string }): Promise<WorkspaceRecord[]> {
+    return this.db.workspace.findMany({
+      where: {
+        ...(input.ids ? { id: { in: input.ids } } : {}),
+        ...(input.after ? { slug: { gt: input.after } } : {}),
+      },
+      orderBy: { slug: 'asc' },
+      take: input.limit,
+      select: { id: true, slug: true, name: true, createdAt: true },
+    });
+  }
+
+  /** Whether the workspace has an owner or admin (the operator may only create the first one). */
+  async hasAdmin(workspaceId: string): Promise<boolean> {
+    const count = await this.db.workspaceMember.count({
+      where: { workspaceId, role: { in: ['owner', 'admin'] } },
+    });
+    return count > 0;
+  }
+
   /** Resolves a workspace by id or slug, as the API accepts either in `:ws`. */
   async resolve(idOrSlug: string): Promise<WorkspaceRecord> {
     const found = isUuid(idOrSlug)

@@ -1,43 +1,37 @@
 import type { Command } from 'commander';
-import { linkMemberIdentities } from '../../identity/member-identities.js';
-import { cliContext, withRuntime } from '../context.js';
+import { note, printRecord } from '../output.js';
+import { type HubFlags, hubOptions, show, withHub } from '../session.js';
 
 export function registerAdminCommands(program: Command): void {
   const admin = program.command('admin').description('workspace administrators');
-  admin
-    .command('create')
-    .description('create (or reuse) a user, make them a workspace admin and print a bearer token once')
-    .requiredOption('--workspace <slug>', 'workspace slug or id')
-    .requiredOption('--username <username>', 'username')
-    .option('--email <email>', 'email address')
-    .option('--data-dir <dir>', 'data directory of the embedded database')
-    .action(async (options: { workspace: string; username: string; email?: string; dataDir?: string }) => {
-      const context = cliContext(options);
-      await withRuntime(context, { migrate: true }, async ({ stores }) => {
-        const workspace = await stores.workspaces.resolve(options.workspace);
-        const user =
-          (await stores.users.findByUsername(options.username)) ??
-          (await stores.users.create({ username: options.username, email: options.email }));
-        const current = await stores.members.find(workspace.id, user.id);
-        // Never demote an owner by making them an admin.
-        if (current?.role !== 'owner') await stores.members.upsert(workspace.id, user.id, 'admin');
-        // Reported, never fatal: the admin exists; running the command again repairs a failed link.
-        const identities = await linkMemberIdentities(stores.identities, user, context.logger);
-        const issued = await stores.apiTokens.issue({
-          userId: user.id,
-          workspaceId: workspace.id,
-          name: 'cli',
+  hubOptions(
+    admin
+      .command('create')
+      .description("hub operator: create a workspace's first admin (its owner) and print their token once")
+      .requiredOption('--username <username>', 'username (a new user)')
+      .option('--email <email>', 'email address'),
+  ).action((flags: HubFlags & { username: string; email?: string }) =>
+    withHub(flags, async (session) => {
+      const workspace = flags.workspace ?? session.context.env.SWITCHBOARD_WORKSPACE;
+      if (!workspace) throw new Error('pass --workspace <slug> (or set SWITCHBOARD_WORKSPACE)');
+      const created = await session.client.call<Record<string, unknown>>(
+        'POST',
+        `/api/v1/workspaces/${encodeURIComponent(workspace)}/admins`,
+        { username: flags.username, ...(flags.email ? { email: flags.email } : {}) },
+      );
+      show(session, created, () => {
+        const { token, identities, ...rest } = created;
+        const linked = (identities as { linked?: unknown[]; failed?: unknown[] } | undefined) ?? {};
+        printRecord({
+          ...rest,
+          workspace: (rest.workspace as { slug?: string }).slug,
+          identities: `${linked.linked?.length ?? 0} linked, ${linked.failed?.length ?? 0} failed`,
+          token,
         });
-        console.log(
-          JSON.stringify({
-            workspace: workspace.slug,
-            userId: user.id,
-            username: user.username,
-            token: issued.token,
-            identities,
-          }),
+        note(
+          `\nThe token is shown once. Use it for the workspace's commands:\n  export SWITCHBOARD_TOKEN=${String(token)}`,
         );
-        console.error('The token is shown once; store it now. Use it as: Authorization: Bearer <token>');
       });
-    });
+    }),
+  );
 }

@@ -1,8 +1,18 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mergeSecrets, Registry } from '@switchboard/core';
-import { createStores, migrationStatus, openDatabase, resolveSecretKey } from '@switchboard/db';
+import {
+  createStores,
+  dataDirOwner,
+  diagnosePostgres,
+  migrationStatus,
+  openDatabase,
+  resolveSecretKey,
+} from '@switchboard/db';
 import type { Command } from 'commander';
 import { loadChannelRegistry } from '../../channels/registry.js';
 import { type CliContext, cliContext } from '../context.js';
+import { readOperatorFile } from '../operator-file.js';
 
 export interface DoctorCheck {
   name: string;
@@ -12,7 +22,10 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-/** Read-only health report: it never creates a key, applies a migration or changes a row. */
+/**
+ * Read-only health report: it never creates the data directory or a key, applies a migration or
+ * changes a row.
+ */
 export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const embedded = !context.env.DATABASE_URL;
@@ -41,7 +54,7 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
         name: 'secret key',
         ok: false,
         detail: (error as Error).message,
-        fix: 'set SWITCHBOARD_SECRET_KEY (32 random bytes, base64) or run `switchboard start` once on the embedded database',
+        fix: 'set SWITCHBOARD_SECRET_KEY="$(openssl rand -base64 32)", or run `switchboard start` once on the embedded database',
       });
       return undefined;
     },
@@ -58,10 +71,46 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
       : { name: 'channel types', ok: registry.types().length > 0, detail: registry.types().join(', ') },
   );
 
+  if (embedded) {
+    const pgdata = join(context.dataDir, 'pgdata');
+    const exists = await access(pgdata).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      checks.push({
+        name: 'database',
+        ok: false,
+        detail: `no embedded database at ${pgdata}`,
+        fix: 'run `switchboard start` once (it creates the database and a key), or set DATABASE_URL',
+      });
+      return checks;
+    }
+    const owner = await dataDirOwner(context.dataDir);
+    if (owner) {
+      // The running hub owns the database (and applied the migrations); ask it instead.
+      checks.push(await hubReadiness(context, owner.pid, owner.holder));
+      return checks;
+    }
+  } else {
+    const diagnosis = await diagnosePostgres(context.env.DATABASE_URL as string);
+    if (!diagnosis.ok) {
+      checks.push({
+        name: 'database',
+        ok: false,
+        detail: diagnosis.detail,
+        ...(diagnosis.fix ? { fix: diagnosis.fix } : {}),
+      });
+      return checks;
+    }
+  }
+
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     database = await openDatabase(
-      embedded ? { dataDir: context.dataDir } : { url: context.env.DATABASE_URL },
+      embedded
+        ? { dataDir: context.dataDir, holder: 'switchboard doctor' }
+        : { url: context.env.DATABASE_URL },
     );
     await database.ping();
     checks.push({ name: 'database', ok: true, detail: database.location });
@@ -118,6 +167,33 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
     await database.close();
   }
   return checks;
+}
+
+async function hubReadiness(context: CliContext, pid: number, holder: string): Promise<DoctorCheck> {
+  const local = await readOperatorFile(context.dataDir);
+  if (!local) {
+    return {
+      name: 'database',
+      ok: true,
+      detail: `in use by ${holder} (pid ${pid}); run doctor again when it has finished`,
+    };
+  }
+  try {
+    const response = await fetch(new URL('/readyz', local.url), { signal: AbortSignal.timeout(5_000) });
+    return {
+      name: 'database',
+      ok: response.ok,
+      detail: `owned by ${holder} (pid ${pid}) at ${local.url}; /readyz answers ${response.status}`,
+      ...(response.ok ? {} : { fix: 'see the hub log' }),
+    };
+  } catch (error) {
+    return {
+      name: 'database',
+      ok: false,
+      detail: `owned by ${holder} (pid ${pid}), which does not answer at ${local.url} (${(error as Error).message})`,
+      fix: `stop it (kill ${pid}) and start the hub again`,
+    };
+  }
 }
 
 export function registerDoctorCommand(program: Command): void {

@@ -1,22 +1,34 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { pipelineOverridesFromEnv, readHubEnv } from '../../config/env.js';
+import { type HubEnv, parsePort, pipelineOverridesFromEnv, readHubEnv } from '../../config/env.js';
+import { createOperatorCredential } from '../../http/operator.js';
 import { createLogger } from '../../logging/logger.js';
+import { prettyDestination } from '../../logging/pretty.js';
 import { startHub } from '../../server.js';
+import { operatorFilePath, removeOperatorFile, writeOperatorFile } from '../operator-file.js';
+
+/** Readable lines on a terminal; JSON lines when piped (log collectors) or with LOG_FORMAT=json. */
+function hubLogger(env: HubEnv) {
+  const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : process.stdout.isTTY === true;
+  return createLogger({ level: env.LOG_LEVEL, ...(pretty ? { destination: prettyDestination() } : {}) });
+}
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the hub (embedded PGlite unless DATABASE_URL is set); applies migrations first')
-    .option('--port <port>', 'HTTP port', (value) => Number.parseInt(value, 10))
+    .option('--port <port>', 'HTTP port', parsePort)
     .option('--host <host>', 'address to listen on')
     .option('--data-dir <dir>', 'data directory for the embedded database and generated key')
     .action(async (options: { port?: number; host?: string; dataDir?: string }) => {
+      // Flags and environment are both checked before the database is touched.
       const env = readHubEnv();
-      const logger = createLogger({ level: env.LOG_LEVEL });
+      const logger = hubLogger(env);
+      const dataDir = resolve(options.dataDir ?? env.SWITCHBOARD_DATA_DIR);
+      const operator = createOperatorCredential();
       const hub = await startHub({
         databaseUrl: env.DATABASE_URL,
-        dataDir: resolve(options.dataDir ?? env.SWITCHBOARD_DATA_DIR),
+        dataDir,
         secretKey: env.SWITCHBOARD_SECRET_KEY,
         host: options.host ?? env.HOST,
         port: options.port ?? env.PORT,
@@ -27,9 +39,17 @@ export function registerStartCommand(program: Command): void {
           disabled: env.SWITCHBOARD_CONNECTIONS_DISABLED,
           leaseTtlMs: env.SWITCHBOARD_LEASE_TTL_MS,
         },
+        operator,
       });
+      // Local commands find this hub and act as its operator through this file (mode 0600).
+      await writeOperatorFile(dataDir, { url: hub.url, token: operator.token });
       logger.info(
-        { url: hub.url, database: hub.runtime.database.location, channelTypes: hub.runtime.registry.types() },
+        {
+          url: hub.url,
+          database: hub.runtime.database.location,
+          channelTypes: hub.runtime.registry.types(),
+          operatorCredential: operatorFilePath(dataDir),
+        },
         'switchboard hub listening',
       );
       let stopping = false;
@@ -37,6 +57,7 @@ export function registerStartCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, 'shutting down');
+        await removeOperatorFile(dataDir, operator.token);
         await hub.close();
         process.exit(0);
       };

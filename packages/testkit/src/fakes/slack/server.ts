@@ -216,6 +216,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const user = users.get(stringParam(params.user) ?? '');
       return user ? { ok: true, user } : slackError('user_not_found');
     },
+    // Only the app's own bot is known; installation checks ask it for the app id.
+    'bots.info': (params) =>
+      stringParam(params.bot) === botId
+        ? { ok: true, bot: { id: botId, deleted: false, name: 'fakebot', app_id: appId, user_id: botUserId } }
+        : slackError('bot_not_found'),
   };
 
   const server = createServer((req, res) => {

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { HUB_VERSION } from '../app.js';
+import { registerAdminCommands } from './commands/admin.js';
+import { registerAgentCommands } from './commands/agent.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerDbCommands } from './commands/db.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerInstallationCommands } from './commands/installation.js';
+import { registerMemberCommands } from './commands/member.js';
+import { registerSlackCommands } from './commands/slack.js';
+import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/token.js';
+import { registerWorkspaceCommands } from './commands/workspace.js';
+
+/** Every command of the CLI (main.ts runs it; tests run it in-process). */
+export function buildProgram(): Command {
+  const program = new Command('switchboard').description('Switchboard hub').version(HUB_VERSION);
+  program.exitOverride();
+  registerStartCommand(program);
+  registerDbCommands(program);
+  registerWorkspaceCommands(program);
+  registerAdminCommands(program);
+  registerMemberCommands(program);
+  registerTokenCommands(program);
+  registerAgentCommands(program);
+  registerInstallationCommands(program);
+  registerAuditCommands(program);
+  registerSlackCommands(program);
+  registerDoctorCommand(program);
+
+  return program;
+}
