@@ -1,6 +1,7 @@
 import type { EgressLookup } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { accountRoutes } from './api/accounts.js';
 import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
@@ -30,6 +31,9 @@ import { DEFAULT_RATE_LIMITS, type RateLimits, registerRateLimit } from './http/
 import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
+import { AppInstallationDirectory } from './ingress/app-installations.js';
+import { appRoutes } from './ingress/app-route.js';
+import { createAppRouteMetrics } from './ingress/app-route-metrics.js';
 import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
 import { webhookRoutes } from './ingress/webhook-route.js';
 import { Pipeline } from './pipeline/index.js';
@@ -40,9 +44,14 @@ import {
   type PipelineSettingsOverrides,
   stripUndefined,
 } from './pipeline/settings.js';
+import { AccountProvisioningService } from './provisioning/account-service.js';
+import { accountWebhookRoutes } from './provisioning/account-webhook-route.js';
+import { ProvisionerHost } from './provisioning/provisioner-host.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
-import { type Supervisor, startSupervisor } from './supervisor/index.js';
+import { createStatusMetrics } from './status/status-metrics.js';
+import { StatusReporter } from './status/status-reporter.js';
+import { newReplicaId, type Supervisor, startSupervisor } from './supervisor/index.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -73,6 +82,10 @@ export interface HubAppOptions {
   checkResponses?: boolean;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
   connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
+  /** This replica's opaque id (lease holder, status reports); default a random one. */
+  replicaId?: string;
+  /** How often installation status is written at most, per installation (default 1_000 ms). */
+  statusIntervalMs?: number;
   /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
   operator?: OperatorCredential;
 }
@@ -104,18 +117,32 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     lookup: guardedLookup(egress) as EgressLookup,
   };
   const pipelineMetrics = createPipelineMetrics(metricsRegistry);
+  const replicaId = options.replicaId ?? newReplicaId();
+  const provisioner = singleFlight(createProvisioner(runtime, { logger: options.logger }));
+  let supervisor: Supervisor | undefined;
+  const status = new StatusReporter({
+    store: runtime.stores.installationStatus,
+    replicaId,
+    logger: options.logger,
+    connections: () => supervisor?.statuses() ?? [],
+    metrics: createStatusMetrics(metricsRegistry),
+    ...(options.statusIntervalMs ? { intervalMs: options.statusIntervalMs } : {}),
+  });
   const pipeline = new Pipeline({
+    activity: { inbound: (id) => status.inbound(id), outbound: (id) => status.outbound(id) },
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
     metrics: pipelineMetrics,
-    provisioner: singleFlight(createProvisioner(runtime, { logger: options.logger })),
+    provisioner,
     ...transport,
     ...(options.now ? { now: options.now } : {}),
   });
-  const supervisor = options.connections
+  supervisor = options.connections
     ? startSupervisor({
         runtime,
+        ownerId: replicaId,
+        provisioner,
         logger: options.logger,
         ...stripUndefined(options.connections),
         transport,
@@ -128,9 +155,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         },
       })
     : undefined;
+  status.start();
   app.addHook('onClose', async () => {
     await supervisor?.stop();
     await pipeline.stop();
+    await status.stop();
   });
 
   await registerOpenApi(
@@ -148,6 +177,35 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       metrics: pipelineMetrics,
       ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     });
+  });
+  const provisioners = new ProvisionerHost({
+    installations: runtime.stores.installations,
+    registry: runtime.registry,
+    logger: options.logger,
+    fetch: transport.fetch,
+  });
+  const accounts = new AccountProvisioningService({
+    stores: runtime.stores,
+    host: provisioners,
+    logger: options.logger,
+  });
+  await app.register(accountWebhookRoutes, {
+    host: provisioners,
+    accounts,
+    metrics: pipelineMetrics,
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
+  });
+  const appInstallations = new AppInstallationDirectory({
+    installations: runtime.stores.installations,
+    logger: options.logger,
+  });
+  await app.register(appRoutes, {
+    registry: runtime.registry,
+    directory: appInstallations,
+    recorder: pipeline.recorder,
+    metrics: pipelineMetrics,
+    appMetrics: createAppRouteMetrics(metricsRegistry),
+    ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
   await app.register(linkPageRoutes, {
     stores: runtime.stores,
@@ -173,11 +231,15 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       runtime,
       egress,
       publicUrl: options.publicUrl,
-      invalidate: (id) => pipeline.channels.invalidate(id),
+      invalidate: (id) => {
+        pipeline.channels.invalidate(id);
+        appInstallations.invalidate();
+      },
       // Install-time platform checks connect like the channels do (egress policy).
       fetch: transport.fetch,
       ...(supervisor ? { connectionStatus: (id: string) => supervisor.status(id) } : {}),
     });
+    await api.register(accountRoutes, { runtime, accounts });
     await api.register(auditRoutes, { runtime });
     await api.register(channelTypeRoutes, { runtime });
     await api.register(bindingRoutes, { runtime });

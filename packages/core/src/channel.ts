@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AppRoute } from './app-route.js';
 import { type Capabilities, Capability, has } from './capability.js';
 import type { InboundEvent } from './envelope/events.js';
 import type { InboundMessage, Sender, Source } from './envelope/inbound.js';
@@ -124,6 +125,8 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
    * credentials the platform rejects with `ConfigRejectedError`. Returns the config to validate.
    */
   prepareConfig?(input: Record<string, unknown>, deps: PrepareConfigDeps): Promise<Record<string, unknown>>;
+  /** Present when the platform sends every installation's events of one app to one URL. */
+  readonly appRoute?: AppRoute<C>;
 }
 
 /** One installation row: which factory, and its validated config (secrets merged back in). */

@@ -111,7 +111,7 @@ export function unknownKeyIssues(input: unknown, known: readonly string[]): Vali
 
 /** Parses installation config with the factory's schema; throws `InvalidConfigError` with zod's issues. */
 export function validateConfig<C extends Record<string, unknown>>(
-  factory: ChannelFactory<C>,
+  factory: Pick<ChannelFactory<C>, 'configSchema'>,
   input: unknown,
 ): C {
   const result = factory.configSchema.safeParse(input);

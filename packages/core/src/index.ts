@@ -1,3 +1,4 @@
+export * from './app-route.js';
 export * from './capability.js';
 export * from './channel.js';
 export * from './config.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
 import { InvalidPluginError } from './errors.js';
+import type { Logger } from './logger.js';
 import type { AccountProvisioner, NamespaceRules } from './provisioning.js';
 
 /**
@@ -15,7 +16,15 @@ export interface AccountProvisionerFactory<C extends Record<string, unknown> = R
   readonly displayName?: string;
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
-  create(config: C, deps: { installationId: string }): AccountProvisioner;
+  create(config: C, deps: AccountProvisionerDeps): AccountProvisioner;
+}
+
+/** What the hub hands an account provisioner it creates for one installation. */
+export interface AccountProvisionerDeps {
+  installationId: string;
+  logger: Logger;
+  /** Platform calls go through this (egress policy, tests); defaults to global fetch. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** What an adapter package exports by default: `export default definePlugin({ factories: [...] })`. */
@@ -63,6 +72,21 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
     problems.push(`${named}: configSchema must be a zod schema`);
   }
   if (typeof value.create !== 'function') problems.push(`${named}: create must be a function`);
+  if (value.appRoute !== undefined) problems.push(...appRouteProblems(named, value.appRoute));
+  return problems;
+}
+
+function appRouteProblems(named: string, route: unknown): string[] {
+  if (!isObject(route)) return [`${named}: appRoute must be an object`];
+  const problems: string[] = [];
+  for (const field of ['appKeyField', 'installationKeyField'] as const) {
+    if (typeof route[field] !== 'string' || route[field] === '') {
+      problems.push(`${named}: appRoute.${field} must name a config key`);
+    }
+  }
+  for (const hook of ['verify', 'route'] as const) {
+    if (typeof route[hook] !== 'function') problems.push(`${named}: appRoute.${hook} must be a function`);
+  }
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import { EmptyExternalIdError } from './errors.js';
+import type { VerifyResult, WebhookRequest, WebhookResponse } from './webhook.js';
 
 /**
  * Which id space an external id belongs to; (namespace, identifier) identifies a person. An open
@@ -125,6 +126,19 @@ export interface ProvisionedAccount {
   email?: string;
 }
 
+/**
+ * Something the platform grants an account only once it exists (a team membership, a repository
+ * role). Given with the request, applied when the account becomes active: at once on `success` /
+ * `already_exists`, or when the person accepts an invitation.
+ */
+export interface AccountGrant {
+  /** Adapter-defined, e.g. `team`. */
+  kind: string;
+  /** What is granted, e.g. the team's slug. */
+  target: string;
+  role?: string;
+}
+
 /** Asks a platform to create an account for a workspace user (e.g. a GitHub org invitation). */
 export interface CreateAccountRequest {
   workspaceId: string;
@@ -134,6 +148,8 @@ export interface CreateAccountRequest {
   externalId?: string;
   role?: string;
   teams?: string[];
+  /** Deferred until the account is active; the hub stores them with the request. */
+  grants?: AccountGrant[];
 }
 
 export type CreateAccountErrorCode = 'invalid' | 'rate_limited' | 'forbidden' | 'transient' | 'terminal';
@@ -145,6 +161,35 @@ export type CreateAccountResult =
   | { status: 'action_required'; pending: { id: string; expiresAt?: string; detail: string } }
   | { status: 'error'; code: CreateAccountErrorCode; message: string; retryAfterMs?: number };
 
+export type ApplyGrantsResult = { status: 'applied' } | { status: 'error'; message: string };
+
+/**
+ * What a provisioner's platform reports about an earlier `action_required` (by its pending id):
+ * the person accepted (the account now exists), or the invitation expired, was canceled or failed.
+ */
+export type AccountEvent =
+  | { kind: 'accepted'; pendingId: string; account: ProvisionedAccount }
+  | { kind: 'expired' | 'canceled' | 'failed'; pendingId: string; detail?: string };
+
+/** Turns the platform's webhook posts into account events (verified like a channel webhook). */
+export interface AccountWebhookHandler {
+  /** Must never throw; a failure is a `VerifyResult`. */
+  verify(req: WebhookRequest): VerifyResult;
+  /** Called only after `verify` succeeded; throws `MalformedPayloadError` on bad input. */
+  parse(req: WebhookRequest): { response?: WebhookResponse; events: AccountEvent[] };
+}
+
+/**
+ * One installation of an account provisioner (e.g. one GitHub org). The hub persists every request
+ * and its lifecycle (`pending -> invited -> active | expired | failed | canceled`); the provisioner
+ * only talks to the platform.
+ */
 export interface AccountProvisioner {
   createAccount(req: CreateAccountRequest): Promise<CreateAccountResult>;
+  /** Applies deferred grants to an active account; absent when the platform has none. */
+  applyGrants?(account: ProvisionedAccount, grants: AccountGrant[]): Promise<ApplyGrantsResult>;
+  /** Withdraws a pending invitation. */
+  cancel?(pendingId: string): Promise<void>;
+  /** Present when the platform reports acceptance and expiry by webhook. */
+  readonly webhook?: AccountWebhookHandler;
 }

@@ -51,6 +51,10 @@ describe('definePlugin / checkPlugin', () => {
     expect(refusal({ apiVersion: API_VERSION, factories: [factory('ok')], provisioners: 'x' })).toContain(
       'provisioners must be an array',
     );
+    const routed = { ...factory('ok'), appRoute: { appKeyField: 'app_key', verify: () => ({ ok: true }) } };
+    const refused = refusal({ apiVersion: API_VERSION, factories: [routed] });
+    expect(refused).toContain('factory "ok": appRoute.installationKeyField must name a config key');
+    expect(refused).toContain('factory "ok": appRoute.route must be a function');
   });
 });
 

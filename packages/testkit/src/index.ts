@@ -1,2 +1,3 @@
+export * from './app-chat/index.js';
 export * from './echo/index.js';
 export { echoPlugin } from './plugin.js';

@@ -107,6 +107,8 @@ export const agentRoutes: FastifyPluginAsync<{ runtime: HubRuntime; egress: Egre
     '/api/v1/workspaces/:ws/agents/:id/event-types',
     {
       schema: routeDocs({
+        operationId: 'setAgentEventTypes',
+        responses: { 200: agentSchema },
         tags: ['agents'],
         summary: 'Choose which inbound event kinds the agent receives (message, status, membership, ...)',
         body: eventTypesBody,

@@ -1,4 +1,10 @@
-import { type ChannelFactory, capabilityNames, type Registry, secretKeys } from '@switchboard/core';
+import {
+  Capability,
+  type ChannelFactory,
+  capabilityNames,
+  type Registry,
+  secretKeys,
+} from '@switchboard/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
@@ -14,7 +20,7 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record
  * The factory's config schema as JSON Schema (what a client sends), with every secret field
  * marked `writeOnly`: forms render it as a password input, and the API never returns it.
  */
-export function configJsonSchema(factory: ChannelFactory): JsonSchema {
+export function configJsonSchema(factory: Pick<ChannelFactory, 'configSchema'>): JsonSchema {
   const schema = z.toJSONSchema(factory.configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   for (const key of secretKeys(factory.configSchema)) {
     const property = schema.properties?.[key];
@@ -39,7 +45,24 @@ export const channelTypeRoutes: FastifyPluginAsync<{ runtime: Pick<HubRuntime, '
 ) => {
   const registry: Registry = runtime.registry;
   // Schemas do not change while the hub runs; convert them once.
-  const items = registry.factories().map(presentChannelType);
+  // Account provisioners are installed like channels (their own config, no agent): listed too.
+  const items = [
+    ...registry.factories().map((factory) => ({ ...presentChannelType(factory), kind: 'channel' })),
+    ...registry.provisionerTypes().flatMap((type) => {
+      const factory = registry.provisioner(type);
+      return factory
+        ? [
+            {
+              type,
+              displayName: factory.displayName ?? type,
+              capabilities: capabilityNames(Capability.AccountProvisioning),
+              configSchema: configJsonSchema(factory),
+              kind: 'account-provisioner',
+            },
+          ]
+        : [];
+    }),
+  ];
   app.get(
     '/api/v1/channel-types',
     {

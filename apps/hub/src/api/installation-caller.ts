@@ -26,7 +26,7 @@ export async function authorizeInstallationCaller(
     requireWorkspaceRole(principal, record.workspaceId, WRITE_ROLES);
     return record;
   }
-  const secret = await runtime.stores.agents.deliverySecret(record.agentId);
+  const secret = record.agentId === null ? null : await runtime.stores.agents.deliverySecret(record.agentId);
   const signature = request.headers[SIGNATURE_HEADER];
   const body = request.rawBody ?? new Uint8Array(0);
   if (!secret || typeof signature !== 'string' || !verifyBodySignature(secret, signature, body)) {

@@ -18,7 +18,7 @@ export interface StoredConfig {
 }
 
 /** Refuses keys neither the adapter nor the hub's policy knows, naming the nearest known one. */
-export function rejectUnknownKeys(factory: ChannelFactory, input: unknown): void {
+export function rejectUnknownKeys(factory: Pick<ChannelFactory, 'configSchema'>, input: unknown): void {
   const issues = unknownKeyIssues(input, [...configKeys(factory.configSchema), ...policyKeys]);
   if (issues.length > 0) throw new InvalidConfigError(issues);
 }
@@ -28,7 +28,7 @@ export function rejectUnknownKeys(factory: ChannelFactory, input: unknown): void
  * pipeline/policy.ts) and splits it into the public part (JSONB column) and the secret part
  * (sealed column).
  */
-export function prepareConfig(factory: ChannelFactory, input: unknown): StoredConfig {
+export function prepareConfig(factory: Pick<ChannelFactory, 'configSchema'>, input: unknown): StoredConfig {
   rejectUnknownKeys(factory, input);
   const valid = validateConfig(factory, input) as JsonObject;
   const policy = typeof input === 'object' && input !== null ? pickPolicy(input as JsonObject) : {};

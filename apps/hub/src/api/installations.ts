@@ -5,18 +5,21 @@ import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
 import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { fixHintFor } from '../status/fix-hints.js';
 import { channelConfigDoc } from './channel-config-docs.js';
-import { installConfig, patchConfig } from './installation-config.js';
+import { installConfig, patchConfig, prepareConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
 import { installationDetailSchema, installationSchema, installationStatusSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { listResponse, workspaceParams } from './schemas.js';
+import { webhookPath } from './webhook-path.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const configObject = z.record(z.string(), z.unknown());
 const createInstallationBody = z.object({
-  agentId: z.string().uuid(),
+  // Required for channels; account-provisioner installations (no chat) have no agent.
+  agentId: z.string().uuid().optional(),
   channelType: z.string().min(1).max(64),
   config: configObject.default({}),
 });
@@ -60,7 +63,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       agentId: installation.agentId,
       channelType: installation.channelType,
       status: installation.status,
-      webhookUrl: `${base.replace(/\/$/, '')}/hooks/${installation.id}`,
+      webhookUrl: `${base.replace(/\/$/, '')}${webhookPath(registry, installation)}`,
       // The public part only: secrets live in a sealed column and are reported by name.
       config: installation.config,
       secretsSet: secretKeys,
@@ -76,26 +79,38 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
-  /** Connection, traffic and backlog of one installation, from the database and this process. */
+  /**
+   * Connection, traffic and backlog of one installation. The connection part is this process's
+   * own view while it holds the connection (freshest), else what the holder last wrote to
+   * `channel_installation_status` (at most about a second old), so every replica answers the same.
+   */
   async function runtimeStatus(installation: InstallationRecord) {
-    const [lease, backlog, lastOutboundAt] = await Promise.all([
+    const [lease, backlog, lastOutboundAt, reported] = await Promise.all([
       stores.installations.lease(installation.id),
       stores.inbox.backlog(installation.id),
       stores.outbound.lastSentAt(installation.id),
+      stores.installationStatus.get(installation.id),
     ]);
-    const local = options.connectionStatus?.(installation.id);
+    const seen = options.connectionStatus?.(installation.id);
+    const local = seen && seen.state !== 'parked' ? seen : undefined;
     const leaseLive =
       lease.owner !== null && lease.expiresAt !== null && lease.expiresAt.getTime() > Date.now();
+    const lastError = local ? local.lastError : (reported?.lastError ?? seen?.lastError);
     return {
-      connected: local ? local.connected : leaseLive,
-      connectionState: local?.state ?? null,
+      connected: local ? local.connected : reported ? reported.state === 'connected' && leaseLive : leaseLive,
+      connectionState: local?.state ?? reported?.state ?? seen?.state ?? null,
       leaseHolder: leaseLive ? lease.owner : null,
       leaseExpiresAt: lease.expiresAt?.toISOString() ?? null,
-      lastInboundAt: backlog.lastInboundAt?.toISOString() ?? null,
-      lastOutboundAt: lastOutboundAt?.toISOString() ?? null,
-      lastError: local?.lastError ?? null,
-      lastErrorAt: local?.lastErrorAt ?? null,
+      lastInboundAt: latest(backlog.lastInboundAt, reported?.lastInboundAt),
+      lastOutboundAt: latest(lastOutboundAt, reported?.lastOutboundAt),
+      lastError: lastError ?? null,
+      lastErrorAt:
+        (local ? local.lastErrorAt : (reported?.lastErrorAt?.toISOString() ?? seen?.lastErrorAt)) ?? null,
+      lastErrorHint: lastError ? fixHintFor(lastError) : null,
       reconnectAttempts: local?.reconnectAttempts ?? 0,
+      reconnectCount: reported?.reconnectCount ?? 0,
+      reportedBy: reported?.reportedBy ?? null,
+      reportedAt: reported?.updatedAt.toISOString() ?? null,
       inboxBacklog: backlog.pending,
       deadLetters: backlog.deadLetters,
     };
@@ -133,7 +148,20 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
         WRITE_ROLES,
       );
       const body = createInstallationBody.parse(request.body);
+      const provisioner = registry.provisioner(body.channelType);
+      if (provisioner) {
+        const prepared = prepareConfig(provisioner, body.config);
+        assertEgressAllowed(options.egress, prepared.config);
+        const installation = await stores.installations.createForProvisioner({
+          workspaceId: workspace.id,
+          channelType: provisioner.type,
+          ...prepared,
+          installedByUserId: principal.userId,
+        });
+        return reply.code(201).send(present(request, installation, Object.keys(prepared.secrets).sort()));
+      }
       const factory = registry.get(body.channelType);
+      if (!body.agentId) throw badRequest('invalid_input', 'agentId is required for a channel installation');
       await stores.agents.get(workspace.id, body.agentId).catch((error: unknown) => {
         throw isNotFound(error)
           ? badRequest('unknown_agent', 'agentId does not name an agent of this workspace')
@@ -206,7 +234,8 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       schema: routeDocs({
         operationId: 'getInstallationStatus',
         tags: ['installations'],
-        summary: 'Connection, traffic and backlog of one installation',
+        summary:
+          'Connection (state, lease holder, last error with a fix hint, reconnects), traffic and backlog of one installation, the same from every replica',
         params: installationParams,
         responses: { 200: installationStatusSchema },
       }),
@@ -272,3 +301,8 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     },
   );
 };
+
+function latest(...dates: Array<Date | null | undefined>): string | null {
+  const times = dates.filter((date): date is Date => date instanceof Date).map((date) => date.getTime());
+  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : null;
+}

@@ -22,6 +22,7 @@ export const agentSchema = z
     deliveryUrl: z.string(),
     hasDeliverySecret: z.boolean(),
     retryBudgetMs: z.number().int().nullable().describe('Null: the hub default (24 h)'),
+    eventTypes: z.array(z.string()).describe('Inbound event kinds the agent receives'),
     createdAt: timestamp,
   })
   .meta({ id: 'Agent' });
@@ -79,6 +80,7 @@ export const channelTypeSchema = z
     displayName: z.string(),
     capabilities: z.array(z.string()),
     configSchema: jsonObject.describe('JSON Schema of the config; secrets are writeOnly'),
+    kind: z.enum(['channel', 'account-provisioner']),
   })
   .meta({ id: 'ChannelType' });
 
@@ -128,7 +130,7 @@ export const resolvedIdentitySchema = z.object({
 export const installationSchema = z
   .object({
     id: uuid,
-    agentId: uuid,
+    agentId: uuid.nullable().describe('Null for account-provisioner installations'),
     channelType: z.string(),
     status: z.enum(['active', 'revoked']),
     webhookUrl: z.string(),
@@ -150,7 +152,11 @@ export const installationDetailSchema = installationSchema.extend({
     lastOutboundAt: nullableTimestamp,
     lastError: z.string().nullable(),
     lastErrorAt: z.string().nullable(),
-    reconnectAttempts: z.number().int(),
+    lastErrorHint: z.string().nullable().describe('What usually fixes the last error'),
+    reconnectAttempts: z.number().int().describe("This replica's attempts since its last connect"),
+    reconnectCount: z.number().int().describe('Reconnects recorded in the database by every replica'),
+    reportedBy: z.string().nullable().describe('The replica that last wrote the status'),
+    reportedAt: nullableTimestamp,
     inboxBacklog: z.number().int(),
     deadLetters: z.number().int(),
   }),
@@ -271,3 +277,20 @@ export const issuedTokenSchema = z.object({
   expiresAt: timestamp,
   createdAt: timestamp,
 });
+
+export const accountSchema = z
+  .object({
+    id: uuid,
+    installationId: uuid,
+    channelType: z.string(),
+    state: z.enum(['pending', 'invited', 'active', 'expired', 'failed', 'canceled']),
+    externalId: z.string().nullable(),
+    detail: z.unknown(),
+    grants: z.unknown(),
+    grantsAppliedAt: nullableTimestamp,
+    expiresAt: nullableTimestamp,
+    lastError: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Account' });

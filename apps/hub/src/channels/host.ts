@@ -6,10 +6,12 @@ import {
   type InboundEvent,
   isNotFound,
   type Logger,
+  type Provisioner,
   type Registry,
   validateConfig,
 } from '@switchboard/core';
 import type { InstallationRecord, InstallationStore } from '@switchboard/db';
+import { provisionerForInstallation } from './scoped-provisioner.js';
 
 /** An installation with the running channel the hub uses for it. */
 export interface HostedInstallation {
@@ -35,6 +37,8 @@ export interface ChannelHostOptions {
   fetch?: typeof globalThis.fetch;
   /** The egress-checked name lookup, for adapters whose SDK opens its own sockets. */
   lookup?: EgressLookup;
+  /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
+  provisioner?: Provisioner;
 }
 
 interface CacheEntry {
@@ -116,6 +120,15 @@ export class ChannelHost {
           logger: this.#options.logger.child({ installationId }),
           signal: abort.signal,
           emit: (event) => this.#options.emit(record, event),
+          ...(this.#options.provisioner
+            ? {
+                provisioner: provisionerForInstallation(this.#options.provisioner, {
+                  installationId,
+                  workspaceId: record.workspaceId,
+                  channelType: record.channelType,
+                }),
+              }
+            : {}),
         });
       }
       this.#channels.set(installationId, { updatedAt: record.updatedAt.getTime(), channel, abort });

@@ -126,7 +126,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
 };
 
 /** Webhook bodies stay bytes: signatures are checked over them, and the adapter decodes them. */
-function keepBodiesAsBytes(app: FastifyInstance): void {
+export function keepBodiesAsBytes(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
     done(null, body);

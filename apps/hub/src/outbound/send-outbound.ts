@@ -16,6 +16,8 @@ export interface SendOutboundDeps {
   sendTimeoutMs: number;
   /** Claims older than this are taken over; bookkeeping writes are retried for half of it. */
   staleClaimMs: number;
+  /** Told after a message was sent and recorded as sent (installation status). */
+  onSent?(installationId: string): void;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
   // would be taken over later and sent a second time.
   const sent = result;
   await persistently(() => deps.outbound.markSent(row, sent.platformMessageId), deps.staleClaimMs / 2);
+  deps.onSent?.(row.installationId);
   deps.metrics?.outbound.inc({ status: 'sent' });
 }
 

@@ -64,10 +64,17 @@ async function post(
   deps: Pick<ProcessEventDeps, 'stores' | 'delivery' | 'agents' | 'circuits'>,
 ): Promise<{ outcome: DeliveryOutcome; sessionId?: string }> {
   const { stores, circuits } = deps;
-  const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
-  const admission = circuits.admit(installation.agentId);
+  const { agentId } = installation;
+  // Only account-provisioner installations have no agent, and they record no messages.
+  if (agentId === null) {
+    return {
+      outcome: { ok: false, error: 'the installation has no agent', retryBudgetMs: 0, permanent: true },
+    };
+  }
+  const agent = await deps.agents.endpoint(installation.workspaceId, agentId);
+  const admission = circuits.admit(agentId);
   if (admission.kind === 'wait') {
-    const health = circuits.health(installation.agentId);
+    const health = circuits.health(agentId);
     return {
       outcome: {
         ok: false,
@@ -93,13 +100,15 @@ async function post(
   });
   if (!result.ok) {
     // A refusal of our own is not the agent being down: it does not move the agent's circuit.
-    if (result.permanent) return { ok: false, error: result.error, retryBudgetMs: 0, permanent: true };
-    circuits.failed(installation.agentId, result.error);
+    if (result.permanent) {
+      return { outcome: { ok: false, error: result.error, retryBudgetMs: 0, permanent: true } };
+    }
+    circuits.failed(agentId, result.error);
     return { outcome: { ok: false, error: result.error, retryBudgetMs: agent.retryBudgetMs } };
   }
-  circuits.succeeded(installation.agentId);
+  circuits.succeeded(agentId);
   // The agent is back: what waited out its outage is due now, not at the end of its backoff.
-  if (admission.probe) await stores.inbox.dueNowForAgent(installation.agentId);
+  if (admission.probe) await stores.inbox.dueNowForAgent(agentId);
   return { outcome: { ok: true }, ...(result.sessionId ? { sessionId: result.sessionId } : {}) };
 }
 

@@ -26,6 +26,8 @@ export async function isSubscribed(
   installation: InstallationRecord,
   kind: DeliverableEventKind,
 ): Promise<boolean> {
+  // Account-provisioner installations have no agent, and no events to deliver.
+  if (installation.agentId === null) return false;
   const agent = await deps.agents.endpoint(installation.workspaceId, installation.agentId);
   return agent.eventTypes.includes(kind);
 }

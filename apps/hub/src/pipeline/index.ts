@@ -27,6 +27,8 @@ export interface PipelineOptions {
   provisioner?: Provisioner;
   /** The clock retry budgets and circuits run on; tests move it instead of waiting hours. */
   now?: () => number;
+  /** Told about recorded events and sent messages (the installation status reporter). */
+  activity?: { inbound(installationId: string): void; outbound(installationId: string): void };
 }
 
 export interface OutboundRequest {
@@ -73,7 +75,10 @@ export class Pipeline {
       writer: new InboxWriter(stores.inbox),
       audit: stores.audit,
       logger,
-      onRecorded: () => this.#inboxWorker.wake(),
+      onRecorded: (installationId) => {
+        this.#inboxWorker.wake();
+        options.activity?.inbound(installationId);
+      },
     });
     this.channels = new ChannelHost({
       installations: stores.installations,
@@ -84,6 +89,7 @@ export class Pipeline {
       },
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(options.provisioner ? { provisioner: options.provisioner } : {}),
     });
     this.#inboxWorker = new WorkerLoop({
       name: 'inbox',
@@ -134,6 +140,7 @@ export class Pipeline {
           backoff: settings.outbound.backoff,
           sendTimeoutMs: settings.outbound.timeoutMs,
           staleClaimMs: settings.staleClaimMs,
+          ...(options.activity ? { onSent: options.activity.outbound } : {}),
         }),
     });
     this.retention = new RetentionJob({

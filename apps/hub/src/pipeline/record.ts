@@ -16,7 +16,7 @@ export interface EventRecorderOptions {
   audit: AuditStore;
   logger: Logger;
   /** Called after new rows committed, so local workers start at once instead of at their next poll. */
-  onRecorded?(): void;
+  onRecorded?(installationId: string): void;
 }
 
 /**
@@ -81,7 +81,7 @@ export class EventRecorder {
       }
     });
     if (audits.length > 0) await this.#audit(audits);
-    if (outcomes.some((outcome) => outcome.kind === 'inserted')) this.options.onRecorded?.();
+    if (outcomes.some((outcome) => outcome.kind === 'inserted')) this.options.onRecorded?.(installation.id);
     return outcomes.map((outcome) => (outcome.kind === 'inserted' ? 'recorded' : outcome.kind));
   }
 

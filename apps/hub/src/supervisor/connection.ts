@@ -1,6 +1,7 @@
 // One installation's connection while this replica holds its lease: connect, reconnect with
 // backoff, disconnect. It knows nothing about leases; its owner stops it when the lease goes.
-import type { Channel, ChannelContext, InboundEvent, Logger } from '@switchboard/core';
+import type { Channel, ChannelContext, InboundEvent, Logger, Provisioner } from '@switchboard/core';
+import { provisionerForInstallation } from '../channels/scoped-provisioner.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import type { ChannelSpec } from './channel-spec.js';
 import { callWithTimeout } from './timeout.js';
@@ -16,6 +17,7 @@ export interface ConnectionOptions {
   callTimeoutMs: number;
   onError(error: Error): void;
   random?: () => number;
+  provisioner?: Provisioner | undefined;
 }
 
 interface Attempt {
@@ -86,6 +88,9 @@ export class Connection {
       signal: attempt.controller.signal,
       emit: (event) => this.#options.emit(event),
       reportConnectionLost: (error) => this.#fail(epoch, error),
+      ...(this.#options.provisioner
+        ? { provisioner: provisionerForInstallation(this.#options.provisioner, spec) }
+        : {}),
     };
     try {
       await callWithTimeout('connect', this.#options.callTimeoutMs, () => channel.connect(ctx));

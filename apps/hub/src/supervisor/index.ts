@@ -29,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { InboundEvent, Logger } from '@switchboard/core';
+import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { type BackoffPolicy, defaultBackoff } from './backoff.js';
 import type { ChannelTransport } from './channel-spec.js';
@@ -65,6 +65,8 @@ export interface SupervisorOptions {
   random?: () => number;
   /** The egress-checked fetch and lookup given to every channel this replica connects. */
   transport?: ChannelTransport;
+  /** Handed to channels as `ctx.provisioner`, scoped to each installation's workspace. */
+  provisioner?: Provisioner;
 }
 
 export interface StopOptions {
@@ -88,10 +90,16 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/**
+ * An opaque replica id: lease holders are shown by the API, and host names and pids are not the
+ * API's business. The supervisor logs it with both, so an operator can map it to a process.
+ */
+export function newReplicaId(): string {
+  return `replica-${randomBytes(6).toString('hex')}`;
+}
+
 export function startSupervisor(options: SupervisorOptions): Supervisor {
-  // An opaque replica id: lease holders are shown by the API, and host names and pids are not
-  // the API's business. The log line below lets an operator map it to a process.
-  const ownerId = options.ownerId ?? `replica-${randomBytes(6).toString('hex')}`;
+  const ownerId = options.ownerId ?? newReplicaId();
   options.logger.info({ replicaId: ownerId, host: hostname(), pid: process.pid }, 'supervisor replica id');
   const ttlMs = Math.round(positive('leaseTtlMs', options.leaseTtlMs ?? 30_000));
   const renewEveryMs = positive('renewEveryMs', options.renewEveryMs ?? ttlMs / 3);
@@ -113,6 +121,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       callTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 30_000),
       emit: options.emit,
       random: options.random,
+      provisioner: options.provisioner,
     },
   });
   loop.start();

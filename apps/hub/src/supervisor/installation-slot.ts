@@ -3,7 +3,7 @@
 // change the lease or the connection run one at a time through `#queue`; losing the lease is the
 // exception and acts at once, because a replica that may no longer hold it must not stay connected.
 import { performance } from 'node:perf_hooks';
-import type { InboundEvent, Logger } from '@switchboard/core';
+import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
 import type { Db } from '@switchboard/db';
 import type { BackoffPolicy } from './backoff.js';
 import type { ChannelSpec } from './channel-spec.js';
@@ -23,6 +23,7 @@ export interface SlotEnvironment {
   logger: Logger;
   emit(installationId: string, event: InboundEvent): Promise<void>;
   random?: () => number;
+  provisioner?: Provisioner | undefined;
 }
 
 export type SlotTarget = { spec: ChannelSpec } | { error: Error };
@@ -37,6 +38,8 @@ export class InstallationSlot {
   #leaseOwner: string | null = null;
   #leaseGeneration = 0n;
   #lastError?: { message: string; at: Date };
+  #reconnects = 0;
+  #leaseLosses = 0;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -80,6 +83,8 @@ export class InstallationSlot {
         ? { lastError: this.#lastError.message, lastErrorAt: this.#lastError.at.toISOString() }
         : {}),
       reconnectAttempts: connection?.attempts ?? 0,
+      reconnects: this.#reconnects,
+      leaseLosses: this.#leaseLosses,
       state,
     };
   }
@@ -150,8 +155,13 @@ export class InstallationSlot {
       emit: (event) => this.#env.emit(this.id, event),
       backoff: this.#env.backoff,
       callTimeoutMs: this.#env.callTimeoutMs,
-      onError: (error) => this.#recordError(error),
+      // Every connection failure schedules a reconnect.
+      onError: (error) => {
+        this.#reconnects++;
+        this.#recordError(error);
+      },
       random: this.#env.random,
+      provisioner: this.#env.provisioner,
     });
     this.#connection = connection;
     connection.start();
@@ -162,6 +172,7 @@ export class InstallationSlot {
     if (this.#keeper !== keeper) return;
     this.#keeper = undefined;
     this.#leaseOwner = null;
+    this.#leaseLosses++;
     const connection = this.#connection;
     this.#connection = undefined;
     this.#recordError(new Error(reason));

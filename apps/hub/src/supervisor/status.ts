@@ -11,6 +11,10 @@ export interface ConnectionStatus {
   lastErrorAt?: string;
   /** Failed attempts since the last successful connect. */
   reconnectAttempts: number;
+  /** Reconnects scheduled by this replica's slot since it was created (cumulative, for metrics). */
+  reconnects: number;
+  /** Times this replica's slot lost the lease while holding it (cumulative, for metrics). */
+  leaseLosses: number;
   /**
    * `parked`: not held here (disabled replica, another replica holds it, or the config is invalid);
    * `connecting` / `connected` / `backoff`: held here; `stopped`: the supervisor has stopped.

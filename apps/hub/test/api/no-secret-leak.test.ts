@@ -128,6 +128,17 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}/status', `${instPath}/status`);
+    const accounts = `/api/v1/workspaces/leak-ws/members/${member.body.userId}/accounts`;
+    await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/accounts', accounts, {
+      installationId: installation.body.id,
+      login: 'leaky',
+    });
+    await call('GET', '/api/v1/workspaces/{ws}/members/{userId}/accounts', accounts);
+    await call(
+      'DELETE',
+      '/api/v1/workspaces/{ws}/members/{userId}/accounts/{accountId}',
+      `${accounts}/00000000-0000-4000-8000-000000000000`,
+    );
     // Invalid input echoes nothing back either (zod issues carry no input values).
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
       config: { signing_secret: 7 },

@@ -39,6 +39,7 @@ export interface HubFixtureOptions {
   now?: HubAppOptions['now'];
   /** Off by default: tests send bursts no client would; rate-limit tests turn it on. */
   rateLimit?: HubAppOptions['rateLimit'];
+  statusIntervalMs?: number;
 }
 
 export interface HubFixture {
@@ -96,6 +97,7 @@ export async function startHubFixture(
     rateLimit: options.rateLimit ?? false,
     // Every response of every test is checked against the OpenAPI document.
     checkResponses: true,
+    ...(options.statusIntervalMs ? { statusIntervalMs: options.statusIntervalMs } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

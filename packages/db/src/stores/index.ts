@@ -1,5 +1,6 @@
 import type { Db, SqlRunner } from '../database/open.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { AccountProvisioningStore } from './account-provisioning.js';
 import { AgentStore } from './agents.js';
 import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
@@ -7,6 +8,7 @@ import { BindingTokenStore } from './binding-tokens.js';
 import { BindingStore } from './bindings.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
+import { InstallationStatusStore } from './installation-status.js';
 import { InstallationStore } from './installations.js';
 import { InvitationStore } from './invitations.js';
 import { MemberStore } from './members.js';
@@ -21,6 +23,8 @@ export interface Stores {
   members: MemberStore;
   agents: AgentStore;
   installations: InstallationStore;
+  installationStatus: InstallationStatusStore;
+  accounts: AccountProvisioningStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
   inbox: InboxStore;
@@ -44,6 +48,8 @@ export function createStores(
     members: new MemberStore(db),
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
+    installationStatus: new InstallationStatusStore(db),
+    accounts: new AccountProvisioningStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
     inbox: new InboxStore(db, options),
@@ -56,6 +62,7 @@ export function createStores(
   };
 }
 
+export * from './account-provisioning.js';
 export * from './agents.js';
 export * from './api-tokens.js';
 export * from './audit.js';
@@ -64,6 +71,7 @@ export * from './bindings.js';
 export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';
+export * from './installation-status.js';
 export * from './installations.js';
 export * from './invitations.js';
 export * from './members.js';

@@ -13,7 +13,8 @@ type JsonObject = Record<string, unknown>;
 export interface InstallationRecord {
   id: string;
   workspaceId: string;
-  agentId: string;
+  /** Null only for account-provisioner installations, which have no chat and no agent. */
+  agentId: string | null;
   channelType: string;
   config: JsonObject;
   status: InstallationStatus;
@@ -157,6 +158,52 @@ export class InstallationStore {
   async listAllWithSecrets(filter: { status?: InstallationStatus } = {}): Promise<InstallationWithSecrets[]> {
     const rows = await this.db.channelInstallation.findMany({
       where: filter.status ? { status: filter.status } : {},
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return Promise.all(rows.map((row) => this.getWithSecrets(row.id)));
+  }
+
+  /**
+   * Creates the installation of an account provisioner (e.g. a GitHub org): no chat, so no agent.
+   * Several may exist per workspace and type (one per org).
+   */
+  async createForProvisioner(input: {
+    workspaceId: string;
+    channelType: string;
+    config: JsonObject;
+    secrets: JsonObject;
+    installedByUserId?: string;
+  }): Promise<InstallationRecord> {
+    try {
+      const row = await this.db.channelInstallation.create({
+        data: {
+          workspaceId: input.workspaceId,
+          agentId: null,
+          channelType: input.channelType,
+          config: input.config as Prisma.InputJsonValue,
+          secretsSealed: this.seal(input.secrets),
+          installedByUserId: input.installedByUserId ?? null,
+        },
+        select: installationSelect,
+      });
+      return toRecord(row);
+    } catch (error) {
+      this.conflict(error, input.channelType);
+    }
+  }
+
+  /**
+   * The active installations of a type whose public config has `key` = `value`, oldest first, with
+   * secrets (the app-level route finds an app's installations by its app key this way).
+   */
+  async listActiveByConfigValue(
+    channelType: string,
+    key: string,
+    value: string,
+  ): Promise<InstallationWithSecrets[]> {
+    const rows = await this.db.channelInstallation.findMany({
+      where: { channelType, status: 'active', config: { path: [key], equals: value } },
       select: { id: true },
       orderBy: { createdAt: 'asc' },
     });

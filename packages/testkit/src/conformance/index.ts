@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeAppRouteChecks } from './app-route-checks.js';
 import { describeConfigChecks } from './config-checks.js';
 import { describeCapabilityChecks, describeLifecycleChecks } from './lifecycle-checks.js';
 import type { ChannelConformanceOptions, ConformancePlatform } from './options.js';
@@ -9,6 +10,7 @@ export { CONFORMANCE_INSTALLATION_ID } from './harness.js';
 export type {
   ChallengeVerification,
   ChannelConformanceOptions,
+  ConformanceAppRoute,
   ConformanceFixture,
   ConformancePlatform,
   ConformanceWebhook,
@@ -29,6 +31,7 @@ export function describeChannelConformance<C extends Record<string, unknown>>(
     describeConfigChecks(options);
     describeCapabilityChecks(options);
     describeWebhookChecks(options);
+    describeAppRouteChecks(options);
 
     describe('against the fake platform', () => {
       let running: ConformancePlatform | undefined;

@@ -40,6 +40,18 @@ export interface ChannelConformanceOptions<C extends Record<string, unknown>> {
   webhook?: ConformanceWebhook;
   /** Where `send` (and `update`, if declared) is tried; the fake must accept them. */
   sendTargets: OutboundTarget[];
+  /** Required iff the factory declares `appRoute`. */
+  appRoute?: ConformanceAppRoute;
+}
+
+/** App-level routing: two installations of one app and batches that address them. */
+export interface ConformanceAppRoute {
+  /** Config inputs of two installations of one app: same app key and secret, other installation keys. */
+  installations: [Record<string, unknown>, Record<string, unknown>];
+  /** A batch the platform would post with at least one event for each installation key given. */
+  batch(installationKeys: string[]): string | Uint8Array;
+  verification: WebhookVerification;
+  challenge?: ChallengeVerification;
 }
 
 /**

@@ -19,11 +19,11 @@ import {
 } from './options.js';
 
 /** Fixed, so no check depends on the wall clock. */
-const RECEIVED_AT = new Date('2025-03-14T09:26:53.000Z');
+export const RECEIVED_AT = new Date('2025-03-14T09:26:53.000Z');
 const NOW_SECONDS = Math.floor(RECEIVED_AT.getTime() / 1000);
 
 /** Headers that sign `rawBody` in the declared style (fresh, and delivery `deliveryId` if it has one). */
-function signatureHeaders(
+export function signatureHeaders(
   verification: WebhookVerification,
   rawBody: Uint8Array,
   options: { timestampSeconds?: number; deliveryId?: string } = {},

@@ -145,7 +145,8 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
       for (const { id, channelType } of installations) {
         try {
           const installation = await stores.installations.getWithSecrets(id);
-          const factory = registry.get(channelType);
+          // Account-provisioner installations (no chat) validate against their provisioner's schema.
+          const factory = registry.provisioner(channelType) ?? registry.get(channelType);
           const result = factory.configSchema.safeParse(
             mergeSecrets(installation.config, installation.secrets),
           );

@@ -1,0 +1,91 @@
+import { type AccountEvent, MalformedPayloadError } from '@switchboard/core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errorEnvelope } from '../http/errors.js';
+import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
+import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
+import { toWebhookRequest } from '../ingress/webhook-request.js';
+import { keepBodiesAsBytes } from '../ingress/webhook-route.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import type { AccountProvisioningService } from './account-service.js';
+import type { ProvisionerHost } from './provisioner-host.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `POST /hooks/accounts/:installationId` (and `GET` for challenges): where an account-provisioner
+ * platform reports that a person accepted an invitation, or that it expired. Verified by the
+ * provisioner; each event moves its `account_provisioning` row, and the 200 comes after that
+ * commit (a platform that retries changes nothing the second time).
+ */
+export const accountWebhookRoutes: FastifyPluginAsync<{
+  host: ProvisionerHost;
+  accounts: AccountProvisioningService;
+  metrics?: PipelineMetrics;
+  unknownLimiter?: UnknownInstallationLimiter;
+}> = async (app, options) => {
+  keepBodiesAsBytes(app);
+  const unknownLimiter = options.unknownLimiter ?? new UnknownInstallationLimiter();
+
+  const handler = async (
+    request: FastifyRequest<{ Params: { installationId: string } }>,
+    reply: FastifyReply,
+  ) => {
+    const receivedAt = new Date();
+    const { installationId } = request.params;
+    const refuse = (status: number, code: string, message: string) => {
+      options.metrics?.rejected.inc({ code });
+      return reply.code(status).send(errorEnvelope(code, message));
+    };
+    const lookup = UUID.test(installationId)
+      ? await options.host.lookup(installationId)
+      : ({ status: 'unknown' } as const);
+    if (lookup.status === 'unknown') {
+      if (!unknownLimiter.take(request.ip))
+        return refuse(429, 'rate_limited', 'too many requests for unknown installations');
+      return refuse(404, 'unknown_installation', 'no active account-provisioner installation has this id');
+    }
+    if (lookup.status === 'broken') {
+      return refuse(503, 'installation_unavailable', 'the installation cannot be started; see doctor');
+    }
+    const webhook = lookup.provisioner.webhook;
+    if (!webhook)
+      return refuse(
+        404,
+        'no_webhook',
+        `this ${lookup.record.channelType} installation does not receive webhooks`,
+      );
+    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
+      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    const webhookRequest = toWebhookRequest(request, receivedAt);
+    let parsed: {
+      response?: { status: number; body?: unknown; headers?: Record<string, string> };
+      events: AccountEvent[];
+    };
+    try {
+      const verdict = webhook.verify(webhookRequest);
+      if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
+      parsed = webhook.parse(webhookRequest);
+    } catch (error) {
+      if (error instanceof MalformedPayloadError) {
+        options.metrics?.rejected.inc({ code: 'malformed_payload' });
+        return reply.code(400).send(errorEnvelope('malformed_payload', error.message, error.issues));
+      }
+      request.log.error({ err: error, installationId }, 'account provisioner failed on a webhook');
+      return refuse(
+        500,
+        'adapter_failed',
+        `the ${lookup.record.channelType} provisioner failed on this request`,
+      );
+    }
+    for (const event of parsed.events) await options.accounts.handleEvent(installationId, event);
+    if (parsed.response) {
+      if (parsed.response.headers) reply.headers(parsed.response.headers);
+      return reply.code(parsed.response.status).send(parsed.response.body ?? '');
+    }
+    return reply.code(200).send({ ok: true });
+  };
+
+  app.post('/hooks/accounts/:installationId', handler);
+  app.get('/hooks/accounts/:installationId', handler);
+};

@@ -1,0 +1,147 @@
+import { type AccountGrant, NotFoundError } from '@switchboard/core';
+import type { Db } from '../database/open.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+/** `pending`: asked, no answer yet; `invited`: the person must act; the rest are final or active. */
+export type AccountState = 'pending' | 'invited' | 'active' | 'expired' | 'failed' | 'canceled';
+/** States in which a user has (or is getting) an account: a new request returns the row instead. */
+export const OPEN_ACCOUNT_STATES: readonly AccountState[] = ['pending', 'invited', 'active'];
+
+export interface AccountRecord {
+  id: string;
+  workspaceId: string;
+  userId: string;
+  installationId: string | null;
+  channelType: string;
+  /** The platform's id: the pending invitation's while invited, the account's once active. */
+  externalId: string | null;
+  state: AccountState;
+  /** Platform facts (login, email, why it failed); never secrets. */
+  detail: Record<string, unknown>;
+  grants: AccountGrant[];
+  grantsAppliedAt: Date | null;
+  expiresAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = Prisma.AccountProvisioningGetPayload<object>;
+
+function toRecord(row: Row): AccountRecord {
+  return {
+    ...row,
+    state: row.state as AccountState,
+    detail: (row.detail ?? {}) as Record<string, unknown>,
+    grants: (Array.isArray(row.grants) ? row.grants : []) as unknown as AccountGrant[],
+  };
+}
+
+export interface AccountTransition {
+  state: AccountState;
+  externalId?: string | null;
+  detail?: Record<string, unknown>;
+  expiresAt?: Date | null;
+  lastError?: string | null;
+}
+
+/** `account_provisioning`: one row per request for a platform account, with its lifecycle. */
+export class AccountProvisioningStore {
+  constructor(private readonly db: Db) {}
+
+  async create(input: {
+    workspaceId: string;
+    userId: string;
+    installationId: string;
+    channelType: string;
+    grants: AccountGrant[];
+    detail?: Record<string, unknown>;
+  }): Promise<AccountRecord> {
+    const row = await this.db.accountProvisioning.create({
+      data: {
+        workspaceId: input.workspaceId,
+        userId: input.userId,
+        installationId: input.installationId,
+        channelType: input.channelType,
+        state: 'pending',
+        grants: input.grants as unknown as Prisma.InputJsonValue,
+        detail: (input.detail ?? {}) as Prisma.InputJsonValue,
+      },
+    });
+    return toRecord(row);
+  }
+
+  /**
+   * Moves a row on only if it is in one of `from`: two deliveries of one acceptance (or an
+   * acceptance racing a cancel) change it once. Returns the row after the move, or null when it
+   * was not in `from` any more.
+   */
+  async transition(
+    id: string,
+    from: readonly AccountState[],
+    to: AccountTransition,
+  ): Promise<AccountRecord | null> {
+    const data: Prisma.AccountProvisioningUpdateManyMutationInput = {
+      state: to.state,
+      ...(to.externalId !== undefined ? { externalId: to.externalId } : {}),
+      ...(to.detail !== undefined ? { detail: to.detail as Prisma.InputJsonValue } : {}),
+      ...(to.expiresAt !== undefined ? { expiresAt: to.expiresAt } : {}),
+      ...(to.lastError !== undefined ? { lastError: to.lastError } : {}),
+    };
+    const { count } = await this.db.accountProvisioning.updateMany({
+      where: { id, state: { in: [...from] } },
+      data,
+    });
+    return count === 0 ? null : this.get(id);
+  }
+
+  /** Marks the grants applied (once); false when another caller already did. */
+  async markGrantsApplied(id: string): Promise<boolean> {
+    const { count } = await this.db.accountProvisioning.updateMany({
+      where: { id, grantsAppliedAt: null },
+      data: { grantsAppliedAt: new Date(), lastError: null },
+    });
+    return count > 0;
+  }
+
+  async recordError(id: string, message: string): Promise<void> {
+    await this.db.accountProvisioning.update({ where: { id }, data: { lastError: message } });
+  }
+
+  async find(id: string): Promise<AccountRecord | null> {
+    const row = await this.db.accountProvisioning.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  async get(id: string): Promise<AccountRecord> {
+    const row = await this.db.accountProvisioning.findUnique({ where: { id } });
+    if (!row) throw new NotFoundError('account', id);
+    return toRecord(row);
+  }
+
+  /** The user's request on this installation that is still open, if any. */
+  async findOpen(installationId: string, userId: string): Promise<AccountRecord | null> {
+    const row = await this.db.accountProvisioning.findFirst({
+      where: { installationId, userId, state: { in: [...OPEN_ACCOUNT_STATES] } },
+      orderBy: { createdAt: 'desc' },
+    });
+    return row ? toRecord(row) : null;
+  }
+
+  /** The invited row a platform event names by its pending id. */
+  async findByPendingId(installationId: string, pendingId: string): Promise<AccountRecord | null> {
+    const row = await this.db.accountProvisioning.findFirst({
+      where: { installationId, externalId: pendingId },
+      orderBy: { createdAt: 'desc' },
+    });
+    return row ? toRecord(row) : null;
+  }
+
+  async list(workspaceId: string, userId: string): Promise<AccountRecord[]> {
+    const rows = await this.db.accountProvisioning.findMany({
+      where: { workspaceId, userId },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  type AppChatBatch,
+  type AppChatConfig,
+  appChatBatchSchema,
+  appChatConfigSchema,
+  appChatRoute,
+  createAppChatChannelFactory,
+} from './channel.js';
