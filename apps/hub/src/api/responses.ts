@@ -245,6 +245,11 @@ export const outboundMessageSchema = z
     attempts: z.number().int(),
     updateOfId: uuid.nullable(),
     chatSeq: z.string().nullable(),
+    deliveryState: z
+      .enum(['sent', 'delivered', 'read', 'failed'])
+      .nullable()
+      .describe("The platform's latest status report; null before any"),
+    deliveryErrorCode: z.string().nullable(),
     createdAt: timestamp,
     sentAt: nullableTimestamp,
   })

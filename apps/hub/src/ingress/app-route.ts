@@ -7,6 +7,7 @@ import {
 } from '@switchboard/core';
 import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { errorEnvelope } from '../http/errors.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
@@ -15,7 +16,7 @@ import type { AppInstallation, AppInstallationDirectory, AppInstallations } from
 import type { AppRouteMetrics, RefusedTargetReason } from './app-route-metrics.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
-import { keepBodiesAsBytes } from './webhook-route.js';
+import { hookDocs, keepBodiesAsBytes } from './webhook-route.js';
 
 export interface AppRouteOptions {
   registry: Registry;
@@ -116,8 +117,20 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
     return reply.code(200).send({ ok: true });
   };
 
-  app.post('/hooks/app/:type/:appKey', handler);
-  app.get('/hooks/app/:type/:appKey', handler);
+  const params = z.object({
+    type: z.string().describe('The channel type'),
+    appKey: z.string().describe("The app's key (e.g. its app id), as the channel type names it"),
+  });
+  app.post(
+    '/hooks/app/:type/:appKey',
+    { schema: hookDocs('receiveAppWebhook', 'A platform event for any installation of one app', params) },
+    handler,
+  );
+  app.get(
+    '/hooks/app/:type/:appKey',
+    { schema: hookDocs('verifyAppWebhook', "Subscription checks of an app's callback URL", params) },
+    handler,
+  );
 };
 
 function resolveTarget(

@@ -99,20 +99,11 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   };
 
   const docs = (operationId: string, summary: string) =>
-    routeDocs({
+    hookDocs(
       operationId,
-      tags: ['ingress'],
       summary,
-      auth: false,
-      params: z.object({ installationId: z.string().describe('The installation the platform calls for') }),
-      responses: {
-        200: {
-          description: 'Durably recorded, or the answer to a platform challenge',
-          schema: z.unknown(),
-        },
-      },
-      onlyErrors: [400, 401, 404, 413, 429, 503],
-    });
+      z.object({ installationId: z.string().describe('The installation the platform calls for') }),
+    );
   app.post(
     '/hooks/:installationId',
     { schema: docs('receiveWebhook', 'A platform event; verified and parsed by the adapter') },
@@ -130,5 +121,23 @@ export function keepBodiesAsBytes(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
     done(null, body);
+  });
+}
+
+/** The OpenAPI entry of a route platforms call (no bearer token; verified by the adapter). */
+export function hookDocs(operationId: string, summary: string, params: z.ZodType) {
+  return routeDocs({
+    operationId,
+    tags: ['ingress'],
+    summary,
+    auth: false,
+    params,
+    responses: {
+      200: {
+        description: 'Durably recorded, or the answer to a platform challenge',
+        schema: z.unknown(),
+      },
+    },
+    onlyErrors: [400, 401, 404, 413, 429, 503],
   });
 }

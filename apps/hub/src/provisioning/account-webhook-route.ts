@@ -1,10 +1,11 @@
 import { type AccountEvent, MalformedPayloadError } from '@switchboard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { errorEnvelope } from '../http/errors.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
 import { toWebhookRequest } from '../ingress/webhook-request.js';
-import { keepBodiesAsBytes } from '../ingress/webhook-route.js';
+import { hookDocs, keepBodiesAsBytes } from '../ingress/webhook-route.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { AccountProvisioningService } from './account-service.js';
 import type { ProvisionerHost } from './provisioner-host.js';
@@ -86,6 +87,21 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
     return reply.code(200).send({ ok: true });
   };
 
-  app.post('/hooks/accounts/:installationId', handler);
-  app.get('/hooks/accounts/:installationId', handler);
+  const params = z.object({ installationId: z.string().describe('The account-provisioner installation') });
+  app.post(
+    '/hooks/accounts/:installationId',
+    {
+      schema: hookDocs(
+        'receiveAccountWebhook',
+        'An account event (accepted, expired, ...) of a provisioner',
+        params,
+      ),
+    },
+    handler,
+  );
+  app.get(
+    '/hooks/accounts/:installationId',
+    { schema: hookDocs('verifyAccountWebhook', 'Subscription checks of a provisioner platform', params) },
+    handler,
+  );
 };
