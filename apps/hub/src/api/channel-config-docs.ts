@@ -2,7 +2,7 @@ import type { Registry } from '@switchboard/core';
 import { z } from 'zod';
 import { configJsonSchema } from './channel-types.js';
 
-/** The OpenAPI component holding a channel type's config schema, e.g. `ChannelConfig_slack`. */
+/** The OpenAPI component holding a channel type's config schema, e.g. `ChannelConfig_<type>`. */
 export function channelConfigComponent(type: string): string {
   return `ChannelConfig_${type.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }

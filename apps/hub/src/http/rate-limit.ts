@@ -11,7 +11,7 @@ export interface RateLimits {
 }
 
 /**
- * Generous on purpose: they stop a runaway client or a flood, not normal traffic. A busy Slack
+ * Generous on purpose: they stop a runaway client or a flood, not normal traffic. A busy chat
  * workspace stays far below the hooks limit; raise it (SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE)
  * behind a proxy where every platform request comes from one address.
  */

@@ -51,8 +51,9 @@ describe.each(testDatabaseKinds())('ctx.provisioner of a channel [%s]', (kind) =
     const elsewhere = await seedAgent(runtime);
     const result = await ctx.provisioner?.provisionUser({
       workspaceId: elsewhere.workspaceId,
-      namespace: 'slack',
-      externalId: 'T0CTX:U0JOINED',
+      // A namespace the hub itself knows: this fake channel's plugin contributes none.
+      namespace: 'phone',
+      externalId: '+14155550123',
       displayName: 'Joiner',
       event: { installationId: 'not-this-installation', channelType: 'fake-long', channelUserId: 'U0JOINED' },
     });
