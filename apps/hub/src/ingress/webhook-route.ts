@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { routeDocs } from '../api/route-docs.js';
 import type { ChannelHost } from '../channels/host.js';
 import { errorEnvelope } from '../http/errors.js';
-import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { EventRecorder } from '../pipeline/record.js';
+import { hookRefusal, refuseTooDeep, refuseUnknownTarget } from './hook-refusal.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 
@@ -36,25 +36,21 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   ) => {
     const receivedAt = new Date();
     const { installationId } = request.params;
-    const refuse = (status: number, code: string, message: string) => {
-      options.metrics?.rejected.inc({ code });
-      return reply.code(status).send(errorEnvelope(code, message));
-    };
-    // Anyone can post here: a request naming no active installation is counted (metric
-    // `switchboard_inbound_rejected_total{code="unknown_installation"}`), rate limited per source
-    // address and answered, but never written anywhere (no audit row, no log line above debug).
+    const refuse = hookRefusal(reply, options.metrics);
     const lookup = UUID.test(installationId)
       ? await options.channels.lookup(installationId)
       : ({ status: 'unknown' } as const);
     if (lookup.status === 'unknown' || lookup.status === 'revoked') {
-      if (!unknownLimiter.take(request.ip)) {
-        return refuse(429, 'rate_limited', 'too many requests for unknown installations');
-      }
-      request.log.debug(
-        { installationId: installationId.slice(0, 64) },
-        'webhook for no active installation',
-      );
-      return refuse(404, 'unknown_installation', 'no active installation has this id');
+      return refuseUnknownTarget(request, refuse, unknownLimiter, {
+        what: 'installations',
+        code: 'unknown_installation',
+        message: 'no active installation has this id',
+        debug: () =>
+          request.log.debug(
+            { installationId: installationId.slice(0, 64) },
+            'webhook for no active installation',
+          ),
+      });
     }
     if (lookup.status === 'broken') {
       return refuse(503, 'installation_unavailable', 'the installation cannot be started; see doctor');
@@ -63,10 +59,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     if (!channel.webhook) {
       return refuse(404, 'no_webhook', `this ${record.channelType} installation does not receive webhooks`);
     }
-    // Adapters parse these bytes themselves; the depth limit of every other route holds here too.
-    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
-      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
-    }
+    const tooDeep = refuseTooDeep(request, refuse);
+    if (tooDeep) return tooDeep;
     const webhookRequest = toWebhookRequest(request, receivedAt);
     let parsed: ReturnType<typeof channel.webhook.parse>;
     try {
