@@ -9,11 +9,11 @@ import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorEnvelope } from '../http/errors.js';
+import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { EventRecorder } from '../pipeline/record.js';
 import type { AppInstallation, AppInstallationDirectory, AppInstallations } from './app-installations.js';
 import type { AppRouteMetrics, RefusedTargetReason } from './app-route-metrics.js';
-import { hookRefusal, refuseTooDeep, refuseUnknownTarget } from './hook-refusal.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from './webhook-route.js';
@@ -44,18 +44,21 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
   const handler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const receivedAt = new Date();
     const { type, appKey } = request.params;
-    const refuse = hookRefusal(reply, options.metrics);
+    const refuse = (status: number, code: string, message: string) => {
+      options.metrics?.rejected.inc({ code });
+      return reply.code(status).send(errorEnvelope(code, message));
+    };
     const factory = options.registry.has(type) ? options.registry.get(type) : undefined;
     const route = factory?.appRoute;
     const found: AppInstallations | undefined =
       factory && route && appKey.length <= 256 ? await options.directory.find(factory, appKey) : undefined;
     if (!found || (found.installations.length === 0 && found.brokenKeys.size === 0)) {
-      return refuseUnknownTarget(request, refuse, unknownLimiter, {
-        what: 'apps',
-        code: 'unknown_app',
-        message: 'no active installation of this channel type has this app key',
-        debug: () => request.log.debug({ type: type.slice(0, 64) }, 'app webhook for no active installation'),
-      });
+      // Like unknown installation ids: counted, rate limited per source, never written.
+      if (!unknownLimiter.take(request.ip)) {
+        return refuse(429, 'rate_limited', 'too many requests for unknown apps');
+      }
+      request.log.debug({ type: type.slice(0, 64) }, 'app webhook for no active installation');
+      return refuse(404, 'unknown_app', 'no active installation of this channel type has this app key');
     }
     const [verifier] = found.installations;
     if (!route || !verifier) {
@@ -65,8 +68,9 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
         'the installations of this app cannot be started; see doctor',
       );
     }
-    const tooDeep = refuseTooDeep(request, refuse);
-    if (tooDeep) return tooDeep;
+    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
+      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     const webhookRequest = toWebhookRequest(request, receivedAt);
     let routed: AppRouteResult;
     let parts: Array<{ record: InstallationRecord; events: InboundEvent[] }>;

@@ -2,7 +2,7 @@ import { type AccountEvent, MalformedPayloadError } from '@switchboard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorEnvelope } from '../http/errors.js';
-import { hookRefusal, refuseTooDeep, refuseUnknownTarget } from '../ingress/hook-refusal.js';
+import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
 import { toWebhookRequest } from '../ingress/webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from '../ingress/webhook-route.js';
@@ -33,16 +33,17 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
   ) => {
     const receivedAt = new Date();
     const { installationId } = request.params;
-    const refuse = hookRefusal(reply, options.metrics);
+    const refuse = (status: number, code: string, message: string) => {
+      options.metrics?.rejected.inc({ code });
+      return reply.code(status).send(errorEnvelope(code, message));
+    };
     const lookup = UUID.test(installationId)
       ? await options.host.lookup(installationId)
       : ({ status: 'unknown' } as const);
     if (lookup.status === 'unknown') {
-      return refuseUnknownTarget(request, refuse, unknownLimiter, {
-        what: 'installations',
-        code: 'unknown_installation',
-        message: 'no active account-provisioner installation has this id',
-      });
+      if (!unknownLimiter.take(request.ip))
+        return refuse(429, 'rate_limited', 'too many requests for unknown installations');
+      return refuse(404, 'unknown_installation', 'no active account-provisioner installation has this id');
     }
     if (lookup.status === 'broken') {
       return refuse(503, 'installation_unavailable', 'the installation cannot be started; see doctor');
@@ -54,8 +55,9 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
         'no_webhook',
         `this ${lookup.record.channelType} installation does not receive webhooks`,
       );
-    const tooDeep = refuseTooDeep(request, refuse);
-    if (tooDeep) return tooDeep;
+    if (rawBodyNestsTooDeep(request.body, request.headers['content-type'])) {
+      return refuse(400, 'json_too_deep', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     const webhookRequest = toWebhookRequest(request, receivedAt);
     let parsed: {
       response?: { status: number; body?: unknown; headers?: Record<string, string> };
