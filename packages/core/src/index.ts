@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './payload.js';
 export * from './plugin.js';
+export * from './plugin-command.js';
 export * from './provisioning.js';
 export * from './registry.js';
 export * from './webhook.js';

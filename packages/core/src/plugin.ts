@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ChannelFactory } from './channel.js';
 import { InvalidPluginError } from './errors.js';
 import type { Logger } from './logger.js';
+import { commandGroupProblems, type PluginCommandGroup } from './plugin-command.js';
 import type { AccountProvisioner, NamespaceRules } from './provisioning.js';
 
 /**
@@ -35,6 +36,8 @@ export interface ChannelPlugin {
   readonly provisioners?: readonly AccountProvisionerFactory[];
   /** The identity namespaces of the plugin's platform and their rules (see `NamespaceRules`). */
   readonly namespaces?: readonly NamespaceRules[];
+  /** CLI commands of the plugin's platform (`switchboard <group> <command>`). */
+  readonly commands?: readonly PluginCommandGroup[];
 }
 
 /** A plugin for this core's `API_VERSION`; the one place an adapter names its factories. */
@@ -42,12 +45,14 @@ export function definePlugin(parts: {
   factories: readonly ChannelFactory[];
   provisioners?: readonly AccountProvisionerFactory[];
   namespaces?: readonly NamespaceRules[];
+  commands?: readonly PluginCommandGroup[];
 }): ChannelPlugin {
   return {
     apiVersion: API_VERSION,
     factories: parts.factories,
     ...(parts.provisioners ? { provisioners: parts.provisioners } : {}),
     ...(parts.namespaces ? { namespaces: parts.namespaces } : {}),
+    ...(parts.commands ? { commands: parts.commands } : {}),
   };
 }
 
@@ -146,6 +151,10 @@ export function checkPlugin(value: unknown, source: string): ChannelPlugin {
   if (value.namespaces !== undefined) {
     if (!Array.isArray(value.namespaces)) problems.push('namespaces must be an array when present');
     else for (const [i, rules] of value.namespaces.entries()) problems.push(...namespaceProblems(rules, i));
+  }
+  if (value.commands !== undefined) {
+    if (!Array.isArray(value.commands)) problems.push('commands must be an array when present');
+    else for (const [i, group] of value.commands.entries()) problems.push(...commandGroupProblems(group, i));
   }
   const factories = Array.isArray(value.factories) ? value.factories : [];
   const provisioners = Array.isArray(value.provisioners) ? value.provisioners : [];

@@ -1,5 +1,6 @@
 import { definePlugin } from '@switchboard/core';
 import { createSlackChannelFactory } from './channel.js';
+import { slackCommands } from './commands.js';
 import { slackNamespaceRules } from './identity.js';
 
 export {
@@ -8,6 +9,7 @@ export {
   type SlackChannelFactory,
   type SlackChannelOptions,
 } from './channel.js';
+export { slackCommands } from './commands.js';
 export {
   SLACK_API_BASE_URL,
   type SlackChannelConfig,
@@ -62,4 +64,5 @@ export {
 export default definePlugin({
   factories: [createSlackChannelFactory()],
   namespaces: [slackNamespaceRules],
+  commands: [slackCommands],
 });

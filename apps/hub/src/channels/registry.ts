@@ -47,11 +47,16 @@ export interface LoadPluginsOptions {
  * is missing, exports no plugin or targets another plugin API version.
  */
 export async function loadChannelRegistry(options: LoadPluginsOptions = {}): Promise<Registry> {
+  return createChannelRegistry(await loadConfiguredPlugins(options));
+}
+
+/** Imports and checks every configured plugin package, in order (see `loadChannelRegistry`). */
+export async function loadConfiguredPlugins(options: LoadPluginsOptions = {}): Promise<NamedPlugin[]> {
   const names = configuredPluginNames(options.env ?? process.env);
   const installDir = resolve(options.installDir ?? process.cwd());
   const plugins: NamedPlugin[] = [];
   for (const name of names) plugins.push({ name, plugin: await importPlugin(name, installDir) });
-  return createChannelRegistry(plugins);
+  return plugins;
 }
 
 async function importPlugin(name: string, installDir: string): Promise<ChannelPlugin> {
@@ -92,9 +97,13 @@ function locateInstalledEntry(name: string, dir: string): string | undefined {
         main?: string;
       };
       const target = exportTarget(manifest.exports, subpath) ?? (subpath === '.' ? manifest.main : undefined);
+      const entry = join(packageDir, target ?? (subpath === '.' ? 'index.js' : subpath));
+      // A workspace package that was never built has no entry yet: import it by name, which
+      // resolves its sources when the hub itself runs from source.
+      if (!existsSync(entry)) return undefined;
       // The real path, as Node would load it: a linked package then resolves its own
       // dependencies from where it really lives.
-      return realpathSync(join(packageDir, target ?? (subpath === '.' ? 'index.js' : subpath)));
+      return realpathSync(entry);
     }
     if (dirname(current) === current) return undefined;
   }

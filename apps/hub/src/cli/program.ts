@@ -7,12 +7,14 @@ import { registerDbCommands } from './commands/db.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInstallationCommands } from './commands/installation.js';
 import { registerMemberCommands } from './commands/member.js';
-import { registerSlackCommands } from './commands/slack.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 
-/** Every command of the CLI (main.ts runs it; tests run it in-process). */
+/**
+ * Every built-in command of the CLI (main.ts runs it; tests run it in-process). Plugins add
+ * theirs with `registerPluginCommands`.
+ */
 export function buildProgram(): Command {
   const program = new Command('switchboard').description('Switchboard hub').version(HUB_VERSION);
   program.exitOverride();
@@ -25,7 +27,6 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerInstallationCommands(program);
   registerAuditCommands(program);
-  registerSlackCommands(program);
   registerDoctorCommand(program);
 
   return program;

@@ -1,6 +1,6 @@
 /**
- * Supervisor for long-connection channels (Slack Socket Mode, Feishu WS): every hub replica runs
- * one; together they keep each active long-connection installation connected exactly once.
+ * Supervisor for long-connection channels (a socket the hub opens to the platform): every hub
+ * replica runs one; together they keep each active long-connection installation connected exactly once.
  *
  * Invariants (see also ARCHITECTURE.md §5 Scale-out):
  * - One holder per installation. A replica connects an installation only while it holds the
