@@ -1,7 +1,7 @@
 import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyRequest } from 'fastify';
+import { SIGNATURE_HEADER, verifyBodySignature } from '../agent-delivery/signature.js';
 import type { ChannelHost } from '../channels/host.js';
-import { SIGNATURE_HEADER, verifyBodySignature } from '../delivery/signature.js';
 import { requireAuth, requireWorkspaceRole } from '../http/auth.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';

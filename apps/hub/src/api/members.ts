@@ -1,4 +1,4 @@
-import { type MemberRecord, MembershipInvariantError } from '@switchboard/db';
+import { type MemberRecord, type MemberRole, MembershipInvariantError } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../http/errors.js';
@@ -15,7 +15,7 @@ import {
 } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { listResponse, workspaceParams } from './schemas.js';
-import { authorizeWorkspace, READ_ROLES, type Role, WRITE_ROLES } from './workspace-access.js';
+import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const INVITATION_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -67,7 +67,7 @@ export interface MemberRoutesOptions {
 export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app, { runtime, publicUrl }) => {
   const { stores } = runtime;
   const roleOf = (
-    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> },
+    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: MemberRole }> },
     ws: string,
   ) => principal.memberships.find((m) => m.workspaceId === ws)?.role;
 

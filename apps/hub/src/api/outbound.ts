@@ -71,7 +71,7 @@ export const outboundRoutes: FastifyPluginAsync<OutboundRouteOptions> = async (
           throw badRequest('unknown_message', 'updateOf does not name a message of this installation');
         });
       }
-      const queued = await pipeline.enqueueOutbound({
+      const queued = await pipeline.outbound.enqueue({
         installation,
         chatId: body.target.chatId,
         message: {

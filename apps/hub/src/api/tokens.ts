@@ -1,4 +1,4 @@
-import { cappedRole, roleWithin, type TokenRecord } from '@switchboard/db';
+import { cappedRole, type MemberRole, roleWithin, type TokenRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
@@ -7,7 +7,7 @@ import { pageQuery, parsePage } from './pagination.js';
 import { issuedTokenSchema, tokenSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { listResponse, workspaceParams } from './schemas.js';
-import { authorizeWorkspace, READ_ROLES, type Role, WRITE_ROLES } from './workspace-access.js';
+import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
 
 const DAY_MS = 86_400_000;
 
@@ -41,7 +41,7 @@ function presentToken(token: TokenRecord) {
 export const tokenRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (app, { runtime }) => {
   const { stores } = runtime;
   const callerRole = (
-    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: Role }> },
+    principal: { memberships: ReadonlyArray<{ workspaceId: string; role: MemberRole }> },
     ws: string,
   ) => principal.memberships.find((m) => m.workspaceId === ws)?.role ?? 'member';
 

@@ -1,13 +1,12 @@
 import { isNotFound } from '@switchboard/core';
-import type { WorkspaceRecord } from '@switchboard/db';
+import type { MemberRole, WorkspaceRecord } from '@switchboard/db';
 import type { FastifyRequest } from 'fastify';
 import { type Principal, requireAuth, requireWorkspaceRole } from '../http/auth.js';
 import { notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 
-export type Role = 'owner' | 'admin' | 'member';
-export const READ_ROLES: Role[] = ['owner', 'admin', 'member'];
-export const WRITE_ROLES: Role[] = ['owner', 'admin'];
+export const READ_ROLES: MemberRole[] = ['owner', 'admin', 'member'];
+export const WRITE_ROLES: MemberRole[] = ['owner', 'admin'];
 
 /**
  * Resolves `:ws` (id or slug) and checks the caller's role there. A workspace the caller does not
@@ -17,7 +16,7 @@ export async function authorizeWorkspace(
   runtime: HubRuntime,
   request: FastifyRequest,
   workspaceRef: string,
-  roles: Role[],
+  roles: MemberRole[],
 ): Promise<{ workspace: WorkspaceRecord; principal: Principal }> {
   const principal = await requireAuth(request);
   const workspace = await runtime.stores.workspaces.resolve(workspaceRef).catch((error: unknown) => {

@@ -1,15 +1,14 @@
+import type { MemberRole } from '@switchboard/db';
 import type { FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { forbidden, notFound, unauthorized } from './api-error.js';
-
-export type Role = 'owner' | 'admin' | 'member';
+import { forbidden, notFound, unauthorized } from './errors.js';
 
 /** Who is calling, as resolved from their API token. */
 export interface Principal {
   userId: string;
   username: string;
   tokenId: string;
-  memberships: ReadonlyArray<{ workspaceId: string; role: Role }>;
+  memberships: ReadonlyArray<{ workspaceId: string; role: MemberRole }>;
   /**
    * The person running the hub (the local operator credential): may list and create workspaces and
    * their first admin; holds no membership, so every workspace route answers it 404.
@@ -81,7 +80,7 @@ export async function requireAuth(request: FastifyRequest): Promise<Principal> {
 export function requireWorkspaceRole(
   principal: Principal,
   workspaceId: string,
-  roles: readonly Role[],
+  roles: readonly MemberRole[],
 ): void {
   const membership = principal.memberships.find((m) => m.workspaceId === workspaceId);
   if (!membership) throw notFound('workspace');

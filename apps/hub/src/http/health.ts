@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { routeDocs } from '../api/route-docs.js';
-import { errorEnvelope } from './error-envelope.js';
+import { errorEnvelope } from './error-response.js';
 
 export type ReadinessResult = { ok: true } | { ok: false; reason: string };
 

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from './api-error.js';
+import { ApiError } from './errors.js';
 
 /** Requests per minute per client address; 0 turns a limit off. */
 export interface RateLimits {

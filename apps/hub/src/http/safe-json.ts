@@ -1,5 +1,5 @@
 import secureJson from 'secure-json-parse';
-import { badRequest } from './api-error.js';
+import { badRequest } from './errors.js';
 
 /** Deepest nesting of objects and arrays a JSON body may have. Real payloads stay under 20. */
 export const MAX_JSON_DEPTH = 64;

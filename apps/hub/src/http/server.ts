@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pino from 'pino';
-import { registerErrorHandling } from './error-handler.js';
+import { registerErrorHandling } from './error-response.js';
 import { registerRawJsonParser } from './raw-body.js';
 import { registerSchemaCompilers } from './schema-compilers.js';
 

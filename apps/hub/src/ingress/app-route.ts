@@ -8,10 +8,10 @@ import {
 import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { errorEnvelope } from '../http/errors.js';
+import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
+import type { EventRecorder } from '../pipeline/event-recorder.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import type { EventRecorder } from '../pipeline/record.js';
 import type { AppInstallation, AppInstallationDirectory, AppInstallations } from './app-installations.js';
 import type { AppRouteMetrics, RefusedTargetReason } from './app-route-metrics.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';

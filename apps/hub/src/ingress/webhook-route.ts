@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import { routeDocs } from '../api/route-docs.js';
 import type { ChannelHost } from '../channels/host.js';
-import { errorEnvelope } from '../http/errors.js';
+import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
+import type { EventRecorder } from '../pipeline/event-recorder.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import type { EventRecorder } from '../pipeline/record.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 

@@ -2,7 +2,7 @@ import { type Logger, PlatformError, parseOutboundMessage } from '@switchboard/c
 import type { ClaimedOutbound, OutboundStore } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import { persistently } from '../pipeline/persist.js';
+import { persistently } from '../pipeline/persistently.js';
 import { type BackoffPolicy, equalJitterDelay } from '../retry/backoff.js';
 
 export interface SendOutboundDeps {

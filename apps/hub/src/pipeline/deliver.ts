@@ -1,8 +1,8 @@
 import type { InboundMessage } from '@switchboard/core';
 import type { ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
-import { postToAgent } from '../delivery/agent-webhook.js';
-import type { AgentDeliveryBody, DeliveryPayload } from '../delivery/delivery-body.js';
-import type { ProcessEventDeps } from './process-event.js';
+import { postToAgent } from '../agent-delivery/agent-webhook.js';
+import type { AgentDeliveryBody, DeliveryPayload } from '../agent-delivery/delivery-body.js';
+import type { ProcessEventDeps } from './process-deps.js';
 
 export type DeliveryOutcome =
   | { ok: true }

@@ -8,12 +8,12 @@ import {
   type Source,
 } from '@switchboard/core';
 import type { ClaimedInboxRow, InstallationRecord } from '@switchboard/db';
-import type { DeliveryPayload, HubUserRef } from '../delivery/delivery-body.js';
+import type { DeliveryPayload, HubUserRef } from '../agent-delivery/delivery-body.js';
 import { deliverEventToAgent } from './deliver.js';
 import { ineligibleReason } from './eligibility.js';
 import { type IdentityOutcome, resolveSender } from './identity.js';
 import { readPolicy } from './policy.js';
-import type { ProcessEventDeps } from './process-event.js';
+import type { ProcessEventDeps } from './process-deps.js';
 import { autoProvision } from './provision.js';
 import { identifySender } from './resolve-identity.js';
 import { deliveryRetry, errorSummary, type Settlement } from './settlement.js';

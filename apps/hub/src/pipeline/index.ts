@@ -1,16 +1,17 @@
 import type { EgressLookup, InboundMessage, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
+import { AgentDirectory } from '../agent-delivery/agent-directory.js';
 import { ChannelHost } from '../channels/host.js';
-import { AgentDirectory } from '../delivery/agent-directory.js';
 import { RetentionJob } from '../jobs/retention.js';
+import { OutboundQueue } from '../outbound/outbound-queue.js';
 import { sendOutboundRow } from '../outbound/send-outbound.js';
 import { AgentCircuits } from '../retry/circuit.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
+import { EventRecorder } from './event-recorder.js';
 import { InboxWriter } from './inbox-writer.js';
 import type { PipelineMetrics } from './metrics.js';
 import { processInboxRow } from './process-event.js';
 import { ProfileCache } from './profile-cache.js';
-import { EventRecorder } from './record.js';
 import type { PipelineSettings } from './settings.js';
 import { WorkerLoop } from './worker-loop.js';
 
@@ -31,14 +32,6 @@ export interface PipelineOptions {
   activity?: { inbound(installationId: string): void; outbound(installationId: string): void };
 }
 
-export interface OutboundRequest {
-  installation: InstallationRecord;
-  chatId: string;
-  message: { text?: string; card?: Record<string, unknown>; reply?: InboundMessage['reply'] };
-  idempotencyKey: string;
-  updateOfId?: string;
-}
-
 /**
  * The inbound pipeline and the outbound queue of one hub process:
  * ingress -> recorder (inbox) -> inbox workers -> agent; agent -> outbound queue -> channel.
@@ -51,12 +44,12 @@ export class Pipeline {
   readonly retention: RetentionJob;
   /** Per-agent circuit breakers of this process (agent health API, metrics). */
   readonly circuits: AgentCircuits;
+  /** Messages for platforms: agent replies and binding links. */
+  readonly outbound: OutboundQueue;
   readonly #inboxWorker: WorkerLoop<ClaimedInboxRow>;
   readonly #outboundWorker: WorkerLoop<ClaimedOutbound>;
-  readonly #options: PipelineOptions;
 
   constructor(options: PipelineOptions) {
-    this.#options = options;
     const { runtime, logger, settings, metrics } = options;
     const { stores } = runtime;
     const agents = new AgentDirectory(stores.agents);
@@ -68,6 +61,7 @@ export class Pipeline {
       metrics.sources.openCircuits = () => circuits.openCount();
       metrics.sources.heldConversations = () => stores.inbox.heldConversations();
     }
+    this.outbound = new OutboundQueue(stores.outbound, () => this.#outboundWorker.wake());
     const provisioning = options.provisioner
       ? { provisioner: options.provisioner, profiles: new ProfileCache() }
       : undefined;
@@ -114,12 +108,14 @@ export class Pipeline {
           binding: {
             linkBaseUrl: settings.linkBaseUrl,
             reply: (installation, message, text, idempotencyKey) =>
-              this.enqueueOutbound({
-                installation,
-                chatId: message.source.chatId,
-                message: { text, ...(message.reply ? { reply: message.reply } : {}) },
-                idempotencyKey,
-              }).then(() => undefined),
+              this.outbound
+                .enqueue({
+                  installation,
+                  chatId: message.source.chatId,
+                  message: { text, ...(message.reply ? { reply: message.reply } : {}) },
+                  idempotencyKey,
+                })
+                .then(() => undefined),
           },
         }),
     });
@@ -149,27 +145,6 @@ export class Pipeline {
       policy: settings.retention,
       intervalMs: settings.retentionIntervalMs,
     });
-  }
-
-  /** Queues a message to a chat; a repeated idempotency key returns the first record, sends nothing. */
-  async enqueueOutbound(request: OutboundRequest) {
-    const { installation, chatId, message, idempotencyKey } = request;
-    const payload = {
-      target: { chatId, ...(message.reply ? { reply: message.reply } : {}) },
-      ...(message.text !== undefined ? { text: message.text } : {}),
-      ...(message.card !== undefined ? { card: message.card } : {}),
-      idempotencyKey,
-    };
-    const queued = await this.#options.runtime.stores.outbound.enqueue({
-      installationId: installation.id,
-      channelType: installation.channelType,
-      channelChatId: chatId,
-      idempotencyKey,
-      payload,
-      ...(request.updateOfId ? { updateOfId: request.updateOfId } : {}),
-    });
-    if (queued.created) this.#outboundWorker.wake();
-    return queued;
   }
 
   /** Something became due in the inbox (e.g. a dead letter was re-queued). */

@@ -9,8 +9,8 @@ import {
   type Provisioner,
 } from '@switchboard/core';
 import type { AuditEntry, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
+import type { AgentDirectory } from '../agent-delivery/agent-directory.js';
 import type { ChannelHost } from '../channels/host.js';
-import type { AgentDirectory } from '../delivery/agent-directory.js';
 import type { NamespaceBook } from '../identity/namespaces.js';
 import { type BackoffPolicy, fullJitterDelay } from '../retry/backoff.js';
 import type { AgentCircuits } from '../retry/circuit.js';
@@ -19,41 +19,14 @@ import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
 import { decideEvent, isSubscribed } from './events.js';
 import type { PipelineMetrics } from './metrics.js';
-import { persistently } from './persist.js';
+import { persistently } from './persistently.js';
 import { readPolicy } from './policy.js';
+import type { ProcessEventDeps } from './process-deps.js';
 import type { ProfileCache } from './profile-cache.js';
 import { autoProvision } from './provision.js';
 import { identifySender } from './resolve-identity.js';
 import { deliveryRetry, errorSummary, type Settlement } from './settlement.js';
 import { tenantMismatch } from './tenant.js';
-
-export interface ProcessEventDeps {
-  stores: Stores;
-  channels: ChannelHost;
-  agents: AgentDirectory;
-  logger: Logger;
-  metrics?: PipelineMetrics;
-  binding: BindingLinkOptions;
-  /** Per-agent circuit breakers shared by every worker of the process. */
-  circuits: AgentCircuits;
-  /** The clock retry budgets are measured on (tests move it). */
-  now: () => number;
-  /** Claims older than this are taken over by other workers (see InboxStore.claim). */
-  staleClaimMs: number;
-  /** The identity namespaces and their rules, for resolving senders through the identity graph. */
-  namespaces: NamespaceBook;
-  /** Absent: installations with `auto_provision` fall back to binding links. */
-  provisioning?: { provisioner: Provisioner; profiles: ProfileCache };
-  delivery: {
-    timeoutMs: number;
-    /** Attempts for the hub's own processing failures before the event is dead-lettered. */
-    maxAttempts: number;
-    /** How long a failing agent is retried (unless the agent sets its own). */
-    retryBudgetMs: number;
-    backoff: BackoffPolicy;
-    fetch?: typeof globalThis.fetch;
-  };
-}
 
 /**
  * Step 3 for one claimed inbox row: tenant -> eligibility -> identity (binding, identity graph,

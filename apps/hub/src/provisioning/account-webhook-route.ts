@@ -1,7 +1,7 @@
 import { type AccountEvent, MalformedPayloadError } from '@switchboard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { errorEnvelope } from '../http/errors.js';
+import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
 import { toWebhookRequest } from '../ingress/webhook-request.js';

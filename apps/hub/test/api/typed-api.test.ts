@@ -1,6 +1,6 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, signBody } from '../../src/delivery/signature.js';
+import { SIGNATURE_HEADER, signBody } from '../../src/agent-delivery/signature.js';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
 
 const ECHO_SECRET = 'echo-signing-secret-0001';

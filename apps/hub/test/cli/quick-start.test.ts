@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeSlack, signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody, verifyBodySignature } from '../../src/delivery/signature.js';
+import { signBody, verifyBodySignature } from '../../src/agent-delivery/signature.js';
 import { HUB_BIN, type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { eventually } from '../support/slack-scenario.js';
 

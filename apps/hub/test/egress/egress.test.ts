@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postToAgent } from '../../src/delivery/agent-webhook.js';
+import { postToAgent } from '../../src/agent-delivery/agent-webhook.js';
 import { classifyAddress, EgressPolicy, egressFetch } from '../../src/egress/index.js';
 
 describe('address classes', () => {

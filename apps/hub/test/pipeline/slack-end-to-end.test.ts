@@ -1,7 +1,7 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
 import type { FakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '../../src/delivery/signature.js';
+import { signBody } from '../../src/agent-delivery/signature.js';
 import type { FakeAgent } from '../support/fake-agent.js';
 import type { HubFixture } from '../support/hub-fixture.js';
 import {

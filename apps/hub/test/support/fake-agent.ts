@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyBodySignature } from '../../src/delivery/signature.js';
+import { verifyBodySignature } from '../../src/agent-delivery/signature.js';
 
 export type Delivery = { deliveryId: string; signatureValid: boolean; body: any };
 

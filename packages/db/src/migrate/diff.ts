@@ -15,7 +15,7 @@ export const HAND_WRITTEN_INDEXES = [
   'identity_scope_key',
   'channel_inbound_message_dedup_open_conversation_idx',
   'channel_inbound_message_dedup_open_idx',
-  'channel_outbound_card_message_open_chat_idx',
+  'channel_outbound_message_open_chat_idx',
 ] as const;
 
 function dropsHandWrittenIndex(statement: string): boolean {

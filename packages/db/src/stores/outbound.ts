@@ -60,7 +60,7 @@ const select = {
   sentAt: true,
 } as const;
 
-type Row = Prisma.ChannelOutboundCardMessageGetPayload<{ select: typeof select }>;
+type Row = Prisma.ChannelOutboundMessageGetPayload<{ select: typeof select }>;
 const toRecord = (row: Row): OutboundRecord => ({
   ...row,
   status: row.status as OutboundStatus,
@@ -90,14 +90,14 @@ export class OutboundStore {
         VALUES ('outbound', ${input.installationId}::uuid, ${input.channelChatId}, 1)
         ON CONFLICT (scope, installation_id, conversation_key) DO UPDATE SET last_seq = s.last_seq + 1
         RETURNING s.last_seq)
-      INSERT INTO channel_outbound_card_message
+      INSERT INTO channel_outbound_message
         (id, installation_id, channel_type, channel_chat_id, idempotency_key, payload, update_of_id, updated_at, chat_seq)
       SELECT gen_random_uuid(), ${input.installationId}::uuid, ${input.channelType}, ${input.channelChatId},
               ${input.idempotencyKey}, ${JSON.stringify(payload)}::jsonb, ${input.updateOfId ?? null}::uuid, now(), seq.last_seq
       FROM seq
       ON CONFLICT (installation_id, idempotency_key) DO NOTHING
       RETURNING id::text AS id`;
-    const record = await this.db.channelOutboundCardMessage.findUnique({
+    const record = await this.db.channelOutboundMessage.findUnique({
       where: {
         installationId_idempotencyKey: {
           installationId: input.installationId,
@@ -111,7 +111,7 @@ export class OutboundStore {
   }
 
   async get(installationId: string, id: string): Promise<OutboundRecord> {
-    const row = await this.db.channelOutboundCardMessage.findFirst({ where: { id, installationId }, select });
+    const row = await this.db.channelOutboundMessage.findFirst({ where: { id, installationId }, select });
     if (!row) throw new NotFoundError('outbound message', id);
     return toRecord(row);
   }
@@ -121,29 +121,29 @@ export class OutboundStore {
     const token = randomUUID();
     const claimed = await this.db.$queryRaw<Array<{ id: string }>>`
       WITH picked AS (
-        SELECT o.id FROM channel_outbound_card_message o
+        SELECT o.id FROM channel_outbound_message o
         WHERE ((o.status = 'pending' AND o.next_attempt_at <= now())
             OR (o.status = 'sending' AND o.claimed_at < now() - ${staleAfterMs} * interval '1 millisecond'))
           AND NOT EXISTS (
-            SELECT 1 FROM channel_outbound_card_message e
+            SELECT 1 FROM channel_outbound_message e
             WHERE e.installation_id = o.installation_id AND e.channel_chat_id = o.channel_chat_id
               AND e.status IN ('pending', 'sending')
               AND e.chat_seq < o.chat_seq)
         ORDER BY o.created_at
         LIMIT ${limit}
         FOR UPDATE OF o SKIP LOCKED)
-      UPDATE channel_outbound_card_message t
+      UPDATE channel_outbound_message t
       SET status = 'sending', claim_token = ${token}, claimed_at = now(), attempts = t.attempts + 1,
           updated_at = now()
       FROM picked WHERE t.id = picked.id
       RETURNING t.id::text AS id`;
     if (claimed.length === 0) return [];
-    const rows = await this.db.channelOutboundCardMessage.findMany({
+    const rows = await this.db.channelOutboundMessage.findMany({
       where: { id: { in: claimed.map((row) => row.id) } },
       select: { ...select, payload: true },
       orderBy: { chatSeq: 'asc' },
     });
-    const targets = await this.db.channelOutboundCardMessage.findMany({
+    const targets = await this.db.channelOutboundMessage.findMany({
       where: { id: { in: rows.flatMap((row) => (row.updateOfId ? [row.updateOfId] : [])) } },
       select: { id: true, platformMessageId: true },
     });
@@ -160,7 +160,7 @@ export class OutboundStore {
   async heartbeat(rows: Array<Pick<ClaimedOutbound, 'id' | 'claimToken'>>): Promise<number> {
     if (rows.length === 0) return 0;
     return this.db.$executeRawUnsafe(
-      `UPDATE channel_outbound_card_message SET claimed_at = now()
+      `UPDATE channel_outbound_message SET claimed_at = now()
        WHERE status = 'sending' AND (id, claim_token) IN (${rows.map((_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::text)`).join(', ')})`,
       ...rows.flatMap((row) => [row.id, row.claimToken]),
     );
@@ -171,7 +171,7 @@ export class OutboundStore {
     platformMessageId: string,
   ): Promise<boolean> {
     const count = await this.db.$executeRaw`
-      UPDATE channel_outbound_card_message
+      UPDATE channel_outbound_message
       SET status = 'sent', platform_message_id = ${platformMessageId}, sent_at = now(), claim_token = NULL,
           last_error = NULL, updated_at = now()
       WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
@@ -184,7 +184,7 @@ export class OutboundStore {
     error: string,
   ): Promise<boolean> {
     const count = await this.db.$executeRaw`
-      UPDATE channel_outbound_card_message
+      UPDATE channel_outbound_message
       SET status = 'pending', claim_token = NULL, claimed_at = NULL, last_error = ${error}, updated_at = now(),
           next_attempt_at = now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond'
       WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
@@ -193,7 +193,7 @@ export class OutboundStore {
 
   async fail(row: Pick<ClaimedOutbound, 'id' | 'claimToken'>, error: string): Promise<boolean> {
     const count = await this.db.$executeRaw`
-      UPDATE channel_outbound_card_message
+      UPDATE channel_outbound_message
       SET status = 'failed', claim_token = NULL, last_error = ${error}, updated_at = now()
       WHERE id = ${row.id}::uuid AND claim_token = ${row.claimToken} AND status = 'sending'`;
     return count === 1;
@@ -215,7 +215,7 @@ export class OutboundStore {
     const code = input.state === 'failed' ? (input.errorCode ?? null) : null;
     // One statement, so two reports racing cannot write a lower state after a higher one.
     const updated = await this.db.$queryRaw<Array<{ id: string }>>`
-      UPDATE channel_outbound_card_message
+      UPDATE channel_outbound_message
       SET delivery_state = ${input.state}, delivery_error_code = ${code},
           delivery_state_at = ${input.at}, updated_at = now()
       WHERE installation_id = ${input.installationId}::uuid
@@ -224,7 +224,7 @@ export class OutboundStore {
                WHEN 'read' THEN 3 WHEN 'failed' THEN 3 ELSE 0 END)
           < (CASE ${input.state}::text WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 ELSE 3 END)
       RETURNING id::text AS id`;
-    const row = await this.db.channelOutboundCardMessage.findFirst({
+    const row = await this.db.channelOutboundMessage.findFirst({
       where: {
         installationId: input.installationId,
         platformMessageId: input.platformMessageId,
@@ -238,7 +238,7 @@ export class OutboundStore {
 
   /** When the installation last sent something successfully. */
   async lastSentAt(installationId: string): Promise<Date | null> {
-    const row = await this.db.channelOutboundCardMessage.aggregate({
+    const row = await this.db.channelOutboundMessage.aggregate({
       where: { installationId, status: 'sent' },
       _max: { sentAt: true },
     });

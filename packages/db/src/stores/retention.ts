@@ -34,7 +34,7 @@ export class RetentionStore {
     const bindingTokens = await this.db.$executeRaw`
       DELETE FROM channel_binding_token WHERE expires_at < now()`;
     const outbound = await this.db.$executeRaw`
-      DELETE FROM channel_outbound_card_message
+      DELETE FROM channel_outbound_message
       WHERE status IN ('sent', 'failed')
         AND updated_at < now() - ${Math.round(policy.outboundMs)} * interval '1 millisecond'`;
     return { inbox, audit, bindingTokens, outbound };
