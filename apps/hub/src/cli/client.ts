@@ -63,11 +63,37 @@ export class HubClient {
     return parsed as T;
   }
 
-  /** The items of a list answer, whichever key it uses (`items`, or a resource-named one). */
+  /** The items of one list page, whichever key it uses (`items`, or a resource-named one). */
   async list(path: string, key: string): Promise<Json[]> {
+    return (await this.page(path, key)).items;
+  }
+
+  /**
+   * Every item of a paginated list: follows `nextCursor` until the last page, at most
+   * `maxPages` pages (a hub that keeps answering a cursor must not loop the CLI forever).
+   */
+  async listAll(path: string, key: string, maxPages = 1_000): Promise<Json[]> {
+    const all: Json[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const separator = path.includes('?') ? '&' : '?';
+      const next = await this.page(
+        cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path,
+        key,
+      );
+      all.push(...next.items);
+      if (!next.nextCursor) return all;
+      cursor = next.nextCursor;
+    }
+    throw new CliError(`the list at ${path} has more than ${maxPages} pages; narrow it down`);
+  }
+
+  private async page(path: string, key: string): Promise<{ items: Json[]; nextCursor?: string }> {
     const body = await this.call<Json>('GET', path);
     const items = (body.items ?? body[key]) as Json[] | undefined;
-    return Array.isArray(items) ? items : [];
+    const nextCursor =
+      typeof body.nextCursor === 'string' && body.nextCursor !== '' ? body.nextCursor : undefined;
+    return { items: Array.isArray(items) ? items : [], ...(nextCursor ? { nextCursor } : {}) };
   }
 }
 

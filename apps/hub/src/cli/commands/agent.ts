@@ -5,7 +5,7 @@ import { type HubFlags, hubOptions, type Session, show, withHub } from '../sessi
 
 /** An agent named by id or name, as the API wants an id. */
 export async function agentId(session: Session, ref: string): Promise<string> {
-  const agents = await session.client.list(`${await session.workspacePath()}/agents`, 'agents');
+  const agents = await session.client.listAll(`${await session.workspacePath()}/agents`, 'agents');
   const found = agents.find((a) => a.id === ref || a.name === ref);
   if (!found) throw new CliError(`no agent "${ref}" in this workspace (see \`switchboard agent list\`)`);
   return String(found.id);
@@ -38,7 +38,7 @@ export function registerAgentCommands(program: Command): void {
   );
   hubOptions(agent.command('list').description('list agents')).action((flags: HubFlags) =>
     withHub(flags, async (session) => {
-      const items = await session.client.list(`${await session.workspacePath()}/agents`, 'agents');
+      const items = await session.client.listAll(`${await session.workspacePath()}/agents`, 'agents');
       show(session, { items }, () => printTable(items, ['name', 'deliveryUrl', 'hasDeliverySecret', 'id']));
     }),
   );

@@ -33,7 +33,10 @@ export function registerAuditCommands(program: Command): void {
   const deadLetters = program.command('dead-letters').description('events that could not be delivered');
   hubOptions(deadLetters.command('list').description('list dead letters')).action((flags: HubFlags) =>
     withHub(flags, async (session) => {
-      const items = await session.client.list(`${await session.workspacePath()}/dead-letters`, 'deadLetters');
+      const items = await session.client.listAll(
+        `${await session.workspacePath()}/dead-letters`,
+        'deadLetters',
+      );
       show(session, { items }, () =>
         printTable(items, ['deliveryId', 'channelType', 'attempts', 'lastError', 'finishedAt']),
       );

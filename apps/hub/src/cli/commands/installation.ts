@@ -117,7 +117,7 @@ export function registerInstallationCommands(program: Command): void {
   );
   hubOptions(installation.command('list').description('list installations')).action((flags: HubFlags) =>
     withHub(flags, async (session) => {
-      const items = await session.client.list(
+      const items = await session.client.listAll(
         `${await session.workspacePath()}/installations`,
         'installations',
       );

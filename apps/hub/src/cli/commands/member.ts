@@ -5,7 +5,7 @@ import { type HubFlags, hubOptions, type Session, show, withHub } from '../sessi
 
 /** A member named by user id, username or email, as the API wants a user id. */
 export async function memberId(session: Session, who: string): Promise<string> {
-  const members = await session.client.list(`${await session.workspacePath()}/members`, 'members');
+  const members = await session.client.listAll(`${await session.workspacePath()}/members`, 'members');
   const found = members.find((m) => m.userId === who || m.username === who || m.email === who.toLowerCase());
   if (!found) throw new CliError(`no member "${who}" in this workspace (see \`switchboard member list\`)`);
   return String(found.userId);
@@ -40,7 +40,7 @@ export function registerMemberCommands(program: Command): void {
   );
   hubOptions(member.command('list').description('list members')).action((flags: HubFlags) =>
     withHub(flags, async (session) => {
-      const items = await session.client.list(`${await session.workspacePath()}/members`, 'members');
+      const items = await session.client.listAll(`${await session.workspacePath()}/members`, 'members');
       show(session, { items }, () => printTable(items, ['username', 'email', 'role', 'userId']));
     }),
   );

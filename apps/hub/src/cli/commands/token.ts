@@ -33,7 +33,7 @@ export function registerTokenCommands(program: Command): void {
   hubOptions(token.command('list').description('list API tokens (never their values)')).action(
     (flags: HubFlags) =>
       withHub(flags, async (session) => {
-        const items = await session.client.list(`${await session.workspacePath()}/tokens`, 'tokens');
+        const items = await session.client.listAll(`${await session.workspacePath()}/tokens`, 'tokens');
         show(session, { items }, () =>
           printTable(items, ['id', 'prefix', 'name', 'role', 'lastUsedAt', 'expiresAt', 'revokedAt']),
         );

@@ -8,7 +8,7 @@ export function registerWorkspaceCommands(program: Command): void {
     workspace: false,
   }).action((flags: HubFlags) =>
     withHub(flags, async (session) => {
-      const items = await session.client.list('/api/v1/workspaces?limit=200', 'workspaces');
+      const items = await session.client.listAll('/api/v1/workspaces?limit=200', 'workspaces');
       show(session, { items }, () => printTable(items, ['slug', 'name', 'id', 'createdAt']));
     }),
   );
