@@ -55,6 +55,10 @@ import { newReplicaId, type Supervisor, startSupervisor } from './supervisor/ind
 
 export const HUB_VERSION = '0.1.0';
 
+export type HubRole = 'all' | 'ingress' | 'worker';
+
+export const HUB_ROLES: readonly HubRole[] = ['all', 'ingress', 'worker'];
+
 export interface HubAppOptions {
   runtime: HubRuntime;
   logger: pino.Logger;
@@ -62,6 +66,13 @@ export interface HubAppOptions {
   pipeline?: PipelineSettingsOverrides;
   /** Start the inbox and outbound workers and the retention job (default true). */
   workers?: boolean;
+  /**
+   * What this process does (`switchboard start --role`): `ingress` serves the API, webhooks and
+   * long connections and records events; `worker` delivers them to agents and sends replies,
+   * serving only health and metrics; `all` (default) both. Run `ingress` and `worker` processes
+   * side by side so delivery does not share an event loop with ingress.
+   */
+  role?: HubRole;
   /**
    * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
    * whose connections follow `egress`.
@@ -138,23 +149,25 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     ...transport,
     ...(options.now ? { now: options.now } : {}),
   });
-  supervisor = options.connections
-    ? startSupervisor({
-        runtime,
-        ownerId: replicaId,
-        provisioner,
-        logger: options.logger,
-        ...stripUndefined(options.connections),
-        transport,
-        // A long connection's event is acknowledged to the platform only after this resolves.
-        emit: async (installationId, event) => {
-          const lookup = await pipeline.channels.lookup(installationId);
-          if (lookup.status !== 'active')
-            throw new Error(`installation ${installationId} is ${lookup.status}`);
-          await pipeline.recorder.record(lookup.installation.record, [event]);
-        },
-      })
-    : undefined;
+  const role = options.role ?? 'all';
+  supervisor =
+    options.connections && role !== 'worker'
+      ? startSupervisor({
+          runtime,
+          ownerId: replicaId,
+          provisioner,
+          logger: options.logger,
+          ...stripUndefined(options.connections),
+          transport,
+          // A long connection's event is acknowledged to the platform only after this resolves.
+          emit: async (installationId, event) => {
+            const lookup = await pipeline.channels.lookup(installationId);
+            if (lookup.status !== 'active')
+              throw new Error(`installation ${installationId} is ${lookup.status}`);
+            await pipeline.recorder.record(lookup.installation.record, [event]);
+          },
+        })
+      : undefined;
   status.start();
   app.addHook('onClose', async () => {
     await supervisor?.stop();
@@ -169,6 +182,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   );
   await app.register(healthRoutes, { readiness: createReadinessCheck(runtime.database) });
   await app.register(metricsRoutes, { registry: metricsRegistry });
+  const runsWorkers = options.workers !== false && role !== 'ingress';
+  if (role === 'worker') {
+    if (runsWorkers) pipeline.start();
+    return { app, pipeline };
+  }
   await app.register(async (hooks) => {
     await registerRateLimit(hooks, limits.hooksPerMinute);
     await hooks.register(webhookRoutes, {
@@ -248,7 +266,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });
-  if (options.workers !== false) pipeline.start();
+  if (runsWorkers) pipeline.start();
   return { app, pipeline, ...(supervisor ? { supervisor } : {}) };
 }
 

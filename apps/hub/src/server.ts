@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { buildHub, type HubAppOptions } from './app.js';
+import { buildHub, type HubAppOptions, type HubRole } from './app.js';
 import type { OperatorCredential } from './http/operator.js';
 import type { PipelineSettingsOverrides } from './pipeline/settings.js';
 import { type HubRuntime, openHubRuntime } from './runtime/open-runtime.js';
@@ -20,6 +20,8 @@ export interface StartHubOptions {
   rateLimit?: HubAppOptions['rateLimit'];
   /** The hub-wide operator credential local commands use (see http/operator.ts). */
   operator?: OperatorCredential;
+  /** What this process does (see `HubAppOptions.role`); default `all`. */
+  role?: HubRole;
 }
 
 export interface RunningHub {
@@ -54,6 +56,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       connections: options.connections ?? {},
       ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
       ...(options.operator ? { operator: options.operator } : {}),
+      ...(options.role ? { role: options.role } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { chmod, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Where `switchboard start` leaves the address and operator token of the running hub. */
@@ -16,6 +16,8 @@ export function operatorFilePath(dataDir: string): string {
 /** Written mode 0600: whoever can read it can act as the hub operator. */
 export async function writeOperatorFile(dataDir: string, content: OperatorFile): Promise<void> {
   const path = operatorFilePath(dataDir);
+  // With an external database nothing else creates the data directory.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await writeFile(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   // `mode` applies only when the file is created; an older file keeps its mode otherwise.
   await chmod(path, 0o600);

@@ -24,6 +24,8 @@ const hubEnvSchema = z.object({
   SWITCHBOARD_PUBLIC_URL: z.string().url().optional(),
   /** Adapter packages to load, comma separated (default: the first-party adapters). */
   SWITCHBOARD_PLUGINS: z.string().optional(),
+  /** What `switchboard start` runs: all (default), ingress or worker (see `--role`). */
+  SWITCHBOARD_ROLE: z.enum(['all', 'ingress', 'worker']).optional(),
   SWITCHBOARD_CONNECTIONS_DISABLED: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()

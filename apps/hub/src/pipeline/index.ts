@@ -1,5 +1,5 @@
-import type { EgressLookup, InboundMessage, Logger, Provisioner } from '@switchboard/core';
-import type { ClaimedInboxRow, ClaimedOutbound, InstallationRecord } from '@switchboard/db';
+import type { EgressLookup, Logger, Provisioner } from '@switchboard/core';
+import type { ClaimedInboxRow, ClaimedOutbound } from '@switchboard/db';
 import { AgentDirectory } from '../agent-delivery/agent-directory.js';
 import { ChannelHost } from '../channels/host.js';
 import { RetentionJob } from '../jobs/retention.js';

@@ -5,24 +5,17 @@ import {
   type InboundEvent,
   inboundEventScope,
   inboundEventSender,
-  type Logger,
-  type Provisioner,
 } from '@switchboard/core';
-import type { AuditEntry, ClaimedInboxRow, InstallationRecord, Stores } from '@switchboard/db';
-import type { AgentDirectory } from '../agent-delivery/agent-directory.js';
+import type { AuditEntry, ClaimedInboxRow, InstallationRecord } from '@switchboard/db';
 import type { ChannelHost } from '../channels/host.js';
-import type { NamespaceBook } from '../identity/namespaces.js';
-import { type BackoffPolicy, fullJitterDelay } from '../retry/backoff.js';
-import type { AgentCircuits } from '../retry/circuit.js';
-import { type BindingLinkOptions, offerBindingLink } from './binding-link.js';
+import { fullJitterDelay } from '../retry/backoff.js';
+import { offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
 import { decideEvent, isSubscribed } from './events.js';
-import type { PipelineMetrics } from './metrics.js';
 import { persistently } from './persistently.js';
 import { readPolicy } from './policy.js';
 import type { ProcessEventDeps } from './process-deps.js';
-import type { ProfileCache } from './profile-cache.js';
 import { autoProvision } from './provision.js';
 import { identifySender } from './resolve-identity.js';
 import { deliveryRetry, errorSummary, type Settlement } from './settlement.js';

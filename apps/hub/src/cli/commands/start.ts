@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { HUB_ROLES, type HubRole } from '../../app.js';
 import { type HubEnv, parsePort, pipelineOverridesFromEnv, readHubEnv } from '../../config/env.js';
 import { createOperatorCredential } from '../../http/operator.js';
 import { createLogger } from '../../logging/logger.js';
@@ -20,7 +21,13 @@ export function registerStartCommand(program: Command): void {
     .option('--port <port>', 'HTTP port', parsePort)
     .option('--host <host>', 'address to listen on')
     .option('--data-dir <dir>', 'data directory for the embedded database and generated key')
-    .action(async (options: { port?: number; host?: string; dataDir?: string }) => {
+    .addOption(
+      new Option(
+        '--role <role>',
+        'all: everything; ingress: API, webhooks and long connections; worker: delivery to agents and replies (env SWITCHBOARD_ROLE)',
+      ).choices(HUB_ROLES),
+    )
+    .action(async (options: { port?: number; host?: string; dataDir?: string; role?: HubRole }) => {
       // Flags and environment are both checked before the database is touched.
       const env = readHubEnv();
       const logger = hubLogger(env);
@@ -44,6 +51,7 @@ export function registerStartCommand(program: Command): void {
           hooksPerMinute: env.SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE,
         },
         operator,
+        role: options.role ?? env.SWITCHBOARD_ROLE ?? 'all',
       });
       // Local commands find this hub and act as its operator through this file (mode 0600).
       await writeOperatorFile(dataDir, { url: hub.url, token: operator.token });
@@ -53,6 +61,7 @@ export function registerStartCommand(program: Command): void {
           database: hub.runtime.database.location,
           channelTypes: hub.runtime.registry.types(),
           operatorCredential: operatorFilePath(dataDir),
+          role: options.role ?? env.SWITCHBOARD_ROLE ?? 'all',
         },
         'switchboard hub listening',
       );
