@@ -107,20 +107,32 @@ interface LoadHooks {
   afterLoad?(): Promise<void>;
 }
 
-async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }> {
-  const child = await spawnNode(
-    [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start'],
-    HUB_LISTENING,
-    hubEnv,
-    HUB_DIR,
-  );
+/**
+ * The hub with its workers delivering to the agent: one `switchboard start` process (`all`), or
+ * (`split`) an ingress process that records and a worker process that delivers, so delivery has
+ * its own event loop. Load goes to the process that serves webhooks either way.
+ */
+async function hubWithWorkers(split: boolean): Promise<{ run: ServerRun; workers: WorkerRun }> {
+  const name = split ? 'hub (ingress + worker)' : 'hub';
+  const start = (role: string, env: NodeJS.ProcessEnv) =>
+    spawnNode(
+      [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start', '--role', role],
+      HUB_LISTENING,
+      env,
+      HUB_DIR,
+    );
+  const child = await start(split ? 'ingress' : 'all', hubEnv);
   children.push(child);
+  const worker = split
+    ? await start('worker', { ...hubEnv, SWITCHBOARD_DATA_DIR: `${dataDir}-worker` })
+    : undefined;
+  if (worker) children.push(worker);
   let t0 = 0;
   let delivered0 = 0;
   let tEnd = 0;
   let deliveredEnd = 0;
   let workers: WorkerRun | undefined;
-  const run = await measure('hub', child, `${child.ready}/hooks/${db.installationId}`, true, {
+  const run = await measure(name, child, `${child.ready}/hooks/${db.installationId}`, true, {
     onStart: () => {
       t0 = performance.now();
       delivered0 = agent.distinct();
@@ -131,7 +143,7 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
     },
     afterLoad: async () => {
       const total = await db.inboxRows();
-      log(`hub: waiting for the workers to deliver ${total - agent.distinct()} more events`);
+      log(`${name}: waiting for the workers to deliver ${total - agent.distinct()} more events`);
       const drained = await waitFor(() => agent.distinct() >= total, options.drainTimeoutSec * 1000);
       const tDrained = drained ? agent.lastAt() : performance.now();
       workers = {
@@ -146,9 +158,13 @@ async function hubWithWorkers(): Promise<{ run: ServerRun; workers: WorkerRun }>
     },
   });
   if (!workers) throw new Error('worker measurement missing');
-  if (options.outageSec > 0) workers.outage = await agentOutage(`${child.ready}/hooks/${db.installationId}`);
+  if (worker) run.workerPeakRssMb = await peakRssMb(worker.process.pid);
+  if (options.outageSec > 0 && !split) {
+    workers.outage = await agentOutage(`${child.ready}/hooks/${db.installationId}`);
+  }
   workers.orderViolations = agent.orderViolations();
   await stop(child.process);
+  if (worker) await stop(worker.process);
   // What the hub printed, for when its numbers need explaining.
   if (process.env.BENCH_HUB_LOG) await writeFile(process.env.BENCH_HUB_LOG, child.output());
   return { run, workers };
@@ -223,11 +239,17 @@ async function bolt(): Promise<ServerRun> {
 
 let failed = false;
 try {
-  const hub = await hubWithWorkers();
+  const hub = await hubWithWorkers(false);
   const runs: ServerRun[] = [hub.run];
+  const workerRuns = [{ name: hub.run.name, workers: hub.workers }];
+  if (options.split) {
+    const split = await hubWithWorkers(true);
+    runs.push(split.run);
+    workerRuns.push({ name: split.run.name, workers: split.workers });
+  }
   if (options.ingressOnly) runs.push(await hubIngressOnly());
   runs.push(await bolt());
-  printReport(runs, hub.workers, options);
+  printReport(runs, workerRuns, options);
   failed = runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok));
   if (failed) console.log('\nINTEGRITY CHECK FAILED: the hub acknowledged events it had not recorded');
 } finally {
@@ -236,5 +258,6 @@ try {
   await slack.close();
   await db.drop();
   await rm(dataDir, { recursive: true, force: true });
+  await rm(`${dataDir}-worker`, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

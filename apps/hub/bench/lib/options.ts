@@ -10,6 +10,8 @@ export interface BenchOptions {
   warmup: number;
   /** Also run the hub with its workers off, to separate ingress cost from worker contention. */
   ingressOnly: boolean;
+  /** Also run the hub as an ingress process plus a worker process. */
+  split: boolean;
   /** Write a V8 CPU profile of the hub (workers on) into this directory. */
   cpuProfDir?: string;
   /** Longest wait for the workers to deliver everything after the load stops. */
@@ -26,6 +28,7 @@ const HELP = `pnpm bench:ingress [-- options]
   --duration S         measured seconds per server (BENCH_DURATION, default 8)
   --warmup N           warm-up requests per server (BENCH_WARMUP, default 2000)
   --no-ingress-only    skip the extra run of the hub with its workers off
+  --no-split           skip the run of the hub as an ingress process plus a worker process
   --cpu-prof DIR       write CPU profiles of the hub processes into DIR
   (BENCH_HUB_LOG=FILE  saves what the hub printed)
   --drain-timeout S    longest wait for delivery to the agent (default 180)
@@ -54,6 +57,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'no-ingress-only': { type: 'boolean', default: false },
+      'no-split': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'drain-timeout': { type: 'string' },
       outage: { type: 'string' },
@@ -72,6 +76,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     duration: positiveInt(values.duration ?? env.BENCH_DURATION, 8, 'duration'),
     warmup: positiveInt(values.warmup ?? env.BENCH_WARMUP, 2000, 'warmup'),
     ingressOnly: !values['no-ingress-only'],
+    split: !values['no-split'],
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     drainTimeoutSec: positiveInt(values['drain-timeout'], 180, 'drain-timeout'),
     outageSec: nonNegativeInt(values.outage ?? env.BENCH_OUTAGE_SEC, 60, 'outage'),

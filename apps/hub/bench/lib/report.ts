@@ -6,6 +6,8 @@ export interface ServerRun {
   name: string;
   load: LoadResult;
   peakRssMb: number | undefined;
+  /** Split hub runs: the worker process's peak RSS (its CPU shows under "other"). */
+  workerPeakRssMb?: number | undefined;
   /** Share of one core used during the timed run by the server process and by all of PostgreSQL. */
   cpuPercent: { server: number; postgres: number; loadGenerator: number; machine: number };
   /** Hub runs only: warm-up (fixed count, exact) and timed run. */
@@ -56,7 +58,11 @@ function otherCpu(run: ServerRun): number {
   return Math.max(0, machine - server - postgres - loadGenerator);
 }
 
-export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, options: BenchOptions): void {
+export function printReport(
+  runs: ServerRun[],
+  workerRuns: ReadonlyArray<{ name: string; workers: WorkerRun }>,
+  options: BenchOptions,
+): void {
   console.log(
     `\n${options.connections} connections, ${options.duration} s per server after ${options.warmup} warm-up requests, ` +
       `${options.conversations} chats; CPU % is of one core (2 cores are shared by everything)`,
@@ -96,6 +102,13 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, o
   for (const row of rows) console.log(line(row));
 
   for (const run of runs) {
+    if (run.workerPeakRssMb !== undefined) {
+      console.log(
+        `${run.name}: the worker process peaked at ${cell(run.workerPeakRssMb)} MB RSS; its CPU is in "other"`,
+      );
+    }
+  }
+  for (const run of runs) {
     const codes = Object.entries(run.load.statusCodes).filter(([code]) => !code.startsWith('2'));
     if (codes.length > 0)
       console.log(`${run.name} non-2xx by status: ${codes.map(([c, n]) => `${c}×${n}`).join(', ')}`);
@@ -111,8 +124,8 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, o
     }
   }
 
-  if (workers) {
-    console.log('\nworkers -> agent (hub, workers on):');
+  for (const { name, workers } of workerRuns) {
+    console.log(`\nworkers -> agent (${name}):`);
     console.log(
       `  during load      ${cell(workers.duringLoadPerSec)} events/s (ingress and workers share the CPU)`,
     );
@@ -141,11 +154,11 @@ export function printReport(runs: ServerRun[], workers: WorkerRun | undefined, o
     );
   }
 
-  const hub = runs.find((run) => run.name === 'hub');
   const bolt = runs.find((run) => run.name === 'bolt');
-  if (hub && bolt) {
+  for (const hub of runs.filter((run) => run.name.startsWith('hub') && run.name !== 'hub (workers off)')) {
+    if (!bolt) break;
     const ratio = hub.load.reqPerSec / bolt.load.reqPerSec;
-    console.log('\ntargets (reported, not asserted):');
+    console.log(`\ntargets for ${hub.name} (reported, not asserted):`);
     console.log(
       `  hub/Bolt req/s  ${ratio.toFixed(2)}x  (target >= ${RATIO_TARGET.toFixed(1)}x: ${ratio >= RATIO_TARGET ? 'met' : 'missed'})`,
     );
