@@ -35,6 +35,8 @@ const hubEnv: NodeJS.ProcessEnv = {
   // The load comes from one address, far above any per-client limit: measure the hub, not it.
   SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: '0',
   SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: '0',
+  // The agent and the fake Slack listen on loopback, which the egress policy refuses by default.
+  SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost',
 };
 const children: Child[] = [];
 // V8 CPU profiles of both hub processes (file names carry the pid), written when they exit.
