@@ -12,7 +12,10 @@ export interface GithubClientTuning {
   retryBaseMs?: number;
   /** A rate limit whose reset is at most this far away is waited out in process; default 60 s. */
   maxInlineWaitSeconds?: number;
-  /** GitHub asks for a pause between mutating calls; default 1000 ms. */
+  /**
+   * GitHub asks for a pause between mutating calls (1000 ms), longer (3000 ms) for those that
+   * notify people (an invitation sends an email) and for search (2000 ms); tests set 0.
+   */
   writeIntervalMs?: number;
 }
 
@@ -60,6 +63,11 @@ export function createGithubClient(options: {
       id: `github-invite-${options.installationId}`,
       retryAfterBaseValue: base,
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: tuning.writeIntervalMs ?? 1000 }),
+      notifications: new Bottleneck.Group({
+        maxConcurrent: 1,
+        minTime: (tuning.writeIntervalMs ?? 1000) * 3,
+      }),
+      search: new Bottleneck.Group({ maxConcurrent: 1, minTime: (tuning.writeIntervalMs ?? 1000) * 2 }),
       onRateLimit: waitOnce('rate limit'),
       onSecondaryRateLimit: waitOnce('secondary rate limit'),
     },

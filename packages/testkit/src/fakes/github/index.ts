@@ -1,0 +1,13 @@
+export { type AlreadyMemberSpelling, type FakeGithubAnswer, githubErrors } from './errors.js';
+export { examplePayload } from './payloads.js';
+export {
+  type FakeGithub,
+  type FakeGithubCall,
+  type FakeGithubDelivery,
+  type FakeGithubHook,
+  type FakeGithubInvitation,
+  type FakeGithubOptions,
+  type FakeGithubOrg,
+  type FakeGithubUser,
+  startFakeGithub,
+} from './server.js';
