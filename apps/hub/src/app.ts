@@ -47,7 +47,7 @@ import {
 import { AccountProvisioningService } from './provisioning/account-service.js';
 import { accountWebhookRoutes } from './provisioning/account-webhook-route.js';
 import { ProvisionerHost } from './provisioning/provisioner-host.js';
-import { type AccountReconcileTiming, AccountReconciler } from './provisioning/reconcile-job.js';
+import { AccountReconciler, type AccountReconcileTiming } from './provisioning/reconcile-job.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
 import { createStatusMetrics } from './status/status-metrics.js';

@@ -3,8 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { type AccountProvisioningService, AccountRequestError } from '../provisioning/account-service.js';
-import type { HubRuntime } from '../runtime/open-runtime.js';
 import { nextStep } from '../provisioning/next-step.js';
+import type { HubRuntime } from '../runtime/open-runtime.js';
 import { accountListSchema, accountProvisionerStatusSchema, accountSchema } from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { authorizeWorkspace, READ_ROLES, WRITE_ROLES } from './workspace-access.js';
@@ -58,7 +58,10 @@ function parseStates(raw: string | undefined) {
   const states = raw.split(',').map((s) => s.trim());
   const unknown = states.filter((s) => !(ACCOUNT_STATES as readonly string[]).includes(s));
   if (unknown.length > 0) {
-    throw badRequest('invalid_input', `unknown state ${unknown.join(', ')}; known: ${ACCOUNT_STATES.join(', ')}`);
+    throw badRequest(
+      'invalid_input',
+      `unknown state ${unknown.join(', ')}; known: ${ACCOUNT_STATES.join(', ')}`,
+    );
   }
   return states as (typeof ACCOUNT_STATES)[number][];
 }
@@ -166,7 +169,8 @@ export const accountRoutes: FastifyPluginAsync<{
         operationId: 'listWorkspaceAccounts',
         responses: { 200: accountListSchema },
         tags: ['accounts'],
-        summary: 'Account requests of the workspace by state (default: the pending, invited, failed and expired ones)',
+        summary:
+          'Account requests of the workspace by state (default: the pending, invited, failed and expired ones)',
         querystring: listQuery,
       }),
     },
@@ -231,7 +235,8 @@ export const accountRoutes: FastifyPluginAsync<{
         operationId: 'getAccountInstallationStatus',
         responses: { 200: accountProvisionerStatusSchema },
         tags: ['accounts'],
-        summary: "An account-provisioner installation's standing on its platform (plan, whether it can invite)",
+        summary:
+          "An account-provisioner installation's standing on its platform (plan, whether it can invite)",
       }),
     },
     async (request) => {

@@ -19,7 +19,11 @@ export async function linkAccountIdentities(options: {
   for (const key of options.account.identities ?? []) {
     const normalized = options.namespaces.normalize(key.namespace, key.identifier);
     if (normalized.ok) keys.push({ namespace: key.namespace, identifier: normalized.identifier });
-    else options.logger.warn({ namespace: key.namespace, reason: normalized.reason }, 'account identity skipped');
+    else
+      options.logger.warn(
+        { namespace: key.namespace, reason: normalized.reason },
+        'account identity skipped',
+      );
   }
   if (keys.length === 0) return undefined;
   try {

@@ -43,18 +43,26 @@ const DEFAULT_RETRY_MS = 60 * 1000;
 /** The team-like grants of a request: `teams` as grants of kind `team`, each target once. */
 function requestedGrants(input: AccountRequestInput): AccountGrant[] {
   const grants = new Map<string, AccountGrant>();
-  for (const target of input.teams ?? []) grants.set(`team\u0000${target.toLowerCase()}`, { kind: 'team', target });
-  for (const grant of input.grants ?? []) grants.set(`${grant.kind}\u0000${grant.target.toLowerCase()}`, grant);
+  for (const target of input.teams ?? [])
+    grants.set(`team\u0000${target.toLowerCase()}`, { kind: 'team', target });
+  for (const grant of input.grants ?? [])
+    grants.set(`${grant.kind}\u0000${grant.target.toLowerCase()}`, grant);
   return [...grants.values()];
 }
 
 /** What was asked, kept on the row so a retry or a re-invitation can ask again. */
 function storedInput(row: AccountRecord): AccountRequestInput {
-  const text = (key: string) => (typeof row.detail[key] === 'string' ? (row.detail[key] as string) : undefined);
+  const text = (key: string) =>
+    typeof row.detail[key] === 'string' ? (row.detail[key] as string) : undefined;
   const login = text('login');
   const email = text('email');
   const role = text('role');
-  return { ...(login ? { login } : {}), ...(email ? { email } : {}), ...(role ? { role } : {}), grants: row.grants };
+  return {
+    ...(login ? { login } : {}),
+    ...(email ? { email } : {}),
+    ...(role ? { role } : {}),
+    grants: row.grants,
+  };
 }
 
 function pendingRequest(row: AccountRecord): PendingAccountRequest | undefined {
@@ -131,10 +139,16 @@ export class AccountProvisioningService {
   async #active(installationId: string, workspaceId?: string) {
     const lookup = await this.options.host.lookup(installationId);
     if (lookup.status === 'unknown' || (workspaceId && lookup.record.workspaceId !== workspaceId)) {
-      throw new AccountRequestError('unknown_installation', 'no active account-provisioner installation has this id');
+      throw new AccountRequestError(
+        'unknown_installation',
+        'no active account-provisioner installation has this id',
+      );
     }
     if (lookup.status === 'broken') {
-      throw new AccountRequestError('installation_unavailable', 'the installation cannot be started; see doctor');
+      throw new AccountRequestError(
+        'installation_unavailable',
+        'the installation cannot be started; see doctor',
+      );
     }
     return lookup;
   }
@@ -161,15 +175,22 @@ export class AccountProvisioningService {
    * Sends a final request (failed, expired, canceled) again as a new row, or tries a `pending`
    * one now. Null when the row is not in the workspace.
    */
-  async retry(workspaceId: string, accountId: string): Promise<{ account: AccountRecord; created: boolean } | null> {
+  async retry(
+    workspaceId: string,
+    accountId: string,
+  ): Promise<{ account: AccountRecord; created: boolean } | null> {
     const row = await this.options.stores.accounts.find(accountId);
     if (!row || row.workspaceId !== workspaceId || !row.installationId) return null;
     const installationId = row.installationId;
     return this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
       const lookup = await this.#active(installationId, workspaceId);
-      if (row.state === 'pending') return { account: await this.#attempt(row, lookup.provisioner), created: false };
+      if (row.state === 'pending')
+        return { account: await this.#attempt(row, lookup.provisioner), created: false };
       if (row.state === 'invited' || row.state === 'active') {
-        throw new AccountRequestError('not_retryable', `the request is ${row.state}; there is nothing to retry`);
+        throw new AccountRequestError(
+          'not_retryable',
+          `the request is ${row.state}; there is nothing to retry`,
+        );
       }
       return this.#request(workspaceId, row.userId, installationId, storedInput(row));
     });
@@ -179,16 +200,24 @@ export class AccountProvisioningService {
    * Withdraws a request that is still pending or invited (the platform's invitation too, when the
    * provisioner can). Null when the row is not the user's; the row as it is when already final.
    */
-  async cancel(workspaceId: string, userId: string | undefined, accountId: string): Promise<AccountRecord | null> {
+  async cancel(
+    workspaceId: string,
+    userId: string | undefined,
+    accountId: string,
+  ): Promise<AccountRecord | null> {
     const { accounts } = this.options.stores;
     const row = await accounts.find(accountId);
-    if (!row || row.workspaceId !== workspaceId || (userId !== undefined && row.userId !== userId)) return null;
+    if (!row || row.workspaceId !== workspaceId || (userId !== undefined && row.userId !== userId))
+      return null;
     if (row.state !== 'pending' && row.state !== 'invited') return row;
     if (row.state === 'invited' && row.externalId && row.installationId) {
       const lookup = await this.options.host.lookup(row.installationId);
       if (lookup.status === 'active') await lookup.provisioner.cancel?.(row.externalId);
     }
-    return (await accounts.transition(row.id, ['pending', 'invited'], { state: 'canceled' })) ?? accounts.get(row.id);
+    return (
+      (await accounts.transition(row.id, ['pending', 'invited'], { state: 'canceled' })) ??
+      accounts.get(row.id)
+    );
   }
 
   /** What the installation's provisioner reads of its standing on the platform. */
@@ -255,6 +284,8 @@ export class AccountProvisioningService {
 
   /** An account joined without naming the invitation: match an invited row by login, else ask. */
   async #joined(installationId: string, account: ProvisionedAccount): Promise<AccountEventOutcome> {
+    const known = await this.options.stores.accounts.findByPendingId(installationId, account.id);
+    if (known?.state === 'active') return 'already_final';
     const invited = await this.options.stores.accounts.listWhere({ installationId, states: ['invited'] });
     const byLogin = invited.find((row) => sameLogin(row.detail.login, account.login));
     if (byLogin) return this.#accept(installationId, byLogin, account);
@@ -262,7 +293,8 @@ export class AccountProvisioningService {
     if (lookup.status === 'active' && lookup.provisioner.reconcile) {
       const candidates = invited.filter((row) => typeof row.detail.login !== 'string');
       const pending = candidates.flatMap((row) => pendingRequest(row) ?? []);
-      const events = pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
+      const events =
+        pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
       let outcome: AccountEventOutcome | undefined;
       for (const event of events) {
         const applied = await this.handleEvent(installationId, event);
@@ -270,13 +302,20 @@ export class AccountProvisioningService {
       }
       if (outcome) return outcome;
     }
-    return this.#ignored(installationId, { kind: 'joined', account }, 'no invitation of this installation matches');
+    return this.#ignored(
+      installationId,
+      { kind: 'joined', account },
+      'no invitation of this installation matches',
+    );
   }
 
   async #ignored(installationId: string, event: AccountEvent, why: string): Promise<AccountEventOutcome> {
     const lookup = await this.options.host.lookup(installationId);
     const account = 'account' in event ? event.account : undefined;
-    this.options.logger.info({ installationId, kind: event.kind, accountId: account?.id }, `account event ignored: ${why}`);
+    this.options.logger.info(
+      { installationId, kind: event.kind, accountId: account?.id },
+      `account event ignored: ${why}`,
+    );
     await this.options.stores.audit.record({
       reason: 'account_event_ignored',
       installationId,
@@ -352,7 +391,11 @@ export class AccountProvisioningService {
         const active = await accounts.transition(row.id, ['pending'], {
           state: 'active',
           externalId: account?.id ?? null,
-          detail: { ...withoutRetry(row.detail), ...(account ? accountDetail(account) : {}), outcome: result.status },
+          detail: {
+            ...withoutRetry(row.detail),
+            ...(account ? accountDetail(account) : {}),
+            outcome: result.status,
+          },
           lastError: null,
         });
         if (active && account) {
@@ -418,7 +461,10 @@ export class AccountProvisioningService {
     if (outcome.status === 'applied') {
       await this.options.stores.accounts.markGrantsApplied(row.id);
     } else {
-      this.options.logger.warn({ accountId: row.id, err: outcome.message }, 'applying deferred grants failed');
+      this.options.logger.warn(
+        { accountId: row.id, err: outcome.message },
+        'applying deferred grants failed',
+      );
       await this.options.stores.accounts.recordError(row.id, `grants: ${outcome.message}`);
     }
   }

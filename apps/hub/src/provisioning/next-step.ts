@@ -41,11 +41,13 @@ export function nextStep(row: AccountRecord): string {
         ? `${who(row)} was removed on the platform; grant access again to invite them again`
         : 'canceled; grant access again to send a new invitation';
     case 'failed':
-      if (errorCode === 'terminal') return `cannot be done on this installation: ${row.lastError ?? 'refused'}; no retry will help`;
+      if (errorCode === 'terminal')
+        return `cannot be done on this installation: ${row.lastError ?? 'refused'}; no retry will help`;
       if (errorCode === 'forbidden') {
         return `the installation's credentials were refused (${row.lastError ?? 'forbidden'}); fix the token and retry`;
       }
-      if (errorCode === 'invalid') return `the request was refused: ${row.lastError ?? 'invalid'}; correct it and grant access again`;
+      if (errorCode === 'invalid')
+        return `the request was refused: ${row.lastError ?? 'invalid'}; correct it and grant access again`;
       return `failed: ${row.lastError ?? 'unknown error'}; retry`;
   }
 }

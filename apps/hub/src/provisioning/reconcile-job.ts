@@ -60,12 +60,15 @@ export class AccountReconciler {
 
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.runOnce().finally(() => {
-        this.#running = undefined;
-      });
-    }, this.options.intervalMs ?? 10 * 60 * 1000);
+    this.#timer = setInterval(
+      () => {
+        if (this.#running) return;
+        this.#running = this.runOnce().finally(() => {
+          this.#running = undefined;
+        });
+      },
+      this.options.intervalMs ?? 10 * 60 * 1000,
+    );
     this.#timer.unref();
   }
 
