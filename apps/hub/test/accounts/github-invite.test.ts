@@ -317,7 +317,7 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(
       limited.every((a) => a.body.state === 'pending' && a.body.detail.errorCode === 'rate_limited'),
     ).toBe(true);
-    expect(limited[0].body.nextStep).toMatch(
+    expect(limited[0]?.body.nextStep).toMatch(
       /^rate limited by the platform; tried again automatically after /,
     );
     github.restoreRateLimit();
