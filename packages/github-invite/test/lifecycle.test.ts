@@ -17,7 +17,9 @@ describe('grants, cancel, reconcile and status', () => {
   it('refuses a team grant while the person is only invited (GitHub would invite them again)', async () => {
     const { github, provisioner } = await org();
     await provisioner.createAccount(request({ login: 'bob' }));
-    const result = await provisioner.applyGrants({ id: '102', login: 'bob' }, [{ kind: 'team', target: 'backend' }]);
+    const result = await provisioner.applyGrants({ id: '102', login: 'bob' }, [
+      { kind: 'team', target: 'backend' },
+    ]);
     expect(result).toEqual({
       status: 'error',
       message: 'bob is not an active member of acme yet; team grants wait until the invitation is accepted',
@@ -32,9 +34,18 @@ describe('grants, cancel, reconcile and status', () => {
       { kind: 'team', target: 'infra', role: 'maintainer' },
     ];
     expect(await provisioner.applyGrants({ id: '102', login: 'bob' }, grants)).toEqual({ status: 'applied' });
-    expect(github.teamMembers).toEqual(new Map([['backend', new Set(['bob'])], ['infra', new Set(['bob'])]]));
-    expect(github.calls.find((c) => c.path.endsWith('/infra/memberships/bob'))?.body).toEqual({ role: 'maintainer' });
-    expect(await provisioner.applyGrants({ id: '102', login: 'bob' }, [{ kind: 'team', target: 'gone' }])).toEqual({
+    expect(github.teamMembers).toEqual(
+      new Map([
+        ['backend', new Set(['bob'])],
+        ['infra', new Set(['bob'])],
+      ]),
+    );
+    expect(github.calls.find((c) => c.path.endsWith('/infra/memberships/bob'))?.body).toEqual({
+      role: 'maintainer',
+    });
+    expect(
+      await provisioner.applyGrants({ id: '102', login: 'bob' }, [{ kind: 'team', target: 'gone' }]),
+    ).toEqual({
       status: 'error',
       message: 'the org acme has no team "gone"',
     });
@@ -75,7 +86,8 @@ describe('grants, cancel, reconcile and status', () => {
     const { github, provisioner } = await org();
     const invited = await provisioner.createAccount(request({ email: 'carol@example.com' }));
     const other = await provisioner.createAccount(request({ email: 'erin@example.com' }));
-    if (invited.status !== 'action_required' || other.status !== 'action_required') throw new Error('not invited');
+    if (invited.status !== 'action_required' || other.status !== 'action_required')
+      throw new Error('not invited');
     await github.accept(Number(invited.pending.id), 'carol');
     const pending = [
       { pendingId: invited.pending.id, email: 'carol@example.com' },
@@ -103,7 +115,10 @@ describe('grants, cancel, reconcile and status', () => {
     });
     await emu.github.close();
     const readOnly = await org({}, { token: READ_TOKEN });
-    expect(await readOnly.provisioner.status()).toMatchObject({ ok: false, detail: { invitationsAvailable: false } });
+    expect(await readOnly.provisioner.status()).toMatchObject({
+      ok: false,
+      detail: { invitationsAvailable: false },
+    });
   });
 
   it('a rate limit in the middle of 50 invitations: the failed ones say when, and all finish later', async () => {
@@ -115,10 +130,15 @@ describe('grants, cancel, reconcile and status', () => {
       first.push(await provisioner.createAccount(request({ email })));
     }
     expect(first.slice(0, 20).every((r) => r.status === 'action_required')).toBe(true);
-    expect(first.slice(20).every((r) => r.status === 'error' && r.code === 'rate_limited' && (r.retryAfterMs ?? 0) > 3_500_000)).toBe(true);
+    expect(
+      first
+        .slice(20)
+        .every((r) => r.status === 'error' && r.code === 'rate_limited' && (r.retryAfterMs ?? 0) > 3_500_000),
+    ).toBe(true);
     github.restoreRateLimit();
     for (const [i, email] of emails.entries()) {
-      if (first[i]?.status === 'error') expect((await provisioner.createAccount(request({ email }))).status).toBe('action_required');
+      if (first[i]?.status === 'error')
+        expect((await provisioner.createAccount(request({ email }))).status).toBe('action_required');
     }
     expect(new Set(github.invitations.map((i) => i.email))).toEqual(new Set(emails));
     expect(github.invitations).toHaveLength(50);
@@ -128,7 +148,10 @@ describe('grants, cancel, reconcile and status', () => {
     const { github, provisioner } = await org();
     await provisioner.createAccount(request({ email: 'bob@example.com' }));
     github.failNext({ method: 'GET', path: /^\/orgs\/acme\/invitations$/ }, githubErrors.serverError(502), 5);
-    expect(await provisioner.createAccount(request({ email: 'bob@example.com' }))).toMatchObject({ status: 'error', code: 'transient' });
+    expect(await provisioner.createAccount(request({ email: 'bob@example.com' }))).toMatchObject({
+      status: 'error',
+      code: 'transient',
+    });
     expect(github.invitations).toHaveLength(1);
   });
 });

@@ -12,12 +12,19 @@ async function captureServer() {
   const server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ headers: req.headers, rawBody: new Uint8Array(Buffer.concat(chunks)) } as unknown as WebhookRequest);
+    received.push({
+      headers: req.headers,
+      rawBody: new Uint8Array(Buffer.concat(chunks)),
+    } as unknown as WebhookRequest);
     res.end('ok');
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close() };
+  return {
+    received,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    close: () => server.close(),
+  };
 }
 
 describe('the org webhook', () => {
@@ -63,7 +70,11 @@ describe('the org webhook', () => {
   });
 
   it('refuses a forged signature and a missing one', async () => {
-    await made.github.deliver('organization', { action: 'member_added' }, { signature: `sha256=${'0'.repeat(64)}` });
+    await made.github.deliver(
+      'organization',
+      { action: 'member_added' },
+      { signature: `sha256=${'0'.repeat(64)}` },
+    );
     expect(provisioner.webhook.verify(last())).toMatchObject({ ok: false, reason: 'bad_signature' });
     await made.github.deliver('organization', { action: 'member_added' }, { signature: null });
     expect(provisioner.webhook.verify(last())).toMatchObject({ ok: false, reason: 'missing_signature' });
@@ -87,7 +98,9 @@ describe('the org webhook', () => {
 
   it('member_removed revokes; other orgs and other events change nothing', async () => {
     await made.github.removeMember('alice');
-    expect(provisioner.webhook.parse(last()).events).toMatchObject([{ kind: 'removed', account: { id: '101' } }]);
+    expect(provisioner.webhook.parse(last()).events).toMatchObject([
+      { kind: 'removed', account: { id: '101' } },
+    ]);
     await made.github.deliver('organization', {
       action: 'member_added',
       organization: { login: 'other-org' },
