@@ -185,6 +185,11 @@ export type AccountEvent =
    * member event): the hub matches it to an invited row by login, else asks `reconcile`.
    */
   | { kind: 'joined'; account: ProvisionedAccount }
+  /**
+   * The platform reports an invitation it sent (perhaps for a request whose answer was lost): a
+   * `pending` request for the same login or email becomes invited with this id.
+   */
+  | { kind: 'invited'; pendingId: string; login?: string; email?: string; expiresAt?: string }
   /** The account was removed from the platform: its active row is revoked. */
   | { kind: 'removed'; account: ProvisionedAccount; detail?: string };
 

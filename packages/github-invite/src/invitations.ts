@@ -83,7 +83,7 @@ export const listPendingInvitations = (octokit: Octokit, org: string, maxPages =
 export const listFailedInvitations = (octokit: Octokit, org: string, maxPages = DEFAULT_MAX_PAGES) =>
   collect(octokit, 'listFailedInvitations', org, maxPages);
 
-export function expiresAt(invitation: GithubInvitation): string | undefined {
+export function expiresAt(invitation: Pick<GithubInvitation, 'created_at'>): string | undefined {
   const created = Date.parse(invitation.created_at);
   return Number.isNaN(created) ? undefined : new Date(created + INVITATION_LIFETIME_MS).toISOString();
 }

@@ -10,6 +10,7 @@ import {
 } from '@switchboard/core';
 import { verifyHubSignature256 } from '@switchboard/signing';
 import { z } from 'zod';
+import { expiresAt } from './invitations.js';
 import { toAccount } from './provisioner.js';
 
 const user = z.object({ login: z.string().min(1), id: z.number().int().positive() });
@@ -18,6 +19,14 @@ const memberEvent = z.object({
   action: z.string(),
   organization,
   membership: z.object({ user, state: z.string().optional() }).optional(),
+  invitation: z
+    .object({
+      id: z.number().int().positive(),
+      login: z.string().nullable().optional(),
+      email: z.string().nullable().optional(),
+      created_at: z.string().optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -56,6 +65,17 @@ export function createGithubWebhookHandler(options: {
       // member_added carries no invitation id and no email: the hub correlates by login.
       if (payload.action === 'member_added' && member)
         events.push({ kind: 'joined', account: toAccount(member) });
+      const invitation = payload.invitation;
+      if (payload.action === 'member_invited' && invitation) {
+        const expires = invitation.created_at ? expiresAt({ created_at: invitation.created_at }) : undefined;
+        events.push({
+          kind: 'invited',
+          pendingId: String(invitation.id),
+          ...(invitation.login ? { login: invitation.login } : {}),
+          ...(invitation.email ? { email: invitation.email.toLowerCase() } : {}),
+          ...(expires ? { expiresAt: expires } : {}),
+        });
+      }
       if (payload.action === 'member_removed' && member) {
         events.push({
           kind: 'removed',

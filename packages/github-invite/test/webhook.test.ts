@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MalformedPayloadError, type WebhookRequest } from '@switchboard/core';
+import { examplePayload } from '@switchboard/testkit/fakes/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GithubInviteProvisioner } from '../src/index.js';
 import { githubOrg, request, WEBHOOK_SECRET } from './helpers.js';
@@ -109,6 +110,15 @@ describe('the org webhook', () => {
     expect(provisioner.webhook.parse(last()).events).toEqual([]);
     await made.github.deliver('star', { action: 'created' });
     expect(provisioner.webhook.parse(last()).events).toEqual([]);
+  });
+
+  it('member_invited (the published example payload) names the invitation for a lost answer', async () => {
+    const payload = examplePayload('organization', 'member_invited');
+    payload.organization = { ...(payload.organization as object), login: 'acme' };
+    await made.github.deliver('organization', payload);
+    expect(provisioner.webhook.parse(last()).events).toEqual([
+      { kind: 'invited', pendingId: '39652351', login: 'hacktocat', expiresAt: '2021-05-31T04:10:21.000Z' },
+    ]);
   });
 
   it('a malformed organization event is MalformedPayloadError, not a crash', async () => {

@@ -243,6 +243,25 @@ export class AccountProvisioningService {
     switch (event.kind) {
       case 'joined':
         return this.#joined(installationId, event.account);
+      case 'invited': {
+        if (await accounts.findByPendingId(installationId, event.pendingId)) return 'already_final';
+        // A request whose answer was lost (a crash mid-call): the platform names its invitation.
+        const pending = await accounts.listWhere({ installationId, states: ['pending'] });
+        const row = pending.find(
+          (r) =>
+            !r.externalId &&
+            (sameLogin(r.detail.login, event.login) || sameLogin(r.detail.email, event.email)),
+        );
+        if (!row) return 'unknown_pending';
+        const moved = await accounts.transition(row.id, ['pending'], {
+          state: 'invited',
+          externalId: event.pendingId,
+          detail: withoutRetry(row.detail),
+          expiresAt: event.expiresAt ? new Date(event.expiresAt) : null,
+          lastError: null,
+        });
+        return moved ? 'applied' : 'already_final';
+      }
       case 'removed': {
         const row = await accounts.findByPendingId(installationId, event.account.id);
         if (!row) return this.#ignored(installationId, event, 'no active account has this id');
@@ -368,6 +387,12 @@ export class AccountProvisioningService {
         if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
       }
     }
+    // Grants that failed when the account became active (a rate limit, a team renamed since).
+    for (const row of await accounts.listWhere({ installationId, states: ['active'] })) {
+      if (row.grants.length === 0 || row.grantsAppliedAt) continue;
+      await this.#applyGrants(row, activeAccount(row), lookup.provisioner);
+      changed += 1;
+    }
     const now = this.#now().getTime();
     for (const row of await accounts.listWhere({ installationId, states: ['pending'] })) {
       const retryAt = typeof row.detail.retryAt === 'string' ? Date.parse(row.detail.retryAt) : undefined;
@@ -468,6 +493,17 @@ export class AccountProvisioningService {
       await this.options.stores.accounts.recordError(row.id, `grants: ${outcome.message}`);
     }
   }
+}
+
+/** The account of an active row, as the platform reported it when it became active. */
+function activeAccount(row: AccountRecord): ProvisionedAccount {
+  const login = row.detail.login;
+  const email = row.detail.email;
+  return {
+    id: typeof row.detail.accountId === 'string' ? row.detail.accountId : (row.externalId ?? ''),
+    ...(typeof login === 'string' ? { login } : {}),
+    ...(typeof email === 'string' ? { email } : {}),
+  };
 }
 
 function withoutRetry(detail: Record<string, unknown>): Record<string, unknown> {

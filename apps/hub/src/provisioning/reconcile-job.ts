@@ -31,7 +31,8 @@ export class AccountReconciler {
 
   /** One pass over every installation with pending or invited rows; counts what it did. */
   async runOnce(): Promise<{ installations: number; changed: number; skipped: number }> {
-    const ids = await this.options.stores.accounts.installationsWith(['pending', 'invited']);
+    // Active rows too: their deferred grants may still be due.
+    const ids = await this.options.stores.accounts.installationsWith(['pending', 'invited', 'active']);
     let installations = 0;
     let changed = 0;
     let skipped = 0;

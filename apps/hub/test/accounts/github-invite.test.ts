@@ -1,6 +1,11 @@
 import { noopLogger } from '@switchboard/core';
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeGithub, startFakeGithub } from '@switchboard/testkit/fakes/github';
+import {
+  examplePayload,
+  type FakeGithub,
+  githubErrors,
+  startFakeGithub,
+} from '@switchboard/testkit/fakes/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountProvisioningService } from '../../src/provisioning/account-service.js';
 import { ProvisionerHost } from '../../src/provisioning/provisioner-host.js';
@@ -15,6 +20,8 @@ const PEOPLE = [
   { login: 'bob', id: 102, email: 'bob@example.com' },
   { login: 'carol', id: 103, email: 'carol@example.com' },
   { login: 'mallory', id: 666 },
+  { login: 'gina', id: 107 },
+  { login: 'hank', id: 108 },
 ];
 
 /**
@@ -156,6 +163,59 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const otherHook = await github.redeliver(delivery, { hookId: '5151' });
     expect(JSON.parse(otherHook.body)).toEqual({ ok: true });
     expect(github.calls.filter((c) => c.method === 'PUT')).toHaveLength(2);
+  });
+
+  it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
+    const userId = await member();
+    const asked = await grant(userId, { login: 'gina', teams: ['infra'] });
+    expect(asked.body.state).toBe('invited');
+    github.failNext(
+      { method: 'PUT', path: /^\/orgs\/acme\/teams\/infra\/memberships\/gina$/ },
+      githubErrors.secondaryRateLimit(3600),
+    );
+    expect((await github.accept(Number(asked.body.externalId)))?.status).toBe(200);
+    const [active] = await accountsOf(userId);
+    expect(active).toMatchObject({ state: 'active', grantsAppliedAt: null });
+    expect(active.lastError).toMatch(/^grants: granting team infra: GitHub rate limit/);
+    expect(active.nextStep).toMatch(/^gina is active, but teams infra are not granted yet/);
+    await reconciler().runOnce();
+    const [granted] = await accountsOf(userId);
+    expect(granted).toMatchObject({ state: 'active', lastError: null });
+    expect(granted.grantsAppliedAt).toEqual(expect.any(String));
+    expect(github.teamMembers.get('infra')?.has('gina')).toBe(true);
+  });
+
+  it('member_invited for a request whose answer was lost moves it to invited', async () => {
+    const userId = await member();
+    github.failNext(
+      { method: 'POST', path: /^\/orgs\/acme\/invitations$/ },
+      githubErrors.serverError(502),
+      2,
+    );
+    const asked = await grant(userId, { login: 'hank' });
+    expect(asked.body).toMatchObject({
+      state: 'pending',
+      externalId: null,
+      detail: { errorCode: 'transient' },
+    });
+    // GitHub did send it after all (the answer was lost): its member_invited event says so.
+    const sent = github.addInvitation({ login: 'hank' });
+    const payload = examplePayload('organization', 'member_invited');
+    payload.organization = { ...(payload.organization as object), login: 'acme' };
+    payload.invitation = {
+      ...(payload.invitation as object),
+      id: sent.id,
+      login: 'hank',
+      email: null,
+      created_at: sent.created_at,
+    };
+    expect((await github.deliver('organization', payload)).status).toBe(200);
+    expect((await accountsOf(userId))[0]).toMatchObject({
+      state: 'invited',
+      externalId: String(sent.id),
+      lastError: null,
+    });
+    github.invitations.splice(github.invitations.indexOf(sent), 1);
   });
 
   it('refuses a forged or missing signature', async () => {
