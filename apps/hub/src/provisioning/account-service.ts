@@ -34,6 +34,15 @@ export interface AccountRequestInput {
 
 export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final';
 
+export interface HandleEventOptions {
+  /**
+   * Wait at most this long for the deferred grants of an account that became active, then go on
+   * while they finish (a webhook must be answered within seconds). A grant that fails later is
+   * kept on the row and applied by the next reconcile pass.
+   */
+  grantBudgetMs?: number;
+}
+
 /** Errors the platform may get over by itself: the row stays `pending` and is tried again later. */
 const RETRY_LATER = new Set(['rate_limited', 'transient']);
 /** A `pending` row without a retry time older than this was left by a crash mid-call. */
@@ -238,11 +247,15 @@ export class AccountProvisioningService {
   }
 
   /** An adapter event about a pending invitation (accepted, expired, ...) or an account. */
-  async handleEvent(installationId: string, event: AccountEvent): Promise<AccountEventOutcome> {
+  async handleEvent(
+    installationId: string,
+    event: AccountEvent,
+    options: HandleEventOptions = {},
+  ): Promise<AccountEventOutcome> {
     const { accounts } = this.options.stores;
     switch (event.kind) {
       case 'joined':
-        return this.#joined(installationId, event.account);
+        return this.#joined(installationId, event.account, options);
       case 'invited': {
         if (await accounts.findByPendingId(installationId, event.pendingId)) return 'already_final';
         // A request whose answer was lost (a crash mid-call): the platform names its invitation.
@@ -275,7 +288,7 @@ export class AccountProvisioningService {
       case 'accepted': {
         const row = await accounts.findByPendingId(installationId, event.pendingId);
         if (!row) return 'unknown_pending';
-        return this.#accept(installationId, row, event.account);
+        return this.#accept(installationId, row, event.account, options);
       }
       default: {
         const row = await accounts.findByPendingId(installationId, event.pendingId);
@@ -302,12 +315,16 @@ export class AccountProvisioningService {
   }
 
   /** An account joined without naming the invitation: match an invited row by login, else ask. */
-  async #joined(installationId: string, account: ProvisionedAccount): Promise<AccountEventOutcome> {
+  async #joined(
+    installationId: string,
+    account: ProvisionedAccount,
+    options: HandleEventOptions,
+  ): Promise<AccountEventOutcome> {
     const known = await this.options.stores.accounts.findByPendingId(installationId, account.id);
     if (known?.state === 'active') return 'already_final';
     const invited = await this.options.stores.accounts.listWhere({ installationId, states: ['invited'] });
     const byLogin = invited.find((row) => sameLogin(row.detail.login, account.login));
-    if (byLogin) return this.#accept(installationId, byLogin, account);
+    if (byLogin) return this.#accept(installationId, byLogin, account, options);
     const lookup = await this.options.host.lookup(installationId);
     if (lookup.status === 'active' && lookup.provisioner.reconcile) {
       const candidates = invited.filter((row) => typeof row.detail.login !== 'string');
@@ -316,7 +333,7 @@ export class AccountProvisioningService {
         pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
       let outcome: AccountEventOutcome | undefined;
       for (const event of events) {
-        const applied = await this.handleEvent(installationId, event);
+        const applied = await this.handleEvent(installationId, event, options);
         if (event.kind === 'accepted' && event.account.id === account.id) outcome = applied;
       }
       if (outcome) return outcome;
@@ -346,7 +363,12 @@ export class AccountProvisioningService {
     return 'unknown_pending';
   }
 
-  async #accept(installationId: string, row: AccountRecord, account: ProvisionedAccount) {
+  async #accept(
+    installationId: string,
+    row: AccountRecord,
+    account: ProvisionedAccount,
+    options: HandleEventOptions = {},
+  ) {
     const moved = await this.options.stores.accounts.transition(row.id, ['pending', 'invited'], {
       state: 'active',
       externalId: account.id,
@@ -355,7 +377,12 @@ export class AccountProvisioningService {
     if (!moved) return 'already_final';
     await this.#activated(moved, account);
     const lookup = await this.options.host.lookup(installationId);
-    if (lookup.status === 'active') await this.#applyGrants(moved, account, lookup.provisioner);
+    if (lookup.status !== 'active') return 'applied';
+    const grants = this.#applyGrants(moved, account, lookup.provisioner).catch((error: unknown) => {
+      this.options.logger.warn({ accountId: moved.id, err: error }, 'applying deferred grants failed');
+    });
+    if (options.grantBudgetMs === undefined) await grants;
+    else await Promise.race([grants, sleep(options.grantBudgetMs)]);
     return 'applied';
   }
 
@@ -505,6 +532,11 @@ function activeAccount(row: AccountRecord): ProvisionedAccount {
     ...(typeof email === 'string' ? { email } : {}),
   };
 }
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 function withoutRetry(detail: Record<string, unknown>): Record<string, unknown> {
   const { retryAt: _retryAt, errorCode: _errorCode, ...rest } = detail;

@@ -11,6 +11,8 @@ import type { AccountProvisioningService } from './account-service.js';
 import { DeliveryDedup } from './delivery-dedup.js';
 import type { ProvisionerHost } from './provisioner-host.js';
 
+/** Platforms time webhooks out after about 10 s; deferred grants may use this much of it. */
+const GRANT_BUDGET_MS = 4_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -87,7 +89,10 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
     if (deliveryId !== undefined && dedup.has(installationId, deliveryId)) {
       return reply.code(200).send({ ok: true, duplicate: true });
     }
-    for (const event of parsed.events) await options.accounts.handleEvent(installationId, event);
+    // Row transitions commit before the answer; slow grant calls do not hold it past the budget.
+    for (const event of parsed.events) {
+      await options.accounts.handleEvent(installationId, event, { grantBudgetMs: GRANT_BUDGET_MS });
+    }
     if (deliveryId !== undefined) dedup.remember(installationId, deliveryId);
     if (parsed.response) {
       if (parsed.response.headers) reply.headers(parsed.response.headers);

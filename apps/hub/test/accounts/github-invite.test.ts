@@ -11,6 +11,7 @@ import { AccountProvisioningService } from '../../src/provisioning/account-servi
 import { ProvisionerHost } from '../../src/provisioning/provisioner-host.js';
 import { AccountReconciler } from '../../src/provisioning/reconcile-job.js';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
+import { eventually } from '../support/slack-scenario.js';
 import { githubTestRegistry } from './github-plugin.js';
 
 const TOKEN = 'github_pat_org_admin_1';
@@ -184,6 +185,25 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(granted.grantsAppliedAt).toEqual(expect.any(String));
     expect(github.teamMembers.get('infra')?.has('gina')).toBe(true);
   });
+
+  it('answers the webhook without waiting out a slow team grant, which still completes', async () => {
+    const userId = await member();
+    github.addUser({ login: 'ivan', id: 109 });
+    const asked = await grant(userId, { login: 'ivan', teams: ['backend'] });
+    github.failNext(
+      { method: 'PUT', path: /^\/orgs\/acme\/teams\/backend\/memberships\/ivan$/ },
+      { delayMs: 6_000 },
+    );
+    expect((await github.accept(Number(asked.body.externalId)))?.status).toBe(200);
+    const [answered] = await accountsOf(userId);
+    expect(answered).toMatchObject({ state: 'active', grantsAppliedAt: null });
+    const [granted] = await eventually(async () => {
+      const rows = await accountsOf(userId);
+      return rows[0]?.grantsAppliedAt ? rows : undefined;
+    });
+    expect(granted.lastError).toBeNull();
+    expect(github.teamMembers.get('backend')?.has('ivan')).toBe(true);
+  }, 20_000);
 
   it('member_invited for a request whose answer was lost moves it to invited', async () => {
     const userId = await member();

@@ -8,6 +8,11 @@ export interface FakeGithubAnswer {
   headers?: Record<string, string>;
 }
 
+/** A failNext answer that only delays the normal one (a slow GitHub). */
+export interface FakeGithubDelay {
+  delayMs: number;
+}
+
 const validationFailed = (
   message: string,
   docs = `${DOCS}/orgs/members#create-an-organization-invitation`,

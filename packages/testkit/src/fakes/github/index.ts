@@ -1,4 +1,9 @@
-export { type AlreadyMemberSpelling, type FakeGithubAnswer, githubErrors } from './errors.js';
+export {
+  type AlreadyMemberSpelling,
+  type FakeGithubAnswer,
+  type FakeGithubDelay,
+  githubErrors,
+} from './errors.js';
 export { examplePayload } from './payloads.js';
 export {
   type FakeGithub,

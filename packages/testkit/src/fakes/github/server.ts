@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
-import { type FakeGithubAnswer, githubErrors } from './errors.js';
+import { type FakeGithubAnswer, type FakeGithubDelay, githubErrors } from './errors.js';
 import { examplePayload, userObject } from './payloads.js';
 
 export interface FakeGithubUser {
@@ -83,7 +83,11 @@ export interface FakeGithub {
   /** An invitation someone sent earlier (e.g. from the GitHub UI). */
   addInvitation(invitee: { login?: string; email?: string }): FakeGithubInvitation;
   /** The next `times` requests matching `method` and `path` answer this instead. */
-  failNext(match: { method?: string; path: RegExp }, answer: FakeGithubAnswer, times?: number): void;
+  failNext(
+    match: { method?: string; path: RegExp },
+    answer: FakeGithubAnswer | FakeGithubDelay,
+    times?: number,
+  ): void;
   /** Every API call answers the primary rate limit until `reset()`; returns the reset epoch. */
   exhaustRateLimit(resetInSeconds: number): number;
   restoreRateLimit(): void;
@@ -142,7 +146,12 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
   const invitations: FakeGithubInvitation[] = [];
   const failedInvitations: FakeGithubInvitation[] = [];
   const calls: FakeGithubCall[] = [];
-  const failures: Array<{ method?: string; path: RegExp; answer: FakeGithubAnswer; times: number }> = [];
+  const failures: Array<{
+    method?: string;
+    path: RegExp;
+    answer: FakeGithubAnswer | FakeGithubDelay;
+    times: number;
+  }> = [];
   let rateLimitReset: number | undefined;
   let nextInvitationId = 26243094;
   let invitationsSent = 0;
@@ -335,7 +344,8 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(path));
     if (failure) {
       if (--failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
-      return json(res, failure.answer);
+      if (!('delayMs' in failure.answer)) return json(res, failure.answer);
+      await new Promise((resolve) => setTimeout(resolve, (failure.answer as FakeGithubDelay).delayMs));
     }
     remaining = Math.max(remaining - 1, 1);
     res.setHeader('x-ratelimit-limit', '5000');
