@@ -269,7 +269,7 @@ export class AccountProvisioningService {
         const moved = await accounts.transition(row.id, ['pending'], {
           state: 'invited',
           externalId: event.pendingId,
-          detail: withoutRetry(row.detail),
+          detail: { ...withoutRetry(row.detail), invitedAt: this.#now().toISOString() },
           expiresAt: event.expiresAt ? new Date(event.expiresAt) : null,
           lastError: null,
         });
@@ -462,7 +462,12 @@ export class AccountProvisioningService {
           (await accounts.transition(row.id, ['pending'], {
             state: 'invited',
             externalId: result.pending.id,
-            detail: { ...withoutRetry(row.detail), pending: result.pending.detail, outcome: result.status },
+            detail: {
+              ...withoutRetry(row.detail),
+              pending: result.pending.detail,
+              outcome: result.status,
+              invitedAt: this.#now().toISOString(),
+            },
             expiresAt: result.pending.expiresAt ? new Date(result.pending.expiresAt) : null,
             lastError: null,
           })) ?? accounts.get(row.id)

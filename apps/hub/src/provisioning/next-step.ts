@@ -27,8 +27,11 @@ export function nextStep(row: AccountRecord): string {
       }
       return 'the platform has not answered yet; retry if this stays pending';
     }
-    case 'invited':
-      return `waiting for ${who(row)} to accept the invitation sent ${day(row.updatedAt)}${row.expiresAt ? ` (expires ${day(row.expiresAt)})` : ''}${grants ? `; ${grants} will be granted then` : ''}`;
+    case 'invited': {
+      const invitedAt =
+        typeof row.detail.invitedAt === 'string' ? new Date(row.detail.invitedAt) : row.updatedAt;
+      return `waiting for ${who(row)} to accept the invitation sent ${day(invitedAt)}${row.expiresAt ? ` (expires ${day(row.expiresAt)})` : ''}${grants ? `; ${grants} will be granted then` : ''}`;
+    }
     case 'active':
       if (row.grants.length > 0 && !row.grantsAppliedAt) {
         return `${who(row)} is active, but ${grants} are not granted yet${row.lastError ? ` (${row.lastError})` : ''}; check the grants and retry`;

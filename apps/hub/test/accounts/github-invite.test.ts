@@ -310,6 +310,35 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     ).toBe(true);
   });
 
+  it('with reinvite_expired off, reconcile surfaces an expired invitation instead of sending it again', async () => {
+    // The installation PATCH route serves channel installations only: the store sets the policy.
+    const setPolicy = async (reinvite: boolean) => {
+      const { secrets, ...record } = await hub.runtime.stores.installations.getWithSecrets(installationId);
+      await hub.runtime.stores.installations.replaceConfig(workspaceId, installationId, {
+        config: { ...record.config, reinvite_expired: reinvite },
+        secrets,
+      });
+    };
+    await setPolicy(false);
+    try {
+      const userId = await member();
+      github.addUser({ login: 'judy', id: 110 });
+      const asked = await grant(userId, { login: 'judy' });
+      github.expire(Number(asked.body.externalId));
+      await reconciler().runOnce();
+      const rows = await accountsOf(userId);
+      expect(rows).toMatchObject([{ state: 'expired' }]);
+      expect(rows[0].nextStep).toMatch(
+        /^the invitation to judy expired \(Invitation expired at .*\); retry to send a new one$/,
+      );
+      expect(github.invitations.some((i) => i.login === 'judy')).toBe(false);
+      const listed = await hub.request('GET', '/api/v1/workspaces/gh-ws/accounts', { token });
+      expect(listed.body.accounts.map((a: { id: string }) => a.id)).toContain(asked.body.id);
+    } finally {
+      await setPolicy(true);
+    }
+  });
+
   it('a pass whose lease another replica holds does nothing', async () => {
     const userId = await member();
     await grant(userId, { login: 'bob' });
