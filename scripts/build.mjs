@@ -13,6 +13,7 @@ const order = [
   'packages/db',
   'packages/testkit',
   'packages/slack',
+  'packages/github-invite',
   'packages/agent',
   'apps/hub',
 ];
