@@ -130,6 +130,8 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
       /^waiting for alice to accept the invitation sent \d{4}-\d\d-\d\d \(expires \d{4}-\d\d-\d\d\); teams backend, infra will be granted then$/,
     );
     expect(github.teamMembers.size).toBe(0);
+    // An invitation is never an identity: nothing is linked until GitHub says the person joined.
+    await expect(hub.runtime.stores.identities.find('github_login', 'alice')).rejects.toThrow(/not found/i);
 
     const pending = await hub.request('GET', '/api/v1/workspaces/gh-ws/accounts?state=invited', { token });
     expect(pending.body.accounts.map((a: { id: string }) => a.id)).toContain(asked.body.id);
