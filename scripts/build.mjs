@@ -32,7 +32,8 @@ function buildOrder(packages) {
   const state = new Map();
   const visit = (name, path) => {
     if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw new Error(`workspace dependency cycle: ${[...path, name].join(' -> ')}`);
+    if (state.get(name) === 'visiting')
+      throw new Error(`workspace dependency cycle: ${[...path, name].join(' -> ')}`);
     state.set(name, 'visiting');
     for (const dep of packages.get(name).deps) if (packages.has(dep)) visit(dep, [...path, name]);
     state.set(name, 'done');

@@ -47,6 +47,7 @@ import {
 import { AccountProvisioningService } from './provisioning/account-service.js';
 import { accountWebhookRoutes } from './provisioning/account-webhook-route.js';
 import { ProvisionerHost } from './provisioning/provisioner-host.js';
+import { AccountReconciler, type AccountReconcileTiming } from './provisioning/reconcile-job.js';
 import type { HubRuntime } from './runtime/open-runtime.js';
 import { createReadinessCheck } from './runtime/readiness.js';
 import { createStatusMetrics } from './status/status-metrics.js';
@@ -99,6 +100,8 @@ export interface HubAppOptions {
   statusIntervalMs?: number;
   /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
   operator?: OperatorCredential;
+  /** The scheduled pass over open account requests (runs with the workers). */
+  accountReconcile?: AccountReconcileTiming & { disabled?: boolean };
 }
 
 export interface HubApp {
@@ -205,8 +208,19 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const accounts = new AccountProvisioningService({
     stores: runtime.stores,
     host: provisioners,
+    namespaces: runtime.namespaces,
     logger: options.logger,
   });
+  const accountReconciler = new AccountReconciler({
+    db: runtime.database.prisma,
+    stores: runtime.stores,
+    accounts,
+    ownerId: replicaId,
+    logger: options.logger,
+    ...stripUndefined(options.accountReconcile ?? {}),
+  });
+  if (options.workers !== false && options.accountReconcile?.disabled !== true) accountReconciler.start();
+  app.addHook('onClose', () => accountReconciler.stop());
   await app.register(accountWebhookRoutes, {
     host: provisioners,
     accounts,

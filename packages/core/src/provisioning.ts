@@ -124,6 +124,11 @@ export interface ProvisionedAccount {
   id: string;
   login?: string;
   email?: string;
+  /**
+   * Identities the platform verified for this account (e.g. its login and numeric id, in the
+   * plugin's namespaces). The hub links them to the member as `provisioned` once it is active.
+   */
+  identities?: IdentityKey[];
 }
 
 /**
@@ -158,7 +163,12 @@ export type CreateAccountResult =
   | { status: 'success'; account: ProvisionedAccount }
   | { status: 'already_exists'; account?: ProvisionedAccount }
   /** The platform needs the person to act (accept an invitation) before the account exists. */
-  | { status: 'action_required'; pending: { id: string; expiresAt?: string; detail: string } }
+  | {
+      status: 'action_required';
+      pending: { id: string; expiresAt?: string; detail: string };
+      /** What a person should know (an earlier invitation failed or expired); the hub audits them. */
+      warnings?: string[];
+    }
   | { status: 'error'; code: CreateAccountErrorCode; message: string; retryAfterMs?: number };
 
 export type ApplyGrantsResult = { status: 'applied' } | { status: 'error'; message: string };
@@ -169,14 +179,52 @@ export type ApplyGrantsResult = { status: 'applied' } | { status: 'error'; messa
  */
 export type AccountEvent =
   | { kind: 'accepted'; pendingId: string; account: ProvisionedAccount }
-  | { kind: 'expired' | 'canceled' | 'failed'; pendingId: string; detail?: string };
+  | { kind: 'expired' | 'canceled' | 'failed'; pendingId: string; detail?: string }
+  /**
+   * The platform reports an account that joined without naming the invitation (e.g. an org
+   * member event): the hub matches it to an invited row by login, else asks `reconcile`.
+   */
+  | { kind: 'joined'; account: ProvisionedAccount }
+  /**
+   * The platform reports an invitation it sent (perhaps for a request whose answer was lost): a
+   * `pending` request for the same login or email becomes invited with this id.
+   */
+  | { kind: 'invited'; pendingId: string; login?: string; email?: string; expiresAt?: string }
+  /** The account was removed from the platform: its active row is revoked. */
+  | { kind: 'removed'; account: ProvisionedAccount; detail?: string };
+
+/** An open request as the hub hands it to `reconcile`: what was asked and the pending id. */
+export interface PendingAccountRequest {
+  /** The pending id `createAccount` returned. */
+  pendingId: string;
+  login?: string;
+  email?: string;
+}
+
+export interface ReconcileOptions {
+  /** An account that just joined (a `joined` event no row matched by login): whose it may be. */
+  joined?: ProvisionedAccount;
+}
+
+/** What a provisioner's installation status reads from the platform. */
+export interface AccountProvisionerStatus {
+  ok: boolean;
+  /** Facts for an admin (plan, seats, whether invitations are available); never secrets. */
+  detail: Record<string, unknown>;
+  /** Set when `ok` is false: what is wrong and what a person can do. */
+  message?: string;
+}
 
 /** Turns the platform's webhook posts into account events (verified like a channel webhook). */
 export interface AccountWebhookHandler {
   /** Must never throw; a failure is a `VerifyResult`. */
   verify(req: WebhookRequest): VerifyResult;
-  /** Called only after `verify` succeeded; throws `MalformedPayloadError` on bad input. */
-  parse(req: WebhookRequest): { response?: WebhookResponse; events: AccountEvent[] };
+  /**
+   * Called only after `verify` succeeded; throws `MalformedPayloadError` on bad input.
+   * `deliveryId`, when the platform names its deliveries, is unique per delivery (scoped by
+   * whatever the platform scopes it by): the hub handles one id once and answers a replay as done.
+   */
+  parse(req: WebhookRequest): { response?: WebhookResponse; events: AccountEvent[]; deliveryId?: string };
 }
 
 /**
@@ -192,4 +240,14 @@ export interface AccountProvisioner {
   cancel?(pendingId: string): Promise<void>;
   /** Present when the platform reports acceptance and expiry by webhook. */
   readonly webhook?: AccountWebhookHandler;
+  /**
+   * Asks the platform about open requests (the platform may send no event on expiry, and
+   * webhooks can be missed) and reports what changed as events. The hub runs it on a schedule,
+   * once across replicas, and after a `joined` event it could not match.
+   */
+  reconcile?(pending: PendingAccountRequest[], options?: ReconcileOptions): Promise<AccountEvent[]>;
+  /** True when the installation asks for expired invitations to be sent again (else surfaced). */
+  readonly reinviteExpired?: boolean;
+  /** Reads the installation's standing on the platform (plan, whether it can invite). */
+  status?(): Promise<AccountProvisionerStatus>;
 }

@@ -297,5 +297,19 @@ export const accountSchema = z
     lastError: z.string().nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
+    /** What a person should do or wait for next, in words. */
+    nextStep: z.string(),
   })
   .meta({ id: 'Account' });
+
+export const accountListSchema = z.object({ accounts: z.array(accountSchema) });
+
+export const accountProvisionerStatusSchema = z
+  .object({
+    installationId: uuid,
+    channelType: z.string(),
+    ok: z.boolean(),
+    detail: z.record(z.string(), z.unknown()),
+    message: z.string().nullable(),
+  })
+  .meta({ id: 'AccountProvisionerStatus' });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { HUB_VERSION } from '../app.js';
+import { registerAccountCommands } from './commands/account.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInstallationCommands(program);
   registerAuditCommands(program);
   registerDoctorCommand(program);
+  registerAccountCommands(program);
 
   return program;
 }

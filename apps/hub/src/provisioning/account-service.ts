@@ -4,15 +4,19 @@ import type {
   AccountProvisioner,
   CreateAccountResult,
   Logger,
+  PendingAccountRequest,
   ProvisionedAccount,
 } from '@switchboard/core';
 import type { AccountRecord, AccountState, Stores } from '@switchboard/db';
+import type { NamespaceBook } from '../identity/namespaces.js';
+import { linkAccountIdentities } from './account-identities.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { ProvisionerHost } from './provisioner-host.js';
 
 /** Why a request could not even be tried; the API maps these to 4xx answers. */
 export class AccountRequestError extends Error {
   constructor(
-    readonly code: 'unknown_installation' | 'installation_unavailable' | 'no_member',
+    readonly code: 'unknown_installation' | 'installation_unavailable' | 'no_member' | 'not_retryable',
     message: string,
   ) {
     super(message);
@@ -30,33 +34,120 @@ export interface AccountRequestInput {
 
 export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final';
 
+export interface HandleEventOptions {
+  /**
+   * Wait at most this long for the deferred grants of an account that became active, then go on
+   * while they finish (a webhook must be answered within seconds). A grant that fails later is
+   * kept on the row and applied by the next reconcile pass.
+   */
+  grantBudgetMs?: number;
+}
+
+/** Errors the platform may get over by itself: the row stays `pending` and is tried again later. */
+const RETRY_LATER = new Set(['rate_limited', 'transient']);
+/** A `pending` row without a retry time older than this was left by a crash mid-call. */
+const STALE_PENDING_MS = 5 * 60 * 1000;
+const DEFAULT_RETRY_MS = 60 * 1000;
+
+/** The team-like grants of a request: `teams` as grants of kind `team`, each target once. */
+function requestedGrants(input: AccountRequestInput): AccountGrant[] {
+  const grants = new Map<string, AccountGrant>();
+  for (const target of input.teams ?? [])
+    grants.set(`team\u0000${target.toLowerCase()}`, { kind: 'team', target });
+  for (const grant of input.grants ?? [])
+    grants.set(`${grant.kind}\u0000${grant.target.toLowerCase()}`, grant);
+  return [...grants.values()];
+}
+
+/** What was asked, kept on the row so a retry or a re-invitation can ask again. */
+function storedInput(row: AccountRecord): AccountRequestInput {
+  const text = (key: string) =>
+    typeof row.detail[key] === 'string' ? (row.detail[key] as string) : undefined;
+  const login = text('login');
+  const email = text('email');
+  const role = text('role');
+  return {
+    ...(login ? { login } : {}),
+    ...(email ? { email } : {}),
+    ...(role ? { role } : {}),
+    grants: row.grants,
+  };
+}
+
+function pendingRequest(row: AccountRecord): PendingAccountRequest | undefined {
+  if (!row.externalId) return undefined;
+  const { login, email } = storedInput(row);
+  return { pendingId: row.externalId, ...(login ? { login } : {}), ...(email ? { email } : {}) };
+}
+
+const sameLogin = (a: unknown, b: string | undefined) =>
+  typeof a === 'string' && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
 /**
  * Orchestrates account provisioners: persists each request in `account_provisioning` before the
  * platform is asked (a crash leaves a visible `pending` row, never an invisible invitation),
- * records the outcome, and applies the deferred grants once the account is active.
+ * records the outcome, links the identities the platform verified, and applies the deferred
+ * grants once the account is active.
  *
  * Lifecycle: pending -> invited -> active | expired | failed | canceled; pending -> active | failed.
- * Transitions are compare-and-set on the state, so a redelivered acceptance changes a row once and
- * grants are applied at most once (`grants_applied_at`).
+ * A rate limit or a transient fault keeps the row `pending` with a `retryAt`; `reconcile` tries it
+ * again then. Transitions are compare-and-set on the state, so a redelivered acceptance changes a
+ * row once and grants are applied at most once (`grants_applied_at`).
  */
 export class AccountProvisioningService {
+  readonly #lock = new KeyedLock();
+
   constructor(
     private readonly options: {
-      stores: Pick<Stores, 'accounts' | 'members'>;
+      stores: Pick<Stores, 'accounts' | 'members' | 'identities' | 'audit'>;
       host: ProvisionerHost;
+      namespaces: NamespaceBook;
       logger: Logger;
+      now?: () => Date;
     },
   ) {}
 
+  #now() {
+    return this.options.now?.() ?? new Date();
+  }
+
   /** The user's open request on the installation if there is one, else a new one, tried now. */
-  async request(
+  request(
     workspaceId: string,
     userId: string,
     installationId: string,
     input: AccountRequestInput,
   ): Promise<{ account: AccountRecord; created: boolean }> {
+    // One request per member and installation at a time in this process: two concurrent asks
+    // make one row and one platform call.
+    return this.#lock.run(`${installationId}\u0000${userId}`, () =>
+      this.#request(workspaceId, userId, installationId, input),
+    );
+  }
+
+  async #request(workspaceId: string, userId: string, installationId: string, input: AccountRequestInput) {
+    const lookup = await this.#active(installationId, workspaceId);
+    const { accounts } = this.options.stores;
+    const open = await accounts.findOpen(installationId, userId);
+    if (open) return { account: open, created: false };
+    const row = await accounts.create({
+      workspaceId,
+      userId,
+      installationId,
+      channelType: lookup.record.channelType,
+      grants: requestedGrants(input),
+      detail: {
+        ...(input.login ? { login: input.login } : {}),
+        ...(input.email ? { email: input.email.toLowerCase() } : {}),
+        ...(input.role ? { role: input.role } : {}),
+      },
+    });
+    return { account: await this.#attempt(row, lookup.provisioner), created: true };
+  }
+
+  async #active(installationId: string, workspaceId?: string) {
     const lookup = await this.options.host.lookup(installationId);
-    if (lookup.status === 'unknown' || lookup.record.workspaceId !== workspaceId) {
+    if (lookup.status === 'unknown' || (workspaceId && lookup.record.workspaceId !== workspaceId)) {
       throw new AccountRequestError(
         'unknown_installation',
         'no active account-provisioner installation has this id',
@@ -68,38 +159,65 @@ export class AccountProvisioningService {
         'the installation cannot be started; see doctor',
       );
     }
-    const { accounts } = this.options.stores;
-    const open = await accounts.findOpen(installationId, userId);
-    if (open) return { account: open, created: false };
-    const grants = input.grants ?? [];
-    const row = await accounts.create({
-      workspaceId,
-      userId,
-      installationId,
-      channelType: lookup.record.channelType,
-      grants,
-      detail: {
-        ...(input.login ? { login: input.login } : {}),
-        ...(input.email ? { email: input.email } : {}),
-      },
-    });
+    return lookup;
+  }
+
+  /** Asks the platform for a `pending` row and records the answer. */
+  async #attempt(row: AccountRecord, provisioner: AccountProvisioner): Promise<AccountRecord> {
+    const input = storedInput(row);
     let result: CreateAccountResult;
     try {
-      result = await lookup.provisioner.createAccount({ workspaceId, userId, ...input, grants });
+      result = await provisioner.createAccount({
+        workspaceId: row.workspaceId,
+        userId: row.userId,
+        ...input,
+        teams: row.grants.filter((g) => g.kind === 'team').map((g) => g.target),
+        grants: row.grants,
+      });
     } catch (error) {
       result = { status: 'error', code: 'transient', message: (error as Error).message };
     }
-    return { account: await this.#record(row, result, lookup.provisioner), created: true };
+    return this.#record(row, result, provisioner);
+  }
+
+  /**
+   * Sends a final request (failed, expired, canceled) again as a new row, or tries a `pending`
+   * one now. Null when the row is not in the workspace.
+   */
+  async retry(
+    workspaceId: string,
+    accountId: string,
+  ): Promise<{ account: AccountRecord; created: boolean } | null> {
+    const row = await this.options.stores.accounts.find(accountId);
+    if (!row || row.workspaceId !== workspaceId || !row.installationId) return null;
+    const installationId = row.installationId;
+    return this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
+      const lookup = await this.#active(installationId, workspaceId);
+      if (row.state === 'pending')
+        return { account: await this.#attempt(row, lookup.provisioner), created: false };
+      if (row.state === 'invited' || row.state === 'active') {
+        throw new AccountRequestError(
+          'not_retryable',
+          `the request is ${row.state}; there is nothing to retry`,
+        );
+      }
+      return this.#request(workspaceId, row.userId, installationId, storedInput(row));
+    });
   }
 
   /**
    * Withdraws a request that is still pending or invited (the platform's invitation too, when the
    * provisioner can). Null when the row is not the user's; the row as it is when already final.
    */
-  async cancel(workspaceId: string, userId: string, accountId: string): Promise<AccountRecord | null> {
+  async cancel(
+    workspaceId: string,
+    userId: string | undefined,
+    accountId: string,
+  ): Promise<AccountRecord | null> {
     const { accounts } = this.options.stores;
     const row = await accounts.find(accountId);
-    if (!row || row.workspaceId !== workspaceId || row.userId !== userId) return null;
+    if (!row || row.workspaceId !== workspaceId || (userId !== undefined && row.userId !== userId))
+      return null;
     if (row.state !== 'pending' && row.state !== 'invited') return row;
     if (row.state === 'invited' && row.externalId && row.installationId) {
       const lookup = await this.options.host.lookup(row.installationId);
@@ -111,31 +229,209 @@ export class AccountProvisioningService {
     );
   }
 
+  /** What the installation's provisioner reads of its standing on the platform. */
+  async status(workspaceId: string, installationId: string) {
+    const lookup = await this.#active(installationId, workspaceId);
+    const base = { installationId, channelType: lookup.record.channelType };
+    if (!lookup.provisioner.status) return { ...base, ok: true, detail: {}, message: null };
+    const status = await lookup.provisioner.status();
+    return { ...base, ok: status.ok, detail: status.detail, message: status.message ?? null };
+  }
+
   list(workspaceId: string, userId: string): Promise<AccountRecord[]> {
     return this.options.stores.accounts.list(workspaceId, userId);
   }
 
-  /** An adapter event about a pending invitation (accepted, expired, ...). */
-  async handleEvent(installationId: string, event: AccountEvent): Promise<AccountEventOutcome> {
+  listInWorkspace(workspaceId: string, states: readonly AccountState[]): Promise<AccountRecord[]> {
+    return this.options.stores.accounts.listWhere({ workspaceId, states });
+  }
+
+  /** An adapter event about a pending invitation (accepted, expired, ...) or an account. */
+  async handleEvent(
+    installationId: string,
+    event: AccountEvent,
+    options: HandleEventOptions = {},
+  ): Promise<AccountEventOutcome> {
     const { accounts } = this.options.stores;
-    const row = await accounts.findByPendingId(installationId, event.pendingId);
-    if (!row) return 'unknown_pending';
-    if (event.kind !== 'accepted') {
-      const moved = await accounts.transition(row.id, ['pending', 'invited'], {
-        state: event.kind,
-        ...(event.detail ? { lastError: event.detail } : {}),
-      });
-      return moved ? 'applied' : 'already_final';
+    switch (event.kind) {
+      case 'joined':
+        return this.#joined(installationId, event.account, options);
+      case 'invited': {
+        if (await accounts.findByPendingId(installationId, event.pendingId)) return 'already_final';
+        // A request whose answer was lost (a crash mid-call): the platform names its invitation.
+        const pending = await accounts.listWhere({ installationId, states: ['pending'] });
+        const row = pending.find(
+          (r) =>
+            !r.externalId &&
+            (sameLogin(r.detail.login, event.login) || sameLogin(r.detail.email, event.email)),
+        );
+        if (!row) return 'unknown_pending';
+        const moved = await accounts.transition(row.id, ['pending'], {
+          state: 'invited',
+          externalId: event.pendingId,
+          detail: { ...withoutRetry(row.detail), invitedAt: this.#now().toISOString() },
+          expiresAt: event.expiresAt ? new Date(event.expiresAt) : null,
+          lastError: null,
+        });
+        return moved ? 'applied' : 'already_final';
+      }
+      case 'removed': {
+        const row = await accounts.findByPendingId(installationId, event.account.id);
+        if (!row) return this.#ignored(installationId, event, 'no active account has this id');
+        const moved = await accounts.transition(row.id, ['active'], {
+          state: 'canceled',
+          lastError: `revoked: ${event.detail ?? 'the account was removed on the platform'}`,
+          detail: { ...row.detail, revokedAt: this.#now().toISOString() },
+        });
+        return moved ? 'applied' : 'already_final';
+      }
+      case 'accepted': {
+        const row = await accounts.findByPendingId(installationId, event.pendingId);
+        if (!row) return 'unknown_pending';
+        return this.#accept(installationId, row, event.account, options);
+      }
+      default: {
+        const row = await accounts.findByPendingId(installationId, event.pendingId);
+        if (!row) return 'unknown_pending';
+        const moved = await accounts.transition(row.id, ['pending', 'invited'], {
+          state: event.kind,
+          ...(event.detail ? { lastError: event.detail } : {}),
+        });
+        if (!moved) return 'already_final';
+        if (event.kind !== 'canceled') await this.#maybeReinvite(installationId, moved);
+        return 'applied';
+      }
     }
-    const moved = await accounts.transition(row.id, ['pending', 'invited'], {
+  }
+
+  /** An expired (or failed) invitation is sent again when the installation asks for it. */
+  async #maybeReinvite(installationId: string, row: AccountRecord) {
+    const lookup = await this.options.host.lookup(installationId);
+    if (lookup.status !== 'active' || !lookup.provisioner.reinviteExpired) return;
+    this.options.logger.info({ accountId: row.id, state: row.state }, 'sending the invitation again');
+    await this.#lock.run(`${installationId}\u0000${row.userId}`, () =>
+      this.#request(row.workspaceId, row.userId, installationId, storedInput(row)),
+    );
+  }
+
+  /** An account joined without naming the invitation: match an invited row by login, else ask. */
+  async #joined(
+    installationId: string,
+    account: ProvisionedAccount,
+    options: HandleEventOptions,
+  ): Promise<AccountEventOutcome> {
+    const known = await this.options.stores.accounts.findByPendingId(installationId, account.id);
+    if (known?.state === 'active') return 'already_final';
+    const invited = await this.options.stores.accounts.listWhere({ installationId, states: ['invited'] });
+    const byLogin = invited.find((row) => sameLogin(row.detail.login, account.login));
+    if (byLogin) return this.#accept(installationId, byLogin, account, options);
+    const lookup = await this.options.host.lookup(installationId);
+    if (lookup.status === 'active' && lookup.provisioner.reconcile) {
+      const candidates = invited.filter((row) => typeof row.detail.login !== 'string');
+      const pending = candidates.flatMap((row) => pendingRequest(row) ?? []);
+      const events =
+        pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
+      let outcome: AccountEventOutcome | undefined;
+      for (const event of events) {
+        const applied = await this.handleEvent(installationId, event, options);
+        if (event.kind === 'accepted' && event.account.id === account.id) outcome = applied;
+      }
+      if (outcome) return outcome;
+    }
+    return this.#ignored(
+      installationId,
+      { kind: 'joined', account },
+      'no invitation of this installation matches',
+    );
+  }
+
+  async #ignored(installationId: string, event: AccountEvent, why: string): Promise<AccountEventOutcome> {
+    const lookup = await this.options.host.lookup(installationId);
+    const account = 'account' in event ? event.account : undefined;
+    this.options.logger.info(
+      { installationId, kind: event.kind, accountId: account?.id },
+      `account event ignored: ${why}`,
+    );
+    await this.options.stores.audit.record({
+      reason: 'account_event_ignored',
+      installationId,
+      workspaceId: lookup.status === 'unknown' ? null : lookup.record.workspaceId,
+      channelType: lookup.status === 'unknown' ? null : lookup.record.channelType,
+      channelUserId: account?.id ?? null,
+      detail: { kind: event.kind, why, ...(account?.login ? { login: account.login } : {}) },
+    });
+    return 'unknown_pending';
+  }
+
+  async #accept(
+    installationId: string,
+    row: AccountRecord,
+    account: ProvisionedAccount,
+    options: HandleEventOptions = {},
+  ) {
+    const moved = await this.options.stores.accounts.transition(row.id, ['pending', 'invited'], {
       state: 'active',
-      externalId: event.account.id,
-      detail: { ...row.detail, ...accountDetail(event.account) },
+      externalId: account.id,
+      detail: { ...row.detail, ...accountDetail(account) },
     });
     if (!moved) return 'already_final';
+    await this.#activated(moved, account);
     const lookup = await this.options.host.lookup(installationId);
-    if (lookup.status === 'active') await this.#applyGrants(moved, event.account, lookup.provisioner);
+    if (lookup.status !== 'active') return 'applied';
+    const grants = this.#applyGrants(moved, account, lookup.provisioner).catch((error: unknown) => {
+      this.options.logger.warn({ accountId: moved.id, err: error }, 'applying deferred grants failed');
+    });
+    if (options.grantBudgetMs === undefined) await grants;
+    else await Promise.race([grants, sleep(options.grantBudgetMs)]);
     return 'applied';
+  }
+
+  /** Identities of an account that became active, linked to the member. */
+  async #activated(row: AccountRecord, account: ProvisionedAccount) {
+    const problem = await linkAccountIdentities({
+      stores: this.options.stores,
+      namespaces: this.options.namespaces,
+      logger: this.options.logger,
+      userId: row.userId,
+      account,
+    });
+    if (problem) await this.options.stores.accounts.recordError(row.id, problem);
+  }
+
+  /**
+   * Asks the installation's provisioner about its open rows and applies what changed; tries the
+   * `pending` rows whose retry time has come. Returns how many rows it moved or tried.
+   */
+  async reconcile(installationId: string): Promise<number> {
+    const lookup = await this.options.host.lookup(installationId);
+    if (lookup.status !== 'active') return 0;
+    const { accounts } = this.options.stores;
+    let changed = 0;
+    const invited = await accounts.listWhere({ installationId, states: ['invited'] });
+    const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
+    if (lookup.provisioner.reconcile && pending.length > 0) {
+      for (const event of await lookup.provisioner.reconcile(pending)) {
+        if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
+      }
+    }
+    // Grants that failed when the account became active (a rate limit, a team renamed since).
+    for (const row of await accounts.listWhere({ installationId, states: ['active'] })) {
+      if (row.grants.length === 0 || row.grantsAppliedAt) continue;
+      await this.#applyGrants(row, activeAccount(row), lookup.provisioner);
+      changed += 1;
+    }
+    const now = this.#now().getTime();
+    for (const row of await accounts.listWhere({ installationId, states: ['pending'] })) {
+      const retryAt = typeof row.detail.retryAt === 'string' ? Date.parse(row.detail.retryAt) : undefined;
+      const due = retryAt !== undefined ? retryAt <= now : row.createdAt.getTime() < now - STALE_PENDING_MS;
+      if (!due) continue;
+      await this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
+        const fresh = await accounts.find(row.id);
+        if (fresh?.state === 'pending') await this.#attempt(fresh, lookup.provisioner);
+      });
+      changed += 1;
+    }
+    return changed;
   }
 
   async #record(row: AccountRecord, result: CreateAccountResult, provisioner: AccountProvisioner) {
@@ -147,29 +443,67 @@ export class AccountProvisioningService {
         const active = await accounts.transition(row.id, ['pending'], {
           state: 'active',
           externalId: account?.id ?? null,
-          detail: { ...row.detail, ...(account ? accountDetail(account) : {}), outcome: result.status },
+          detail: {
+            ...withoutRetry(row.detail),
+            ...(account ? accountDetail(account) : {}),
+            outcome: result.status,
+          },
+          lastError: null,
         });
-        if (active && account) await this.#applyGrants(active, account, provisioner);
+        if (active && account) {
+          await this.#activated(active, account);
+          await this.#applyGrants(active, account, provisioner);
+        }
         return accounts.get(row.id);
       }
       case 'action_required':
+        for (const warning of result.warnings ?? []) await this.#warn(row, warning);
         return (
           (await accounts.transition(row.id, ['pending'], {
             state: 'invited',
             externalId: result.pending.id,
-            detail: { ...row.detail, pending: result.pending.detail },
+            detail: {
+              ...withoutRetry(row.detail),
+              pending: result.pending.detail,
+              outcome: result.status,
+              invitedAt: this.#now().toISOString(),
+            },
             expiresAt: result.pending.expiresAt ? new Date(result.pending.expiresAt) : null,
+            lastError: null,
           })) ?? accounts.get(row.id)
         );
-      case 'error':
+      case 'error': {
+        if (RETRY_LATER.has(result.code)) {
+          const retryAt = new Date(this.#now().getTime() + (result.retryAfterMs ?? DEFAULT_RETRY_MS));
+          return (
+            (await accounts.transition(row.id, ['pending'], {
+              state: 'pending',
+              detail: { ...row.detail, errorCode: result.code, retryAt: retryAt.toISOString() },
+              lastError: result.message,
+            })) ?? accounts.get(row.id)
+          );
+        }
         return (
           (await accounts.transition(row.id, ['pending'], {
             state: 'failed',
-            detail: { ...row.detail, errorCode: result.code },
+            detail: { ...withoutRetry(row.detail), errorCode: result.code },
             lastError: result.message,
           })) ?? accounts.get(row.id)
         );
+      }
     }
+  }
+
+  async #warn(row: AccountRecord, warning: string) {
+    this.options.logger.warn({ accountId: row.id, warning }, 'account provisioner warning');
+    await this.options.stores.audit.record({
+      reason: 'account_warning',
+      installationId: row.installationId,
+      workspaceId: row.workspaceId,
+      channelType: row.channelType,
+      userId: row.userId,
+      detail: { accountId: row.id, warning },
+    });
   }
 
   /** Deferred grants, at most once per row; a failure is kept on the row, the account stays active. */
@@ -191,6 +525,27 @@ export class AccountProvisioningService {
       await this.options.stores.accounts.recordError(row.id, `grants: ${outcome.message}`);
     }
   }
+}
+
+/** The account of an active row, as the platform reported it when it became active. */
+function activeAccount(row: AccountRecord): ProvisionedAccount {
+  const login = row.detail.login;
+  const email = row.detail.email;
+  return {
+    id: typeof row.detail.accountId === 'string' ? row.detail.accountId : (row.externalId ?? ''),
+    ...(typeof login === 'string' ? { login } : {}),
+    ...(typeof email === 'string' ? { email } : {}),
+  };
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+function withoutRetry(detail: Record<string, unknown>): Record<string, unknown> {
+  const { retryAt: _retryAt, errorCode: _errorCode, ...rest } = detail;
+  return rest;
 }
 
 function accountDetail(account: ProvisionedAccount): Record<string, unknown> {

@@ -8,8 +8,11 @@ import { toWebhookRequest } from '../ingress/webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from '../ingress/webhook-route.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { AccountProvisioningService } from './account-service.js';
+import { DeliveryDedup } from './delivery-dedup.js';
 import type { ProvisionerHost } from './provisioner-host.js';
 
+/** Platforms time webhooks out after about 10 s; deferred grants may use this much of it. */
+const GRANT_BUDGET_MS = 4_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -23,9 +26,11 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
   accounts: AccountProvisioningService;
   metrics?: PipelineMetrics;
   unknownLimiter?: UnknownInstallationLimiter;
+  dedup?: DeliveryDedup;
 }> = async (app, options) => {
   keepBodiesAsBytes(app);
   const unknownLimiter = options.unknownLimiter ?? new UnknownInstallationLimiter();
+  const dedup = options.dedup ?? new DeliveryDedup();
 
   const handler = async (
     request: FastifyRequest<{ Params: { installationId: string } }>,
@@ -62,6 +67,7 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
     let parsed: {
       response?: { status: number; body?: unknown; headers?: Record<string, string> };
       events: AccountEvent[];
+      deliveryId?: string;
     };
     try {
       const verdict = webhook.verify(webhookRequest);
@@ -79,7 +85,15 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
         `the ${lookup.record.channelType} provisioner failed on this request`,
       );
     }
-    for (const event of parsed.events) await options.accounts.handleEvent(installationId, event);
+    const { deliveryId } = parsed;
+    if (deliveryId !== undefined && dedup.has(installationId, deliveryId)) {
+      return reply.code(200).send({ ok: true, duplicate: true });
+    }
+    // Row transitions commit before the answer; slow grant calls do not hold it past the budget.
+    for (const event of parsed.events) {
+      await options.accounts.handleEvent(installationId, event, { grantBudgetMs: GRANT_BUDGET_MS });
+    }
+    if (deliveryId !== undefined) dedup.remember(installationId, deliveryId);
     if (parsed.response) {
       if (parsed.response.headers) reply.headers(parsed.response.headers);
       return reply.code(parsed.response.status).send(parsed.response.body ?? '');

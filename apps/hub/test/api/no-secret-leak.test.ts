@@ -139,6 +139,16 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
       '/api/v1/workspaces/{ws}/members/{userId}/accounts/{accountId}',
       `${accounts}/00000000-0000-4000-8000-000000000000`,
     );
+    const wsAccounts = '/api/v1/workspaces/leak-ws/accounts';
+    const noAccount = `${wsAccounts}/00000000-0000-4000-8000-000000000000`;
+    await call('GET', '/api/v1/workspaces/{ws}/accounts', wsAccounts);
+    await call('DELETE', '/api/v1/workspaces/{ws}/accounts/{accountId}', noAccount);
+    await call('POST', '/api/v1/workspaces/{ws}/accounts/{accountId}/retry', `${noAccount}/retry`);
+    await call(
+      'GET',
+      '/api/v1/workspaces/{ws}/account-installations/{installationId}/status',
+      `/api/v1/workspaces/leak-ws/account-installations/${installation.body.id}/status`,
+    );
     // Invalid input echoes nothing back either (zod issues carry no input values).
     await call('PATCH', '/api/v1/workspaces/{ws}/installations/{id}', instPath, {
       config: { signing_secret: 7 },

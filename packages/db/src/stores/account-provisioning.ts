@@ -137,6 +137,38 @@ export class AccountProvisioningStore {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * Rows of an installation or a workspace in the given states, oldest first, at most `limit`
+   * (for reconcile passes and admin lists).
+   */
+  async listWhere(query: {
+    installationId?: string;
+    workspaceId?: string;
+    states: readonly AccountState[];
+    limit?: number;
+  }): Promise<AccountRecord[]> {
+    const rows = await this.db.accountProvisioning.findMany({
+      where: {
+        ...(query.installationId ? { installationId: query.installationId } : {}),
+        ...(query.workspaceId ? { workspaceId: query.workspaceId } : {}),
+        state: { in: [...query.states] },
+      },
+      orderBy: { createdAt: 'asc' },
+      take: query.limit ?? 500,
+    });
+    return rows.map(toRecord);
+  }
+
+  /** Installations with rows in the given states (the reconcile job's work list). */
+  async installationsWith(states: readonly AccountState[]): Promise<string[]> {
+    const rows = await this.db.accountProvisioning.findMany({
+      where: { state: { in: [...states] }, installationId: { not: null } },
+      distinct: ['installationId'],
+      select: { installationId: true },
+    });
+    return rows.flatMap((row) => (row.installationId ? [row.installationId] : []));
+  }
+
   async list(workspaceId: string, userId: string): Promise<AccountRecord[]> {
     const rows = await this.db.accountProvisioning.findMany({
       where: { workspaceId, userId },

@@ -35,6 +35,8 @@ export const auditReasons = [
   'poison',
   'dead_letter_retried',
   'dead_letter_discarded',
+  'account_warning',
+  'account_event_ignored',
 ] as const;
 export type AuditReason = (typeof auditReasons)[number];
 

@@ -51,3 +51,8 @@ export function describeChannelConformance<C extends Record<string, unknown>>(
     });
   });
 }
+export {
+  type AccountConformancePlatform,
+  type AccountProvisionerConformanceOptions,
+  describeAccountProvisionerConformance,
+} from './account-provisioning.js';
