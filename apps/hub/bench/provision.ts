@@ -13,6 +13,7 @@ import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { buildHub } from '../src/app.js';
 import { loadChannelRegistry } from '../src/channels/registry.js';
 import { EgressPolicy } from '../src/egress/index.js';
+import { NamespaceBook } from '../src/identity/namespaces.js';
 import { createProvisioner } from '../src/identity/provisioner.js';
 import { singleFlight } from '../src/identity/single-flight.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -37,7 +38,9 @@ async function provisionerAlone(): Promise<number> {
     const ws = await stores.workspaces.create({ slug: 'bench' });
     const admin = await stores.users.create({ username: 'bench-admin' });
     await stores.members.upsert(ws.id, admin.id, 'owner');
-    const provisioner = singleFlight(createProvisioner({ stores }, { logger: noopLogger }));
+    // The namespaces the configured plugins contribute (slack among them), as the hub has them.
+    const namespaces = new NamespaceBook((await loadChannelRegistry()).namespaceRules());
+    const provisioner = singleFlight(createProvisioner({ stores, namespaces }, { logger: noopLogger }));
     const calls = [];
     const started = performance.now();
     for (let n = 0; n < EVENTS_PER_PERSON; n++) {

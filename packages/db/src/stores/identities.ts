@@ -256,44 +256,61 @@ export class IdentityStore {
   }
 
   /**
-   * Creates a user (no password: no web login), their identity and their membership in one
-   * transaction. Throws `UsernameTakenError` or `IdentityConflictError` (nothing is written) when
-   * a concurrent writer took the username or the identity first.
+   * Creates a user (no password: no web login), their hub-wide identity, their membership and
+   * (given) the audit row. Throws `UsernameTakenError` or `IdentityConflictError` (nothing is
+   * written) when a concurrent writer took the username or the identity first.
+   *
+   * The auto-provisioning hot path, so it is one statement, so one round trip and one commit instead of an interactive transaction that holds
+   * a pooled connection across seven. It is all or nothing: a taken username inserts nothing
+   * (ON CONFLICT on the user), and an identity someone else holds fails the whole statement on
+   * the unique index.
    */
   async createUserWithIdentity(input: NewUserWithIdentity): Promise<{ userId: string; username: string }> {
-    return this.db.$transaction(async (tx) => {
-      let user: { id: string; username: string };
-      try {
-        user = await tx.user.create({
-          data: {
-            username: input.user.username,
-            email: input.user.email?.toLowerCase() ?? null,
-            displayName: input.user.displayName ?? null,
-          },
-          select: { id: true, username: true },
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new UsernameTakenError(input.user.username, { cause: error });
-        throw error;
-      }
-      await this.linkMany([{ ...input.identity, userId: user.id }], tx);
-      await tx.workspaceMember.create({
-        data: { workspaceId: input.membership.workspaceId, userId: user.id, role: input.membership.role },
+    const { user, identity, membership, audit } = input;
+    let rows: Array<{ id: string; username: string }>;
+    try {
+      rows = await this.db.$queryRaw<Array<{ id: string; username: string }>>`
+        WITH new_user AS (
+          INSERT INTO "user" ("id", "username", "email", "display_name")
+          VALUES (gen_random_uuid(), ${user.username}, ${user.email?.toLowerCase() ?? null}, ${user.displayName ?? null})
+          ON CONFLICT ("username") DO NOTHING
+          RETURNING "id", "username"
+        ), new_identity AS (
+          INSERT INTO "identity" ("id", "user_id", "namespace", "identifier", "source", "workspace_id")
+          SELECT gen_random_uuid(), "id", ${identity.namespace}, ${identity.identifier}, ${identity.source}, NULL
+          FROM new_user
+          RETURNING "id"
+        ), new_member AS (
+          INSERT INTO "workspace_member" ("id", "workspace_id", "user_id", "role")
+          SELECT gen_random_uuid(), ${membership.workspaceId}::uuid, "id", ${membership.role}::"member_role"
+          FROM new_user
+          RETURNING "id"
+        ), new_audit AS (
+          INSERT INTO "channel_inbound_audit"
+            ("installation_id", "workspace_id", "channel_type", "platform_event_id", "reason", "channel_user_id", "user_id", "detail")
+          SELECT ${audit?.installationId ?? null}::uuid, ${audit?.workspaceId ?? null}::uuid, ${audit?.channelType ?? null},
+                 ${audit?.platformEventId ?? null}, ${audit?.reason ?? null}, ${audit?.channelUserId ?? null}, "id",
+                 ${audit?.detail ? JSON.stringify(audit.detail) : null}::jsonb
+          FROM new_user
+          WHERE ${audit !== undefined}
+          RETURNING "id"
+        )
+        SELECT "id", "username" FROM new_user`;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The username cannot be it (ON CONFLICT), so the identity is held already: say by whom.
+      const holder = await this.db.identity.findFirst({
+        where: { namespace: identity.namespace, identifier: identity.identifier, workspaceId: null },
+        select: { userId: true, status: true },
       });
-      if (input.audit) {
-        const { detail, ...audit } = input.audit;
-        await tx.channelInboundAudit.create({
-          data: {
-            ...audit,
-            platformEventId: audit.platformEventId ?? null,
-            channelUserId: audit.channelUserId ?? null,
-            userId: user.id,
-            ...(detail ? { detail: detail as never } : {}),
-          },
-        });
+      if (holder?.status === 'deactivated') {
+        throw new DeactivatedError('identity', keyOf(identity));
       }
-      return { userId: user.id, username: user.username };
-    }, TX_OPTIONS);
+      throw new IdentityConflictError(identity.namespace, identity.identifier, holder?.userId ?? 'unknown');
+    }
+    const created = rows[0];
+    if (!created) throw new UsernameTakenError(user.username);
+    return { userId: created.id, username: created.username };
   }
 
   /**
