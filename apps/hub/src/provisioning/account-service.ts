@@ -229,6 +229,34 @@ export class AccountProvisioningService {
     );
   }
 
+  /** True when a webhook delivery with this id was handled for the installation before. */
+  async deliverySeen(installationId: string, workspaceId: string, deliveryId: string): Promise<boolean> {
+    const { entries } = await this.options.stores.audit.list({
+      workspaceId,
+      installationId,
+      reason: 'account_delivery',
+      platformEventId: deliveryId,
+      limit: 1,
+    });
+    return entries.length > 0;
+  }
+
+  /** Records a handled webhook delivery (what its events did), which also marks it seen. */
+  async recordDelivery(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>,
+  ): Promise<void> {
+    await this.options.stores.audit.record({
+      reason: 'account_delivery',
+      installationId: record.installationId,
+      workspaceId: record.workspaceId,
+      channelType: record.channelType,
+      platformEventId: deliveryId,
+      detail: { events: outcomes },
+    });
+  }
+
   /** What the installation's provisioner reads of its standing on the platform. */
   async status(workspaceId: string, installationId: string) {
     const lookup = await this.#active(installationId, workspaceId);
