@@ -303,6 +303,25 @@ export class AccountProvisioningService {
         });
         return moved ? 'applied' : 'already_final';
       }
+      case 'grant_changed': {
+        const row = await accounts.findByPendingId(installationId, event.account.id);
+        if (!row || row.state !== 'active') return 'unknown_pending';
+        if (!row.grants.some((g) => g.kind === event.grant.kind && sameLogin(g.target, event.grant.target))) {
+          return 'unknown_pending';
+        }
+        // Which requested grants were taken away on the platform itself (shown in the next step).
+        const key = `${event.grant.kind}:${event.grant.target.toLowerCase()}`;
+        const removed = new Set(
+          Array.isArray(row.detail.removedGrants) ? (row.detail.removedGrants as string[]) : [],
+        );
+        if (event.change === 'removed') removed.add(key);
+        else removed.delete(key);
+        const moved = await accounts.transition(row.id, ['active'], {
+          state: 'active',
+          detail: { ...row.detail, removedGrants: [...removed].sort() },
+        });
+        return moved ? 'applied' : 'already_final';
+      }
       case 'removed': {
         const row = await accounts.findByPendingId(installationId, event.account.id);
         if (!row) return this.#ignored(installationId, event, 'no active account has this id');

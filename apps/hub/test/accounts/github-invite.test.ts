@@ -195,6 +195,14 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const otherHook = await github.redeliver(delivery, { hookId: '5151' });
     expect(JSON.parse(otherHook.body)).toEqual({ ok: true });
     expect(github.calls.filter((c) => c.method === 'PUT')).toHaveLength(2);
+
+    // An owner takes alice off a team on GitHub: the row says so.
+    expect((await github.removeFromTeam('infra', 'alice'))?.status).toBe(200);
+    const [afterRemoval] = await accountsOf(userId);
+    expect(afterRemoval.detail.removedGrants).toEqual(['team:infra']);
+    expect(afterRemoval.nextStep).toBe(
+      'alice is active, but team infra was removed on the platform since; grant it there again if that was a mistake',
+    );
   });
 
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
