@@ -190,6 +190,11 @@ export type AccountEvent =
    * `pending` request for the same login or email becomes invited with this id.
    */
   | { kind: 'invited'; pendingId: string; login?: string; email?: string; expiresAt?: string }
+  /**
+   * A grant changed on the platform itself (a team membership added or removed there): the hub
+   * keeps the row's view of its grants in step.
+   */
+  | { kind: 'grant_changed'; account: ProvisionedAccount; grant: AccountGrant; change: 'added' | 'removed' }
   /** The account was removed from the platform: its active row is revoked. */
   | { kind: 'removed'; account: ProvisionedAccount; detail?: string };
 

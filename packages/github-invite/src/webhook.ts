@@ -29,6 +29,30 @@ const memberEvent = z.object({
     .optional(),
 });
 
+const teamMembershipEvent = z.object({
+  action: z.string(),
+  scope: z.string(),
+  member: user,
+  team: z.object({ slug: z.string().min(1) }),
+  organization,
+});
+
+/** `membership.added` / `removed` (scope team): a team membership changed on GitHub itself. */
+function teamMembershipEvents(body: unknown, options: { org: string }): AccountEvent[] {
+  const payload = checkPayload(teamMembershipEvent, body, [], 'not a GitHub membership event');
+  if (payload.scope !== 'team' || payload.organization.login.toLowerCase() !== options.org.toLowerCase())
+    return [];
+  if (payload.action !== 'added' && payload.action !== 'removed') return [];
+  return [
+    {
+      kind: 'grant_changed',
+      account: toAccount(payload.member),
+      grant: { kind: 'team', target: payload.team.slug },
+      change: payload.action,
+    },
+  ];
+}
+
 /**
  * The org webhook: `X-Hub-Signature-256` over the body (no timestamp: replays are refused by the
  * hub on `deliveryId`, the `X-GitHub-Delivery` scoped by `X-GitHub-Hook-ID`, since a redelivery
@@ -51,6 +75,7 @@ export function createGithubWebhookHandler(options: {
       }
       const deliveryId = `${hookId}:${delivery}`;
       const body = decodeJsonBody(req.rawBody, 'GitHub');
+      if (event === 'membership') return { events: teamMembershipEvents(body, options), deliveryId };
       if (event !== 'organization') return { events: [], deliveryId };
       const payload = checkPayload(memberEvent, body, [], 'not a GitHub organization event');
       if (payload.organization.login.toLowerCase() !== options.org.toLowerCase()) {

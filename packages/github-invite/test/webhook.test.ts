@@ -97,6 +97,19 @@ describe('the org webhook', () => {
     expect(provisioner.webhook.parse(last()).deliveryId).toBe(`5151:${first.request.deliveryId}`);
   });
 
+  it('membership.removed (scope team) reports the team grant taken away on GitHub', async () => {
+    await provisioner.applyGrants({ id: '101', login: 'alice' }, [{ kind: 'team', target: 'backend' }]);
+    await made.github.removeFromTeam('backend', 'alice');
+    expect(provisioner.webhook.parse(last()).events).toEqual([
+      {
+        kind: 'grant_changed',
+        account: expect.objectContaining({ id: '101', login: 'alice' }),
+        grant: { kind: 'team', target: 'backend' },
+        change: 'removed',
+      },
+    ]);
+  });
+
   it('member_removed revokes; other orgs and other events change nothing', async () => {
     await made.github.removeMember('alice');
     expect(provisioner.webhook.parse(last()).events).toMatchObject([

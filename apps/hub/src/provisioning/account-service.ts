@@ -229,6 +229,34 @@ export class AccountProvisioningService {
     );
   }
 
+  /** True when a webhook delivery with this id was handled for the installation before. */
+  async deliverySeen(installationId: string, workspaceId: string, deliveryId: string): Promise<boolean> {
+    const { entries } = await this.options.stores.audit.list({
+      workspaceId,
+      installationId,
+      reason: 'account_delivery',
+      platformEventId: deliveryId,
+      limit: 1,
+    });
+    return entries.length > 0;
+  }
+
+  /** Records a handled webhook delivery (what its events did), which also marks it seen. */
+  async recordDelivery(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>,
+  ): Promise<void> {
+    await this.options.stores.audit.record({
+      reason: 'account_delivery',
+      installationId: record.installationId,
+      workspaceId: record.workspaceId,
+      channelType: record.channelType,
+      platformEventId: deliveryId,
+      detail: { events: outcomes },
+    });
+  }
+
   /** What the installation's provisioner reads of its standing on the platform. */
   async status(workspaceId: string, installationId: string) {
     const lookup = await this.#active(installationId, workspaceId);
@@ -272,6 +300,25 @@ export class AccountProvisioningService {
           detail: { ...withoutRetry(row.detail), invitedAt: this.#now().toISOString() },
           expiresAt: event.expiresAt ? new Date(event.expiresAt) : null,
           lastError: null,
+        });
+        return moved ? 'applied' : 'already_final';
+      }
+      case 'grant_changed': {
+        const row = await accounts.findByPendingId(installationId, event.account.id);
+        if (!row || row.state !== 'active') return 'unknown_pending';
+        if (!row.grants.some((g) => g.kind === event.grant.kind && sameLogin(g.target, event.grant.target))) {
+          return 'unknown_pending';
+        }
+        // Which requested grants were taken away on the platform itself (shown in the next step).
+        const key = `${event.grant.kind}:${event.grant.target.toLowerCase()}`;
+        const removed = new Set(
+          Array.isArray(row.detail.removedGrants) ? (row.detail.removedGrants as string[]) : [],
+        );
+        if (event.change === 'removed') removed.add(key);
+        else removed.delete(key);
+        const moved = await accounts.transition(row.id, ['active'], {
+          state: 'active',
+          detail: { ...row.detail, removedGrants: [...removed].sort() },
         });
         return moved ? 'applied' : 'already_final';
       }

@@ -7,7 +7,7 @@ import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
 import { toWebhookRequest } from '../ingress/webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from '../ingress/webhook-route.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import type { AccountProvisioningService } from './account-service.js';
+import type { AccountEventOutcome, AccountProvisioningService } from './account-service.js';
 import { DeliveryDedup } from './delivery-dedup.js';
 import type { ProvisionerHost } from './provisioner-host.js';
 
@@ -86,14 +86,30 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
       );
     }
     const { deliveryId } = parsed;
-    if (deliveryId !== undefined && dedup.has(installationId, deliveryId)) {
+    const { workspaceId, channelType } = lookup.record;
+    if (
+      deliveryId !== undefined &&
+      (dedup.has(installationId, deliveryId) ||
+        (await options.accounts.deliverySeen(installationId, workspaceId, deliveryId)))
+    ) {
       return reply.code(200).send({ ok: true, duplicate: true });
     }
     // Row transitions commit before the answer; slow grant calls do not hold it past the budget.
+    const outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }> = [];
     for (const event of parsed.events) {
-      await options.accounts.handleEvent(installationId, event, { grantBudgetMs: GRANT_BUDGET_MS });
+      const outcome = await options.accounts.handleEvent(installationId, event, {
+        grantBudgetMs: GRANT_BUDGET_MS,
+      });
+      outcomes.push({ kind: event.kind, outcome });
     }
-    if (deliveryId !== undefined) dedup.remember(installationId, deliveryId);
+    if (deliveryId !== undefined) {
+      await options.accounts.recordDelivery(
+        { installationId, workspaceId, channelType },
+        deliveryId,
+        outcomes,
+      );
+      dedup.remember(installationId, deliveryId);
+    }
     if (parsed.response) {
       if (parsed.response.headers) reply.headers(parsed.response.headers);
       return reply.code(parsed.response.status).send(parsed.response.body ?? '');

@@ -1,8 +1,8 @@
 /**
- * The delivery ids an installation's webhooks were handled for, so a replayed delivery (an
- * attacker's, or a platform's redelivery) is answered as done without touching any row again.
- * Bounded per installation and kept for `ttlMs`; per process, which is enough because every
- * transition is compare-and-set as well: a replay reaching another replica changes nothing either.
+ * The delivery ids an installation's webhooks were handled for in this process: the fast path of
+ * replay detection, in front of the `account_delivery` audit rows that every replica reads (a
+ * replay racing its original on another replica still changes nothing: transitions are
+ * compare-and-set). Bounded per installation and kept for `ttlMs`.
  */
 export class DeliveryDedup {
   readonly #seen = new Map<string, Map<string, number>>();

@@ -36,6 +36,10 @@ export function nextStep(row: AccountRecord): string {
       if (row.grants.length > 0 && !row.grantsAppliedAt) {
         return `${who(row)} is active, but ${grants} are not granted yet${row.lastError ? ` (${row.lastError})` : ''}; check the grants and retry`;
       }
+      if (Array.isArray(row.detail.removedGrants) && row.detail.removedGrants.length > 0) {
+        const removed = row.detail.removedGrants.map((key) => String(key).replace(':', ' ')).join(', ');
+        return `${who(row)} is active, but ${removed} was removed on the platform since; grant it there again if that was a mistake`;
+      }
       return `${who(row)} is active${grants ? ` with ${grants} granted` : ''}; nothing to do`;
     case 'expired':
       return `the invitation to ${who(row)} expired${row.lastError ? ` (${row.lastError})` : ''}; retry to send a new one`;

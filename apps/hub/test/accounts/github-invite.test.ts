@@ -7,10 +7,12 @@ import {
   startFakeGithub,
 } from '@switchboard/testkit/fakes/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHub } from '../../src/app.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { AccountProvisioningService } from '../../src/provisioning/account-service.js';
 import { ProvisionerHost } from '../../src/provisioning/provisioner-host.js';
 import { AccountReconciler } from '../../src/provisioning/reconcile-job.js';
-import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
+import { type HubFixture, LOCAL_EGRESS, startHubFixture } from '../support/hub-fixture.js';
 import { eventually } from '../support/slack-scenario.js';
 import { githubTestRegistry } from './github-plugin.js';
 
@@ -163,9 +165,44 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const replay = await github.redeliver(delivery);
     expect(replay.status).toBe(200);
     expect(JSON.parse(replay.body)).toEqual({ ok: true, duplicate: true });
+    // Another replica (no memory of it) finds the delivery in the audit and answers it as done.
+    const replica = await buildHub({
+      runtime: hub.runtime,
+      logger: createLogger({ level: 'silent' }),
+      egress: LOCAL_EGRESS,
+      workers: false,
+      rateLimit: false,
+      checkResponses: true,
+    });
+    try {
+      const answer = await replica.app.inject({
+        method: 'POST',
+        url: `/hooks/accounts/${installationId}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': delivery.request.event,
+          'x-github-delivery': delivery.request.deliveryId,
+          'x-github-hook-id': delivery.request.hookId,
+          'x-hub-signature-256': delivery.request.signature,
+        },
+        payload: delivery.request.body,
+      });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toEqual({ ok: true, duplicate: true });
+    } finally {
+      await replica.app.close();
+    }
     const otherHook = await github.redeliver(delivery, { hookId: '5151' });
     expect(JSON.parse(otherHook.body)).toEqual({ ok: true });
     expect(github.calls.filter((c) => c.method === 'PUT')).toHaveLength(2);
+
+    // An owner takes alice off a team on GitHub: the row says so.
+    expect((await github.removeFromTeam('infra', 'alice'))?.status).toBe(200);
+    const [afterRemoval] = await accountsOf(userId);
+    expect(afterRemoval.detail.removedGrants).toEqual(['team:infra']);
+    expect(afterRemoval.nextStep).toBe(
+      'alice is active, but team infra was removed on the platform since; grant it there again if that was a mistake',
+    );
   });
 
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {

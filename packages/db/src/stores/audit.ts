@@ -37,6 +37,7 @@ export const auditReasons = [
   'dead_letter_discarded',
   'account_warning',
   'account_event_ignored',
+  'account_delivery',
 ] as const;
 export type AuditReason = (typeof auditReasons)[number];
 

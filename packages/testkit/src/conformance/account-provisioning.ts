@@ -58,7 +58,16 @@ function expectWellFormedAccount(account: ProvisionedAccount | undefined) {
 }
 
 function expectWellFormedEvent(event: AccountEvent) {
-  expect(['accepted', 'expired', 'canceled', 'failed', 'joined', 'removed', 'invited']).toContain(event.kind);
+  expect([
+    'accepted',
+    'expired',
+    'canceled',
+    'failed',
+    'joined',
+    'removed',
+    'invited',
+    'grant_changed',
+  ]).toContain(event.kind);
   if ('account' in event) expectWellFormedAccount(event.account);
   if ('pendingId' in event) expect(event.pendingId).toEqual(expect.any(String));
 }

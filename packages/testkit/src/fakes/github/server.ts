@@ -95,6 +95,8 @@ export interface FakeGithub {
   accept(invitationId: number, asLogin?: string): Promise<FakeGithubDelivery | undefined>;
   /** Seven days pass: the invitation moves to the failed list. GitHub sends no webhook. */
   expire(invitationId: number): void;
+  /** An owner takes a member off a team on GitHub: membership.removed (scope team) is sent. */
+  removeFromTeam(slug: string, login: string): Promise<FakeGithubDelivery | undefined>;
   /** An owner removes a member: member_removed is sent. */
   removeMember(login: string): Promise<FakeGithubDelivery | undefined>;
   /** Sends a webhook as GitHub would (signed with the hook's secret unless `signature` is given). */
@@ -205,6 +207,17 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
         failed_at: new Date().toISOString(),
         failed_reason: 'Invitation expired',
       });
+    },
+    async removeFromTeam(slug, login) {
+      const user = users.get(login.toLowerCase());
+      if (!user || !teamMembers.get(slug)?.delete(login.toLowerCase()))
+        throw new Error(`${login} is not on ${slug}`);
+      if (!fake.hook) return undefined;
+      const payload = examplePayload('membership', 'removed');
+      payload.member = userObject(payload.member, user);
+      payload.team = { ...(payload.team as Record<string, unknown>), slug, name: slug, id: teams.get(slug) };
+      payload.organization = { ...(payload.organization as Record<string, unknown>), login: fake.org.login };
+      return fake.deliver('membership', payload, {});
     },
     async removeMember(login) {
       const user = users.get(login.toLowerCase());
