@@ -38,9 +38,16 @@ async function withEngine<T>(
   }
 }
 
-/** Applies every committed migration not yet recorded in `_prisma_migrations`. */
+/**
+ * Applies every committed migration not yet recorded in `_prisma_migrations`. When the history
+ * already holds every one of them (most starts), the schema engine is not loaded at all: its
+ * WebAssembly instance stays in memory for the life of the process (about 50 MB).
+ */
 export async function applyMigrations(options: MigrationRunnerOptions): Promise<string[]> {
   const migrationsList = await readMigrationFolder(options.migrationsDir ?? migrationsDir);
+  const names = migrationsList.migrationDirectories.map((directory) => directory.path);
+  const unfinished = await unfinishedMigrations(options.adapterFactory, names);
+  if (unfinished?.length === 0) return [];
   return withEngine(options, async (engine) => {
     const result = await engine.applyMigrations({ migrationsList, filters: noSchemaFilter });
     return result.appliedMigrationNames;
@@ -80,4 +87,29 @@ export async function migrationStatus(options: MigrationRunnerOptions): Promise<
     edited: diagnosis.editedMigrationNames,
     unknown,
   };
+}
+
+/**
+ * The committed migrations `_prisma_migrations` does not record as finished, read with one plain
+ * query; undefined when the history cannot be read (no table yet): the engine then decides. A
+ * failed or rolled-back migration counts as unfinished, so the engine reports it.
+ */
+async function unfinishedMigrations(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  names: readonly string[],
+): Promise<string[] | undefined> {
+  const adapter = await adapterFactory.connect();
+  try {
+    const result = await adapter.queryRaw({
+      sql: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      args: [],
+      argTypes: [],
+    });
+    const finished = new Set(result.rows.map((row) => String(row[0])));
+    return names.filter((name) => !finished.has(name));
+  } catch {
+    return undefined;
+  } finally {
+    await adapter.dispose();
+  }
 }
