@@ -37,8 +37,17 @@ export interface FakeWhatsApp {
   readonly calls: FakeGraphCall[];
   /** Recipients whose 24-hour window is closed: free-form sends answer error 131047. */
   readonly closedWindows: Set<string>;
-  /** The next send answers this Graph error (once per entry, in order). */
-  failNextSend(error: { status: number; code: number; message?: string; details?: string }): void;
+  /**
+   * A later send answers this Graph error (once per entry, in order); `afterSends` lets that
+   * many sends succeed first (a long text whose second part fails).
+   */
+  failNextSend(error: {
+    status: number;
+    code: number;
+    message?: string;
+    details?: string;
+    afterSends?: number;
+  }): void;
   /** From now on every call answers 401 code 190, as Meta does for an expired token. */
   expireToken(): void;
   /** Adds media the webhook can name; `GET /{version}/{id}` then serves it. */
@@ -80,7 +89,13 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
   const media = new Map<string, FakeWhatsAppMedia>();
   const calls: FakeGraphCall[] = [];
   const closedWindows = new Set<string>();
-  const failures: Array<{ status: number; code: number; message?: string; details?: string }> = [];
+  const failures: Array<{
+    status: number;
+    code: number;
+    message?: string;
+    details?: string;
+    afterSends?: number;
+  }> = [];
   let tokenExpired = false;
   let counter = 0;
   let base = '';
@@ -112,7 +127,9 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
           graphError(100, '(#100) Invalid parameter', 'messaging_product and to are required'),
         );
       }
-      const failure = failures.shift();
+      const next = failures[0];
+      const failure = next?.afterSends ? undefined : failures.shift();
+      if (next?.afterSends) next.afterSends -= 1;
       if (failure)
         return reply(
           res,
