@@ -12,7 +12,7 @@ import {
 } from '@switchboard/core';
 import { type WhatsAppChannelConfig, whatsappConfigSchema } from './config.js';
 import { GraphClient } from './graph-client.js';
-import { whatsappSenderIdentities } from './identity.js';
+import { whatsappSenderIdentities, whatsappVerificationChatId } from './identity.js';
 import { type DownloadedMedia, downloadWhatsAppMedia } from './media.js';
 import { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';
 import { SentParts, sendWhatsAppMessage } from './send.js';
@@ -90,6 +90,11 @@ export class WhatsAppChannel implements Channel {
   }
   senderIdentities(source: Source): IdentityKey[] {
     return whatsappSenderIdentities(source);
+  }
+  /** Anyone can type a phone number: only phones and JIDs their owner proved route messages. */
+  readonly provenIdentitiesOnly = true;
+  verificationChatId(key: IdentityKey): string | undefined {
+    return whatsappVerificationChatId(key);
   }
 }
 

@@ -111,3 +111,15 @@ export function whatsappSenderIdentities(source: Source): IdentityKey[] {
   }
   return keys;
 }
+
+/**
+ * Where a one-time code for `key` goes: the phone's digits (Cloud API `to` takes the number as
+ * dialled, without `+`) or a JID's digits. A BSUID is only ever learnt from its own messages, so
+ * there is nothing to prove.
+ */
+export function whatsappVerificationChatId(key: IdentityKey): string | undefined {
+  if (key.namespace === PHONE_NAMESPACE)
+    return /^\+\d{6,15}$/.test(key.identifier) ? key.identifier.slice(1) : undefined;
+  if (key.namespace === WA_JID_NAMESPACE) return normalizeJid(key.identifier)?.split('@')[0];
+  return undefined;
+}

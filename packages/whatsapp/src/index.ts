@@ -28,6 +28,7 @@ export {
   waIdForms,
   waJidNamespaceRules,
   whatsappSenderIdentities,
+  whatsappVerificationChatId,
 } from './identity.js';
 export { type DownloadedMedia, downloadWhatsAppMedia } from './media.js';
 export { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';

@@ -15,6 +15,9 @@ export const RESOLUTION_SOURCES: readonly IdentitySource[] = [
   'admin',
 ];
 
+/** For channels whose sender ids anyone can type (`Channel.provenIdentitiesOnly`): no assertions. */
+export const PROVEN_SOURCES: readonly IdentitySource[] = RESOLUTION_SOURCES.filter((s) => s !== 'admin');
+
 export type GraphResolution =
   | { status: 'resolved'; user: { id: string; username: string }; namespace: string; identitySource: string }
   /** Nothing trusted matched; the caller goes on (auto-provisioning, a binding link). */
@@ -42,7 +45,7 @@ export async function resolveThroughIdentities(
     const found = await stores.identities
       .resolve(key.namespace, normalized.identifier, {
         workspaceId: installation.workspaceId,
-        sources: RESOLUTION_SOURCES,
+        sources: channel.provenIdentitiesOnly ? PROVEN_SOURCES : RESOLUTION_SOURCES,
       })
       .catch((error: unknown) => {
         // A deactivated identity names nobody; any other failure is retried by the worker.
