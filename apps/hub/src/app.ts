@@ -130,7 +130,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     ...(options.statusIntervalMs ? { intervalMs: options.statusIntervalMs } : {}),
   });
   const pipeline = new Pipeline({
-    activity: { inbound: (id) => status.inbound(id), outbound: (id) => status.outbound(id) },
+    activity: {
+      inbound: (id) => status.inbound(id),
+      outbound: (id) => status.outbound(id),
+      credentialsRefused: (id, message) => status.credentialsRefused(id, message),
+    },
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),

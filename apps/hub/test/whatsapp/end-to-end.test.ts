@@ -306,4 +306,31 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect(failed.attempts).toBe(1);
     fake.closedWindows.delete(MEMBER_WA_ID);
   });
+
+  it('says in the installation status that the token expired, with a fix hint (Graph error 190)', async () => {
+    fake.expireToken();
+    const accepted = await hub.request('POST', `/api/v1/installations/${installationId}/messages`, {
+      token: admin.token,
+      body: { target: { chatId: MEMBER_WA_ID }, text: 'after expiry', idempotencyKey: 'expired-1' },
+    });
+    expect(accepted.status).toBe(202);
+    const failed = await eventually(async () => {
+      const record = await outboundRecord(accepted.body.id);
+      return record.body.status === 'failed' ? record.body : undefined;
+    });
+    expect(failed.lastError).toMatch(/^190: the access token expired/);
+    const status = await eventually(async () => {
+      const res = await hub.request(
+        'GET',
+        `/api/v1/workspaces/${slug}/installations/${installationId}/status`,
+        {
+          token: admin.token,
+        },
+      );
+      return res.body.runtime?.lastError ? res.body.runtime : undefined;
+    });
+    expect(status.lastError).toContain('access token expired');
+    expect(status.lastErrorHint).toMatch(/PATCH the installation/);
+    expect(JSON.stringify(status)).not.toContain(WA_APP.access_token);
+  });
 });
