@@ -2,6 +2,7 @@ import { type Channel, isNotFound, type Source } from '@switchboard/core';
 import { DeactivatedError, type IdentitySource, type InstallationRecord, type Stores } from '@switchboard/db';
 import type { NamespaceBook } from '../identity/namespaces.js';
 import { type IdentityOutcome, resolveSender } from './identity.js';
+import { proveBoundSenderIdentities } from './prove-identities.js';
 
 /**
  * Identities that may name a sender (docs/security.md): asserted by the platform (`provisioned`),
@@ -93,6 +94,9 @@ export async function identifySender(
   platformEventId: string,
 ): Promise<IdentityOutcome> {
   const bound = await resolveSender(stores, installation, source);
+  if (bound.status === 'bound') {
+    await proveBoundSenderIdentities(stores, namespaces, installation, channel, source, bound.user.id);
+  }
   if (bound.status !== 'not_bound') return bound;
   const resolved = await resolveThroughIdentities(
     stores,

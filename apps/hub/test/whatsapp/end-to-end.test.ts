@@ -246,6 +246,51 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect((await outboundRecord(accepted.body.id)).body.deliveryState).toBe('read');
   });
 
+  it("proves a linked phone by the member's message after they redeemed a binding link", async () => {
+    const { stores } = hub.runtime;
+    const ben = await stores.users.create({ username: 'ben' });
+    await stores.members.upsert(admin.workspaceId, ben.id, 'member');
+    const benToken = (await stores.apiTokens.issue({ userId: ben.id, workspaceId: admin.workspaceId })).token;
+    const benWaId = '4915123456700';
+    const linked = await hub.request('POST', `/api/v1/workspaces/${slug}/members/${ben.id}/identities`, {
+      token: admin.token,
+      body: { namespace: 'phone', identifier: `+${benWaId}` },
+    });
+    expect(linked.status, linked.text).toBe(201);
+    const first = wamid();
+    await postWhatsApp(hub, [
+      { phoneNumberId: PHONE_NUMBER_ID, messages: [{ id: first, from: benWaId, text: 'hi' }] },
+    ]);
+    expect((await audit(first)).map((r) => r.reason)).toContain('not_bound');
+    const linkMessage = await eventually(() =>
+      sentTo(benWaId).find((m) => JSON.stringify(m.body).includes('token=')),
+    );
+    const token = /token=([A-Za-z0-9_-]+)/.exec(JSON.stringify(linkMessage.body))?.[1];
+    const redeemed = await hub.request('POST', '/api/v1/binding-tokens/redeem', {
+      token: benToken,
+      body: { token },
+    });
+    expect(redeemed.status, redeemed.text).toBe(200);
+
+    const second = wamid();
+    await postWhatsApp(hub, [
+      { phoneNumberId: PHONE_NUMBER_ID, messages: [{ id: second, from: benWaId, text: 'me' }] },
+    ]);
+    const delivery = await eventually(() =>
+      agent.deliveries.find((d) => d.body.message?.platformMessageId === second),
+    );
+    expect(delivery.body.user).toEqual({ id: ben.id, username: 'ben' });
+    const listed = await hub.request('GET', `/api/v1/workspaces/${slug}/members/${ben.id}/identities`, {
+      token: admin.token,
+    });
+    const sources = listed.body.identities.map(
+      (i: { namespace: string; source: string }) => `${i.namespace}:${i.source}`,
+    );
+    expect(sources).toEqual(expect.arrayContaining(['phone:self', 'wa_jid:self']));
+    // Nothing Ben was not linked to is proven by his message.
+    expect(listed.body.identities).toHaveLength(4);
+  });
+
   it('records a message delivered twice, a day apart, once', async () => {
     const id = wamid();
     const batch = [{ phoneNumberId: PHONE_NUMBER_ID, messages: [{ id, from: MEMBER_WA_ID, text: 'once' }] }];
