@@ -291,6 +291,28 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect(listed.body.identities).toHaveLength(4);
   });
 
+  it('delivers the good messages of a batch and audits the malformed one', async () => {
+    const good = wamid();
+    const bad = wamid();
+    const res = await postWhatsApp(hub, [
+      {
+        phoneNumberId: PHONE_NUMBER_ID,
+        messages: [
+          {
+            id: bad,
+            raw: { id: bad, from: MEMBER_WA_ID, timestamp: 'yesterday', type: 'text', text: { body: 'x' } },
+          },
+          { id: good, from: MEMBER_WA_ID, text: 'still here' },
+        ],
+      },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    await eventually(() => agent.deliveries.find((d) => d.body.message?.platformMessageId === good));
+    const rows = await audit(bad);
+    expect(rows.map((r) => r.reason)).toContain('unsupported_event');
+    expect(JSON.stringify(rows)).toContain('malformed message');
+  });
+
   it('records a message delivered twice, a day apart, once', async () => {
     const id = wamid();
     const batch = [{ phoneNumberId: PHONE_NUMBER_ID, messages: [{ id, from: MEMBER_WA_ID, text: 'once' }] }];
