@@ -33,23 +33,28 @@ export async function issueVerificationCode(
   target: VerificationTarget,
   now = new Date(),
 ): Promise<IssuedCode> {
-  const { prisma } = database;
-  const recent = await prisma.identityVerification.count({
-    where: {
-      userId: target.userId,
-      namespace: target.namespace,
-      identifier: target.identifier,
-      createdAt: { gt: new Date(now.getTime() - VERIFICATION_MIN_INTERVAL_MS) },
-    },
+  return database.prisma.$transaction(async (tx) => {
+    // Serializes issuers for one identity of one member, so two requests cannot both pass the
+    // "none in the last minute" check.
+    const lockKey = `identity-verification:${target.userId}:${target.namespace}:${target.identifier}`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`;
+    const recent = await tx.identityVerification.count({
+      where: {
+        userId: target.userId,
+        namespace: target.namespace,
+        identifier: target.identifier,
+        createdAt: { gt: new Date(now.getTime() - VERIFICATION_MIN_INTERVAL_MS) },
+      },
+    });
+    if (recent > 0) return { status: 'throttled' } as const;
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const id = crypto.randomUUID();
+    const expiresAt = new Date(now.getTime() + VERIFICATION_CODE_TTL_MS);
+    await tx.identityVerification.create({
+      data: { id, ...target, codeHash: hashOf(id, code), expiresAt, createdAt: now },
+    });
+    return { status: 'issued', id, code, expiresAt } as const;
   });
-  if (recent > 0) return { status: 'throttled' };
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const id = crypto.randomUUID();
-  const expiresAt = new Date(now.getTime() + VERIFICATION_CODE_TTL_MS);
-  await prisma.identityVerification.create({
-    data: { id, ...target, codeHash: hashOf(id, code), expiresAt, createdAt: now },
-  });
-  return { status: 'issued', id, code, expiresAt };
 }
 
 /** Checks a code against the member's newest live code for the identity, and consumes it. */

@@ -141,6 +141,13 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     );
     expect(started.status, started.text).toBe(202);
     expect(started.body.outcome).toBe('code_sent');
+    const refused = (identifier: string) =>
+      hub.request('POST', `/api/v1/workspaces/${slug}/members/${member.id}/identities/verification`, {
+        token: admin.token,
+        body: { namespace: 'phone', identifier, installationId },
+      });
+    expect((await refused('+4915123456711')).body.outcome).toBe('not_linked');
+    expect((await refused('12')).body.outcome).toBe('invalid_phone');
     const codeMessage = await eventually(() =>
       sentTo(MEMBER_WA_ID).find((m) => /verification code is \d{6}/.test(JSON.stringify(m.body))),
     );
