@@ -298,6 +298,50 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect(listed.body.identities).toHaveLength(4);
   });
 
+  it('routes a Brazilian member written with and without the ninth digit as the same person', async () => {
+    const { stores } = hub.runtime;
+    const caio = await stores.users.create({ username: 'caio' });
+    await stores.members.upsert(admin.workspaceId, caio.id, 'member');
+    const caioToken = (await stores.apiTokens.issue({ userId: caio.id, workspaceId: admin.workspaceId }))
+      .token;
+    const linked = await hub.request('POST', `/api/v1/workspaces/${slug}/members/${caio.id}/identities`, {
+      token: admin.token,
+      body: { namespace: 'phone', identifier: '+55 11 98765-4321' },
+    });
+    expect(linked.body.identities.map((i: { identifier: string }) => i.identifier)).toEqual([
+      '+5511987654321',
+      '5511987654321@s.whatsapp.net',
+      '551187654321@s.whatsapp.net',
+    ]);
+    // An old account's wa_id lacks the ninth digit: it binds through a link, which proves the phone.
+    const oldForm = '551187654321';
+    const first = wamid();
+    await postWhatsApp(hub, [{ phoneNumberId: PHONE_NUMBER_ID, messages: [{ id: first, from: oldForm }] }]);
+    const linkMessage = await eventually(() =>
+      sentTo(oldForm).find((m) => JSON.stringify(m.body).includes('token=')),
+    );
+    const token = /token=([A-Za-z0-9_-]+)/.exec(JSON.stringify(linkMessage.body))?.[1];
+    expect(
+      (await hub.request('POST', '/api/v1/binding-tokens/redeem', { token: caioToken, body: { token } }))
+        .status,
+    ).toBe(200);
+    const second = wamid();
+    await postWhatsApp(hub, [{ phoneNumberId: PHONE_NUMBER_ID, messages: [{ id: second, from: oldForm }] }]);
+    await eventually(() => agent.deliveries.find((d) => d.body.message?.platformMessageId === second));
+    // The nine-digit form has no binding of its own: the proven identity names the member.
+    const third = wamid();
+    await postWhatsApp(hub, [
+      { phoneNumberId: PHONE_NUMBER_ID, messages: [{ id: third, from: '5511987654321' }] },
+    ]);
+    const delivery = await eventually(() =>
+      agent.deliveries.find((d) => d.body.message?.platformMessageId === third),
+    );
+    expect(delivery.body.user).toEqual({ id: caio.id, username: 'caio' });
+    expect((await audit(third)).find((r) => r.reason === 'resolved')?.detail).toMatchObject({
+      identitySource: 'self',
+    });
+  });
+
   it('delivers the good messages of a batch and audits the malformed one', async () => {
     const good = wamid();
     const bad = wamid();
