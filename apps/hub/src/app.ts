@@ -11,6 +11,7 @@ import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
+import { identityVerificationRoutes } from './api/identity-verification.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
@@ -143,7 +144,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     ...(options.statusIntervalMs ? { intervalMs: options.statusIntervalMs } : {}),
   });
   const pipeline = new Pipeline({
-    activity: { inbound: (id) => status.inbound(id), outbound: (id) => status.outbound(id) },
+    activity: {
+      inbound: (id) => status.inbound(id),
+      outbound: (id) => status.outbound(id),
+      credentialsRefused: (id, message) => status.credentialsRefused(id, message),
+    },
     runtime,
     logger: options.logger,
     settings: mergeSettings(defaultPipelineSettings(publicUrl), options.pipeline),
@@ -258,6 +263,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(invitationRoutes, { runtime });
     await api.register(tokenRoutes, { runtime });
     await api.register(identityRoutes, { runtime });
+    await api.register(identityVerificationRoutes, { runtime, channels: pipeline.channels });
     await api.register(agentRoutes, { runtime, egress });
     await api.register(installationRoutes, {
       runtime,

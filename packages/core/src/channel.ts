@@ -66,6 +66,17 @@ export interface Channel {
    */
   senderIdentities?(source: Source): IdentityKey[];
   /**
+   * True where anyone can type a sender's identity (a phone number): an identity an admin merely
+   * asserted then names nobody until its owner proves it (a code sent to it, a binding link), so a
+   * mistyped number never routes a stranger's messages as a member. Default false.
+   */
+  readonly provenIdentitiesOnly?: boolean;
+  /**
+   * The chat to send a one-time code to, proving `key` (a phone, a JID) belongs to whoever reads
+   * it; undefined when this channel cannot reach that identity.
+   */
+  verificationChatId?(key: IdentityKey): string | undefined;
+  /**
    * The message text with the platform's mention markup removed (`<@U123>`, `@_user_1`), so the
    * hub can recognise commands such as `/link` typed after a mention. Default: the text as is.
    */

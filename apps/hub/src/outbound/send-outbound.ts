@@ -18,6 +18,8 @@ export interface SendOutboundDeps {
   staleClaimMs: number;
   /** Told after a message was sent and recorded as sent (installation status). */
   onSent?(installationId: string): void;
+  /** Told when the platform refused the installation's credentials, so its status says so. */
+  onCredentialsRefused?(installationId: string, message: string): void;
 }
 
 /**
@@ -73,6 +75,9 @@ export async function sendOutboundRow(row: ClaimedOutbound, deps: SendOutboundDe
           ? error.message
           : String(error);
     deps.logger.debug({ err: error, outboundId: row.id }, 'outbound send failed');
+    if (error instanceof PlatformError && error.kind === 'unauthorized') {
+      deps.onCredentialsRefused?.(row.installationId, summary);
+    }
     await persistently(() => retryOrFail(row, deps, summary, retryAfterMs, retryable), deps.staleClaimMs / 2);
     return;
   }

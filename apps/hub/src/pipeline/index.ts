@@ -29,7 +29,12 @@ export interface PipelineOptions {
   /** The clock retry budgets and circuits run on; tests move it instead of waiting hours. */
   now?: () => number;
   /** Told about recorded events and sent messages (the installation status reporter). */
-  activity?: { inbound(installationId: string): void; outbound(installationId: string): void };
+  activity?: {
+    inbound(installationId: string): void;
+    outbound(installationId: string): void;
+    /** A send the platform refused for the installation's credentials (an expired token). */
+    credentialsRefused?(installationId: string, message: string): void;
+  };
 }
 
 /**
@@ -137,6 +142,9 @@ export class Pipeline {
           sendTimeoutMs: settings.outbound.timeoutMs,
           staleClaimMs: settings.staleClaimMs,
           ...(options.activity ? { onSent: options.activity.outbound } : {}),
+          ...(options.activity?.credentialsRefused
+            ? { onCredentialsRefused: options.activity.credentialsRefused }
+            : {}),
         }),
     });
     this.retention = new RetentionJob({

@@ -2,6 +2,7 @@ import { type Channel, isNotFound, type Source } from '@switchboard/core';
 import { DeactivatedError, type IdentitySource, type InstallationRecord, type Stores } from '@switchboard/db';
 import type { NamespaceBook } from '../identity/namespaces.js';
 import { type IdentityOutcome, resolveSender } from './identity.js';
+import { proveBoundSenderIdentities } from './prove-identities.js';
 
 /**
  * Identities that may name a sender (docs/security.md): asserted by the platform (`provisioned`),
@@ -14,6 +15,9 @@ export const RESOLUTION_SOURCES: readonly IdentitySource[] = [
   'self',
   'admin',
 ];
+
+/** For channels whose sender ids anyone can type (`Channel.provenIdentitiesOnly`): no assertions. */
+export const PROVEN_SOURCES: readonly IdentitySource[] = RESOLUTION_SOURCES.filter((s) => s !== 'admin');
 
 export type GraphResolution =
   | { status: 'resolved'; user: { id: string; username: string }; namespace: string; identitySource: string }
@@ -42,7 +46,7 @@ export async function resolveThroughIdentities(
     const found = await stores.identities
       .resolve(key.namespace, normalized.identifier, {
         workspaceId: installation.workspaceId,
-        sources: RESOLUTION_SOURCES,
+        sources: channel.provenIdentitiesOnly ? PROVEN_SOURCES : RESOLUTION_SOURCES,
       })
       .catch((error: unknown) => {
         // A deactivated identity names nobody; any other failure is retried by the worker.
@@ -90,6 +94,9 @@ export async function identifySender(
   platformEventId: string,
 ): Promise<IdentityOutcome> {
   const bound = await resolveSender(stores, installation, source);
+  if (bound.status === 'bound') {
+    await proveBoundSenderIdentities(stores, namespaces, installation, channel, source, bound.user.id);
+  }
   if (bound.status !== 'not_bound') return bound;
   const resolved = await resolveThroughIdentities(
     stores,

@@ -19,6 +19,7 @@ export interface StatusReporterOptions {
 interface Activity {
   lastInboundAt?: Date;
   lastOutboundAt?: Date;
+  lastError?: { message: string; hint: string; at: Date };
 }
 
 /**
@@ -52,6 +53,13 @@ export class StatusReporter {
     this.#note(installationId, 'lastOutboundAt', at);
   }
 
+  /** A send the platform refused for the credentials: the status shows it with a fix hint. */
+  credentialsRefused(installationId: string, message: string, at = new Date()): void {
+    const entry = this.#activity.get(installationId) ?? {};
+    entry.lastError = { message, hint: fixHintFor(message), at };
+    this.#activity.set(installationId, entry);
+  }
+
   start(): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.flush(), this.#options.intervalMs ?? 1_000);
@@ -73,7 +81,7 @@ export class StatusReporter {
     await this.flush();
   }
 
-  #note(installationId: string, field: keyof Activity, at: Date): void {
+  #note(installationId: string, field: 'lastInboundAt' | 'lastOutboundAt', at: Date): void {
     const entry = this.#activity.get(installationId) ?? {};
     const previous = entry[field];
     if (!previous || previous < at) entry[field] = at;

@@ -125,6 +125,17 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     );
     expect(installation.status).toBe(201);
     const instPath = `/api/v1/workspaces/leak-ws/installations/${installation.body.id}`;
+    await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/identities/verification', `${identities}/verification`, {
+      namespace: 'phone',
+      identifier: '+14155552671',
+      installationId: installation.body.id,
+    });
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/members/{userId}/identities/verification/confirm',
+      `${identities}/verification/confirm`,
+      { namespace: 'phone', identifier: '+14155552671', code: '123456' },
+    );
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}/status', `${instPath}/status`);

@@ -18,6 +18,7 @@ export type {
   TimestampedHmacVerification,
   WebhookVerification,
 } from './options.js';
+export { describeStatusEventChecks, type StatusConformance } from './status-checks.js';
 
 /**
  * Registers the checks every channel adapter must pass (config, capabilities, webhook

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import {
+  type AppRouteResult,
+  checkPayload,
+  decodeJsonBody,
+  type InboundEvent,
+  type InboundMessageInput,
+  type MediaRef,
+  type MsgType,
+  type Sender,
+  type Source,
+} from '@switchboard/core';
+import {
+  batchSchema,
+  changeValueSchema,
+  messageSchema,
+  statusSchema,
+  type WaContact,
+  type WaMessage,
+  type WaStatus,
+} from './payload.js';
+
+export const WHATSAPP_TYPE = 'whatsapp';
+
+/** What every event of one installation is stamped with. */
+export interface WhatsAppScope {
+  installationId: string;
+  appId: string;
+  phoneNumberId: string;
+}
+
+interface PendingChange {
+  contacts: WaContact[];
+  messages: unknown[];
+  statuses: unknown[];
+}
+
+/**
+ * Splits a webhook batch into one target per `metadata.phone_number_id`; events are built only
+ * for targets the hub found an installation for. Every entry, change, message and status counts:
+ * Meta batches several. A change without metadata (another webhook field) names no number and is
+ * skipped; a message or status that does not parse becomes an `ignored` event, so it is audited
+ * while its neighbours are delivered.
+ */
+export function routeWhatsAppBatch(rawBody: Uint8Array, appId: string): AppRouteResult {
+  const batch = checkPayload(batchSchema, decodeJsonBody(rawBody, WHATSAPP_TYPE), [], 'not a WhatsApp batch');
+  const byNumber = new Map<string, PendingChange[]>();
+  for (const entry of batch.entry) {
+    for (const change of entry.changes) {
+      const value = changeValueSchema.safeParse(change.value);
+      if (!value.success) continue;
+      const key = value.data.metadata.phone_number_id;
+      byNumber.set(key, [...(byNumber.get(key) ?? []), value.data]);
+    }
+  }
+  return {
+    targets: [...byNumber].map(([phoneNumberId, changes]) => ({
+      installationKey: phoneNumberId,
+      events: (installationId) =>
+        changes.flatMap((change) => changeEvents(change, { installationId, appId, phoneNumberId })),
+    })),
+  };
+}
+
+function changeEvents(change: PendingChange, scope: WhatsAppScope): InboundEvent[] {
+  const events: InboundEvent[] = [];
+  for (const item of change.messages) {
+    const parsed = messageSchema.safeParse(item);
+    events.push(
+      parsed.success
+        ? messageEvent(parsed.data, change.contacts, scope)
+        : malformed(item, 'message', parsed.error.issues[0]?.path.join('.') ?? ''),
+    );
+  }
+  for (const item of change.statuses) {
+    const parsed = statusSchema.safeParse(item);
+    events.push(
+      parsed.success
+        ? statusEvent(parsed.data, scope)
+        : malformed(item, 'status', parsed.error.issues[0]?.path.join('.') ?? ''),
+    );
+  }
+  return events;
+}
+
+function malformed(item: unknown, what: string, path: string): InboundEvent {
+  const id =
+    typeof item === 'object' && item !== null && typeof (item as { id?: unknown }).id === 'string'
+      ? (item as { id: string }).id
+      : `malformed:${createHash('sha256')
+          .update(JSON.stringify(item) ?? '')
+          .digest('hex')
+          .slice(0, 32)}`;
+  return {
+    kind: 'ignored',
+    eventId: what === 'status' ? `${id}:malformed` : id,
+    reason: 'unsupported_event',
+    detail: `malformed ${what}${path ? ` (at ${path})` : ''}`,
+  };
+}
+
+const isoOfSeconds = (seconds: string) => new Date(Number(seconds) * 1000).toISOString();
+
+function senderOf(message: WaMessage, contacts: WaContact[]): Sender {
+  const contact = contacts.find(
+    (c) =>
+      (message.from && c.wa_id === message.from) ||
+      (message.from_user_id && c.user_id === message.from_user_id),
+  );
+  const parent = message.from_parent_user_id ?? contact?.parent_user_id;
+  const name = contact?.profile?.name ?? contact?.profile?.username;
+  return {
+    // The BSUID is the stable key when WhatsApp sends one; the wa_id otherwise.
+    id: message.from_user_id ?? contact?.user_id ?? (message.from as string),
+    ...(parent ? { unionId: parent } : {}),
+    ...(name ? { displayName: name } : {}),
+    isBot: false,
+    isExternal: false,
+  };
+}
+
+const MEDIA_KINDS = {
+  image: 'image',
+  audio: 'audio',
+  video: 'video',
+  document: 'file',
+  sticker: 'sticker',
+} as const satisfies Record<string, MediaRef['kind']>;
+
+function messageEvent(message: WaMessage, contacts: WaContact[], scope: WhatsAppScope): InboundEvent {
+  // Replies go to what was received: the wa_id when there is one, else the BSUID.
+  const chatId = message.from ?? message.from_user_id;
+  if (!chatId) return malformed(message, 'message', 'from');
+  const source: Source = {
+    channelType: WHATSAPP_TYPE,
+    installationId: scope.installationId,
+    tenantKey: scope.phoneNumberId,
+    appId: scope.appId,
+    chatId,
+    chatType: 'direct',
+    sender: senderOf(message, contacts),
+  };
+  const sentAt = isoOfSeconds(message.timestamp);
+  if (message.type === 'reaction' && message.reaction) {
+    const emoji = message.reaction.emoji;
+    return {
+      kind: 'reaction',
+      eventId: message.id,
+      reaction: {
+        source,
+        // An empty emoji is WhatsApp's way of taking a reaction back.
+        action: emoji ? 'added' : 'removed',
+        emoji: emoji || '?',
+        platformMessageId: message.reaction.message_id,
+        occurredAt: sentAt,
+      },
+    };
+  }
+  const content = contentOf(message);
+  if (!content) {
+    return {
+      kind: 'ignored',
+      eventId: message.id,
+      reason: 'unsupported_event',
+      detail: `message type ${message.type}`,
+    };
+  }
+  const input: InboundMessageInput = {
+    platformMessageId: message.id,
+    source,
+    msgType: content.msgType,
+    ...(content.text !== undefined ? { text: content.text } : {}),
+    media: content.media ?? [],
+    ...(message.context?.id ? { reply: { replyToMessageId: message.context.id } } : {}),
+    mentions: [],
+    // Every WhatsApp conversation is one person and the business: the bot is always addressed.
+    mentionsBot: true,
+    sentAt,
+    raw: message,
+  };
+  return { kind: 'message', eventId: message.id, message: input as never };
+}
+
+interface Content {
+  msgType: MsgType;
+  text?: string;
+  media?: MediaRef[];
+}
+
+function contentOf(message: WaMessage): Content | undefined {
+  switch (message.type) {
+    case 'text':
+      return message.text ? { msgType: 'text', text: message.text.body } : undefined;
+    case 'image':
+    case 'audio':
+    case 'video':
+    case 'document':
+    case 'sticker': {
+      const media = message[message.type];
+      if (!media) return undefined;
+      const kind = MEDIA_KINDS[message.type];
+      return {
+        msgType: kind,
+        ...(media.caption !== undefined ? { text: media.caption } : {}),
+        media: [
+          {
+            kind,
+            id: media.id,
+            ...(media.mime_type ? { mimeType: media.mime_type } : {}),
+            ...(media.filename ? { name: media.filename } : {}),
+          },
+        ],
+      };
+    }
+    case 'location': {
+      const l = message.location;
+      if (!l) return undefined;
+      const label = [l.name, l.address].filter(Boolean).join(', ');
+      return { msgType: 'card', text: `${label ? `${label} ` : ''}(${l.latitude}, ${l.longitude})` };
+    }
+    case 'contacts': {
+      const cards = message.contacts ?? [];
+      const lines = cards.map((c) =>
+        [c.name?.formatted_name, ...(c.phones ?? []).map((p) => p.phone ?? p.wa_id)]
+          .filter(Boolean)
+          .join(' '),
+      );
+      return { msgType: 'card', text: lines.join('\n') };
+    }
+    case 'interactive': {
+      const reply = message.interactive?.button_reply ?? message.interactive?.list_reply;
+      return reply ? { msgType: 'text', text: reply.title } : undefined;
+    }
+    case 'button':
+      return message.button ? { msgType: 'text', text: message.button.text } : undefined;
+    case 'system':
+      return { msgType: 'system', text: message.system?.body ?? message.system?.type ?? 'system' };
+    default:
+      return undefined;
+  }
+}
+
+const STATES = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' } as const;
+
+function statusEvent(status: WaStatus, scope: WhatsAppScope): InboundEvent {
+  // Meta sends each (message, state) once and retries it for days: both make the delivery id.
+  const eventId = `${status.id}:${status.status}`;
+  const state = STATES[status.status as keyof typeof STATES];
+  if (!state) {
+    return { kind: 'ignored', eventId, reason: 'unsupported_event', detail: `status ${status.status}` };
+  }
+  const error = status.errors?.[0];
+  const chatId = status.recipient_id ?? status.recipient_user_id;
+  return {
+    kind: 'status',
+    eventId,
+    status: {
+      scope: {
+        channelType: WHATSAPP_TYPE,
+        installationId: scope.installationId,
+        tenantKey: scope.phoneNumberId,
+        appId: scope.appId,
+      },
+      platformMessageId: status.id,
+      ...(chatId ? { chatId } : {}),
+      state,
+      ...(error ? { errorCode: String(error.code) } : {}),
+      ...(error
+        ? { errorMessage: (error.error_data?.details ?? error.message ?? error.title ?? '').slice(0, 1000) }
+        : {}),
+      occurredAt: isoOfSeconds(status.timestamp),
+    },
+  };
+}
