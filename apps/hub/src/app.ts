@@ -1,4 +1,5 @@
 import type { EgressLookup } from '@switchboard/core';
+import { ConsoleSessionStore } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { accountRoutes } from './api/accounts.js';
@@ -20,6 +21,10 @@ import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
+import { loginLinkRoutes } from './console/login-link-route.js';
+import { consolePlugin } from './console/plugin.js';
+import { consoleSessionPrincipal } from './console/session-principal.js';
+import { DEFAULT_SESSION_TTL_MS } from './console/session.js';
 import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
@@ -88,6 +93,8 @@ export interface HubAppOptions {
   statusIntervalMs?: number;
   /** The hub-wide operator credential of this process (see http/operator.ts); absent: none. */
   operator?: OperatorCredential;
+  /** The operator console at /console (default: served, sessions of 12 h). */
+  console?: { sessionTtlMs?: number; signInPerMinute?: number };
 }
 
 export interface HubApp {
@@ -217,9 +224,14 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     documentOnlyValidation(api);
     await registerRateLimit(api, limits.apiPerMinute);
     await api.register(bearerAuth, {
+      // Console sessions are bearer credentials too: the console calls this API in process.
       authenticate: async (token): Promise<Principal | null> =>
-        options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),
+        options.operator?.authenticate(token) ??
+        (ConsoleSessionStore.isSessionToken(token)
+          ? consoleSessionPrincipal(await runtime.stores.consoleSessions.authenticate(token))
+          : runtime.stores.apiTokens.authenticate(token)),
     });
+    await api.register(loginLinkRoutes, { stores: runtime.stores, publicUrl });
     await api.register(workspaceRoutes, { runtime });
     await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime, publicUrl });
@@ -247,6 +259,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
+  });
+  await app.register(consolePlugin, {
+    stores: runtime.stores,
+    sessionTtlMs: options.console?.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    signInPerMinute: options.rateLimit === false ? 0 : (options.console?.signInPerMinute ?? 30),
   });
   if (options.workers !== false) pipeline.start();
   return { app, pipeline, ...(supervisor ? { supervisor } : {}) };

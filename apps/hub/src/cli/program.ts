@@ -6,6 +6,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInstallationCommands } from './commands/installation.js';
+import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerMemberCommands } from './commands/member.js';
 import { registerSlackCommands } from './commands/slack.js';
 import { registerStartCommand } from './commands/start.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerSlackCommands(program);
   registerDoctorCommand(program);
+  registerLoginLinkCommand(program);
 
   return program;
 }

@@ -6,6 +6,7 @@ import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
 import { BindingTokenStore } from './binding-tokens.js';
 import { BindingStore } from './bindings.js';
+import { ConsoleSessionStore } from './console-sessions.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
 import { InstallationStatusStore } from './installation-status.js';
@@ -31,6 +32,7 @@ export interface Stores {
   audit: AuditStore;
   bindings: BindingStore;
   bindingTokens: BindingTokenStore;
+  consoleSessions: ConsoleSessionStore;
   identities: IdentityStore;
   outbound: OutboundStore;
   retention: RetentionStore;
@@ -56,6 +58,7 @@ export function createStores(
     audit: new AuditStore(db),
     bindings,
     bindingTokens: new BindingTokenStore(db, bindings),
+    consoleSessions: new ConsoleSessionStore(db),
     identities: new IdentityStore(db),
     outbound: new OutboundStore(db),
     retention: new RetentionStore(db),
@@ -68,6 +71,7 @@ export * from './api-tokens.js';
 export * from './audit.js';
 export * from './binding-tokens.js';
 export * from './bindings.js';
+export * from './console-sessions.js';
 export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';

@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ConsoleDeps } from '../routing.js';
+
+export const agentPages: FastifyPluginAsync<ConsoleDeps> = async () => {};
