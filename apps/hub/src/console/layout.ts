@@ -91,7 +91,7 @@ ${header(chrome)}
 </body></html>`;
 }
 
-/** Sends a console page: never cached, never framed, no referrer (sign-in links ride in URLs). */
+/** Sends a console page: never cached, never framed, no referrer to other sites (sign-in links ride in URLs). */
 export function sendPage(reply: FastifyReply, status: number, page: Html): FastifyReply {
   return sendHtml(reply, status, page);
 }
@@ -101,7 +101,7 @@ export function sendHtml(reply: FastifyReply, status: number, fragment: Html): F
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', CSP)

@@ -78,9 +78,9 @@ export async function loadSession(
  */
 export function fromThisOrigin(request: FastifyRequest): boolean {
   const site = request.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin') return false;
+  if (typeof site === 'string') return site === 'same-origin';
   const origin = request.headers.origin;
-  if (origin === undefined) return typeof site === 'string';
+  if (origin === undefined) return false;
   try {
     return new URL(origin).host === request.host;
   } catch {
