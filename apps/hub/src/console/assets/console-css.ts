@@ -72,5 +72,6 @@ dl.facts dd { margin: 0; }
 .pager { margin-top: .75rem; }
 .sign-in { max-width: 26rem; margin: 4rem auto; }
 .sign-in main { padding: 0; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 ol.steps li { margin-bottom: .3rem; }
 `;
