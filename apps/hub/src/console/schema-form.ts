@@ -35,13 +35,22 @@ const POLICY_HELP: Record<string, string> = {
     'A provisioned sender whose platform reports a verified email that already belongs to a user becomes that user.',
 };
 
-/** The hub-wide installation settings as a JSON Schema, with their help text. */
-export function policySchema(): ObjectSchema {
+/**
+ * The hub-wide installation settings as a JSON Schema, with their help text, less the keys the
+ * channel type declares itself (its own field is shown once, with the hub's help when it has none).
+ */
+export function policySchema(adapter: ObjectSchema): ObjectSchema {
   const schema = z.toJSONSchema(installationPolicySchema, { io: 'input' }) as ObjectSchema;
-  for (const [key, property] of Object.entries(schema.properties ?? {})) {
-    property.description ??= POLICY_HELP[key];
+  const own = adapter.properties ?? {};
+  for (const [key, property] of Object.entries(own)) {
+    if (POLICY_HELP[key]) property.description ??= POLICY_HELP[key];
   }
-  return { ...schema, required: [] };
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties ?? {})
+      .filter(([key]) => !(key in own))
+      .map(([key, property]) => [key, { ...property, description: property.description ?? POLICY_HELP[key] }]),
+  );
+  return { properties, required: [] };
 }
 
 function kindOf(property: JsonProperty): string {

@@ -41,7 +41,7 @@ describe.runIf(runBrowserSuite)('console installations in Chromium', () => {
     // Secrets are write-only password inputs; the hub's settings come with their help text.
     await expect(page.getByLabel('signing secret').getAttribute('type')).resolves.toBe('password');
     await expect(page.locator('#policy-auto_provision-hint').textContent()).resolves.toContain('members of this workspace');
-    await expect(page.locator('#policy-tenant_key-hint').textContent()).resolves.toContain('wrong_tenant');
+    await expect(page.locator('#config-tenant_key-hint').textContent()).resolves.toContain('wrong_tenant');
     await page.getByLabel('signing secret').fill('short');
     await submit(page, 'Install Echo (test channel)');
     const fieldError = page.locator('#config-signing_secret-error');

@@ -82,9 +82,10 @@ function placeErrors(failure: ApiFailure, keys: Set<string>): { fields: FieldErr
   const platformField = (failure.details as { field?: unknown } | undefined)?.field;
   if (failure.code === 'config_rejected' && typeof platformField === 'string' && keys.has(platformField)) {
     (fields[platformField] ??= []).push(failure.message);
-  } else if (general.length === 0 || failure.code !== 'invalid_config') {
+  } else if (failure.code !== 'invalid_config' && failure.code !== 'secrets_required') {
     general.unshift(failure.message);
   }
+  if (general.length === 0) general.push('Not saved: fix the fields marked below.');
   return { fields, general };
 }
 
@@ -152,7 +153,7 @@ ${renderFields(type.configSchema, { prefix: CONFIG, values: state.values, errors
 </fieldset>
 ${
   isChannel
-    ? html`<fieldset><legend>Hub settings</legend>${renderFields(policySchema(), {
+    ? html`<fieldset><legend>Hub settings</legend>${renderFields(policySchema(type.configSchema), {
         prefix: POLICY,
         values: state.policy,
         errors: state.fields,
@@ -168,7 +169,7 @@ function editForm(
   installation: Installation,
   fields: FieldErrors,
 ): Html {
-  const policy = policySchema();
+  const policy = policySchema(type.configSchema);
   const policyKeys = new Set(Object.keys(policy.properties ?? {}));
   const values = Object.fromEntries(Object.entries(installation.config).filter(([key]) => !policyKeys.has(key)));
   const policyValues = Object.fromEntries(Object.entries(installation.config).filter(([key]) => policyKeys.has(key)));
@@ -186,12 +187,15 @@ ${
 }
 
 function allKeys(type: ChannelType): Set<string> {
-  return new Set([...Object.keys(type.configSchema.properties ?? {}), ...Object.keys(policySchema().properties ?? {})]);
+  return new Set([
+    ...Object.keys(type.configSchema.properties ?? {}),
+    ...Object.keys(policySchema(type.configSchema).properties ?? {}),
+  ]);
 }
 
 function submitted(type: ChannelType, form: URLSearchParams) {
   const values = readFields(type.configSchema, form, CONFIG);
-  const policy = type.kind === 'channel' ? readFields(policySchema(), form, POLICY) : {};
+  const policy = type.kind === 'channel' ? readFields(policySchema(type.configSchema), form, POLICY) : {};
   return { values, policy, config: { ...values, ...policy } };
 }
 
