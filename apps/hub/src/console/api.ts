@@ -32,7 +32,11 @@ export class ConsoleApi {
     return this.call<T>('GET', path);
   }
 
-  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ApiAnswer<T>> {
+  async call<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> {
     const response = await this.app.inject({
       method,
       url: path,

@@ -18,13 +18,17 @@ export async function registerConsoleAssets(app: FastifyInstance): Promise<void>
     'console.js': { type: 'text/javascript; charset=utf-8', body: CONSOLE_JS },
     'htmx.min.js': { type: 'text/javascript; charset=utf-8', body: htmx },
   };
-  app.get<{ Params: { file: string } }>(`${ASSETS}/:file`, { schema: { hide: true } }, async (request, reply) => {
-    const file = files[request.params.file];
-    if (!file) return reply.code(404).type('text/plain').send('not found');
-    return reply
-      .header('content-type', file.type)
-      .header('cache-control', 'public, max-age=300')
-      .header('x-content-type-options', 'nosniff')
-      .send(file.body);
-  });
+  app.get<{ Params: { file: string } }>(
+    `${ASSETS}/:file`,
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const file = files[request.params.file];
+      if (!file) return reply.code(404).type('text/plain').send('not found');
+      return reply
+        .header('content-type', file.type)
+        .header('cache-control', 'public, max-age=300')
+        .header('x-content-type-options', 'nosniff')
+        .send(file.body);
+    },
+  );
 }

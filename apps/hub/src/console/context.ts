@@ -76,7 +76,11 @@ export async function pageContext(
       reply,
       404,
       renderPage(
-        { title: 'Not found', user: { username: session.principal.username, csrf: session.csrf }, workspaces },
+        {
+          title: 'Not found',
+          user: { username: session.principal.username, csrf: session.csrf },
+          workspaces,
+        },
         'There is no such workspace, or you are not a member of it.',
       ),
     );

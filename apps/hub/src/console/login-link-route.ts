@@ -45,7 +45,7 @@ export const loginLinkRoutes: FastifyPluginAsync<LoginLinkRouteOptions> = async 
       const parsed = loginLinkBody.safeParse(request.body);
       if (!parsed.success) throw badRequest('invalid_input', 'username is required', parsed.error.issues);
       const user = await options.stores.users.findByUsername(parsed.data.username);
-      if (!user || user.status !== 'active') throw notFound('user');
+      if (user?.status !== 'active') throw notFound('user');
       const link = await options.stores.consoleSessions.issueLoginLink(
         user.id,
         options.ttlMs ?? LOGIN_LINK_TTL_MS,

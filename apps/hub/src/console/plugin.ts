@@ -49,7 +49,10 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (app, deps) 
     if (!request.consoleSession) return signInRedirect(request, reply);
     const form = request.body instanceof URLSearchParams ? request.body : undefined;
     if (!csrfMatches(request, request.consoleSession, form)) {
-      return refuse(reply, 'This request did not carry the console’s security token (CSRF). Nothing was changed.');
+      return refuse(
+        reply,
+        'This request did not carry the console’s security token (CSRF). Nothing was changed.',
+      );
     }
   });
 

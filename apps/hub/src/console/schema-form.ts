@@ -25,7 +25,8 @@ export type FieldErrors = Record<string, string[]>;
 
 // Help for the hub's own settings, which every channel installation has.
 const POLICY_HELP: Record<string, string> = {
-  group_policy: '“mention”: group messages reach the agent only when they address the bot. “disabled”: never.',
+  group_policy:
+    '“mention”: group messages reach the agent only when they address the bot. “disabled”: never.',
   allow_external_senders: 'Let senders from another organisation (shared chats, external guests) through.',
   tenant_key:
     'The platform tenant (workspace, organisation) this installation belongs to. When set, events of any other tenant are dropped (wrong_tenant).',
@@ -48,7 +49,10 @@ export function policySchema(adapter: ObjectSchema): ObjectSchema {
   const properties = Object.fromEntries(
     Object.entries(schema.properties ?? {})
       .filter(([key]) => !(key in own))
-      .map(([key, property]) => [key, { ...property, description: property.description ?? POLICY_HELP[key] }]),
+      .map(([key, property]) => [
+        key,
+        { ...property, description: property.description ?? POLICY_HELP[key] },
+      ]),
   );
   return { properties, required: [] };
 }
@@ -142,7 +146,11 @@ export function renderFields(schema: ObjectSchema, options: RenderOptions): Html
  * The config a submitted form describes: empty fields are left out (so defaults apply, and on an
  * edit the stored value, secrets included, is kept); values are typed by the schema.
  */
-export function readFields(schema: ObjectSchema, form: URLSearchParams, prefix: string): Record<string, unknown> {
+export function readFields(
+  schema: ObjectSchema,
+  form: URLSearchParams,
+  prefix: string,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
     const raw = form.getAll(`${prefix}.${key}`).at(-1);

@@ -1,7 +1,14 @@
 import { signEchoRequest } from '@switchboard/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectAccessible, launchChromium, NO_BROWSER_REASON, newContext, runBrowserSuite, screenshot } from './browser.js';
+import {
+  expectAccessible,
+  launchChromium,
+  NO_BROWSER_REASON,
+  newContext,
+  runBrowserSuite,
+  screenshot,
+} from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const SECRET = 'echo-signing-secret';
@@ -34,10 +41,14 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
       body: { name: 'unreachable', deliveryUrl: 'http://127.0.0.1:9/deliver' },
     });
     // A short retry budget, so the failing delivery becomes a dead letter within the test.
-    const budget = await fx.hub.request('PUT', `/api/v1/workspaces/acme/agents/${agent.body.id}/retry-budget`, {
-      token: fx.owner.token,
-      body: { retryBudgetMs: 1_000 },
-    });
+    const budget = await fx.hub.request(
+      'PUT',
+      `/api/v1/workspaces/acme/agents/${agent.body.id}/retry-budget`,
+      {
+        token: fx.owner.token,
+        body: { retryBudgetMs: 1_000 },
+      },
+    );
     expect(budget.status, budget.text).toBe(200);
     const created = await fx.hub.request('POST', '/api/v1/workspaces/acme/installations', {
       token: fx.owner.token,
@@ -75,7 +86,9 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
     await screenshot(page, 'members');
     await expectAccessible(page);
     await Promise.all([page.waitForNavigation(), row.getByRole('button', { name: 'Cancel' }).click()]);
-    await expect(page.getByRole('row', { name: /newcomer@acme\.test/ }).textContent()).resolves.toContain('canceled');
+    await expect(page.getByRole('row', { name: /newcomer@acme\.test/ }).textContent()).resolves.toContain(
+      'canceled',
+    );
   });
 
   it('creates a token shown once, lists it without its value, and revokes it', async () => {
@@ -91,12 +104,20 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
     await screenshot(page, 'tokens');
     await expectAccessible(page);
     await Promise.all([page.waitForNavigation(), row.getByRole('button', { name: 'Revoke' }).click()]);
-    await expect(page.getByRole('row', { name: /deploy script/ }).textContent()).resolves.toContain('revoked');
+    await expect(page.getByRole('row', { name: /deploy script/ }).textContent()).resolves.toContain(
+      'revoked',
+    );
     expect((await fx.hub.request('GET', '/api/v1/workspaces/acme', { token })).status).toBe(401);
   });
 
   it('shows a failing agent’s health, retries its dead letter, and filters the audit log', async () => {
-    const raw = JSON.stringify({ type: 'message', id: 'evt-dead-1', chatId: 'c1', user: { id: 'u1' }, text: 'hi' });
+    const raw = JSON.stringify({
+      type: 'message',
+      id: 'evt-dead-1',
+      chatId: 'c1',
+      user: { id: 'u1' },
+      text: 'hi',
+    });
     const res = await fx.hub.request('POST', `/hooks/${installationId}`, {
       raw,
       headers: { 'content-type': 'application/json', ...signEchoRequest(SECRET, raw) },
@@ -104,7 +125,9 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
     expect(res.status, res.text).toBe(200);
     await vi.waitFor(
       async () => {
-        const listed = await fx.hub.request('GET', '/api/v1/workspaces/acme/dead-letters', { token: fx.owner.token });
+        const listed = await fx.hub.request('GET', '/api/v1/workspaces/acme/dead-letters', {
+          token: fx.owner.token,
+        });
         expect(listed.body.items).toHaveLength(1);
       },
       { timeout: 20_000, interval: 100 },
@@ -123,8 +146,12 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
     await expectAccessible(page);
     await Promise.all([page.waitForNavigation(), dead.getByRole('button', { name: 'Retry' }).click()]);
     await expect(page.getByRole('status').textContent()).resolves.toContain('Queued for delivery again');
-    const retried = await fx.hub.request('GET', '/api/v1/workspaces/acme/dead-letters', { token: fx.owner.token });
-    expect(retried.body.items.map((d: { platformEventId: string }) => d.platformEventId)).not.toContain('evt-dead-1');
+    const retried = await fx.hub.request('GET', '/api/v1/workspaces/acme/dead-letters', {
+      token: fx.owner.token,
+    });
+    expect(retried.body.items.map((d: { platformEventId: string }) => d.platformEventId)).not.toContain(
+      'evt-dead-1',
+    );
 
     await page.goto(`${fx.hub.url}/console/w/acme/audit`);
     await page.getByLabel('Event id').fill('evt-dead-1');

@@ -13,7 +13,9 @@ import { expect } from 'vitest';
  */
 export function chromiumPath(): string | undefined {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((path): path is string => typeof path === 'string' && path !== '' && existsSync(path));
+  return candidates.find(
+    (path): path is string => typeof path === 'string' && path !== '' && existsSync(path),
+  );
 }
 
 export const NO_BROWSER_REASON = 'no Chromium found (set CHROMIUM_PATH or apt-get install chromium)';

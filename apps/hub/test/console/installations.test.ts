@@ -1,7 +1,14 @@
 import { signEchoRequest } from '@switchboard/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchChromium, NO_BROWSER_REASON, newContext, runBrowserSuite, screenshot } from './browser.js';
+import {
+  expectAccessible,
+  launchChromium,
+  NO_BROWSER_REASON,
+  newContext,
+  runBrowserSuite,
+  screenshot,
+} from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const SECRET = 'echo-signing-secret';
@@ -40,7 +47,9 @@ describe.runIf(runBrowserSuite)('console installations in Chromium', () => {
     await page.waitForURL(/installations\/new/);
     // Secrets are write-only password inputs; the hub's settings come with their help text.
     await expect(page.getByLabel('signing secret').getAttribute('type')).resolves.toBe('password');
-    await expect(page.locator('#policy-auto_provision-hint').textContent()).resolves.toContain('members of this workspace');
+    await expect(page.locator('#policy-auto_provision-hint').textContent()).resolves.toContain(
+      'members of this workspace',
+    );
     await expect(page.locator('#config-tenant_key-hint').textContent()).resolves.toContain('wrong_tenant');
     await page.getByLabel('signing secret').fill('short');
     await submit(page, 'Install Echo (test channel)');
@@ -94,7 +103,9 @@ describe.runIf(runBrowserSuite)('console installations in Chromium', () => {
     await page.goto(`${fx.hub.url}/console/w/acme/installations/${installationId}`);
     await page.getByLabel('api base url').fill('http://127.0.0.1:9/other');
     await submit(page, 'Save changes');
-    await expect(page.locator('#config-signing_secret-error').textContent()).resolves.toContain('enter it again');
+    await expect(page.locator('#config-signing_secret-error').textContent()).resolves.toContain(
+      'enter it again',
+    );
     await screenshot(page, 'installation-secrets-required');
     await page.getByLabel('api base url').fill('http://127.0.0.1:9/other');
     await page.getByLabel('signing secret').fill('a-rotated-secret');

@@ -62,7 +62,15 @@ describe.runIf(runBrowserSuite)('console sign-in in Chromium', () => {
     await signIn(page, fx.hub.url, fx.owner.username);
     expect(new URL(page.url()).pathname).toBe('/console/w/acme/installations');
     const nav = await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link').allTextContents();
-    expect(nav).toEqual(['Installations', 'Agents', 'Members', 'API tokens', 'Dead letters', 'Audit log', 'My links']);
+    expect(nav).toEqual([
+      'Installations',
+      'Agents',
+      'Members',
+      'API tokens',
+      'Dead letters',
+      'Audit log',
+      'My links',
+    ]);
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'sb_console');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console' });
@@ -91,7 +99,9 @@ describe.runIf(runBrowserSuite)('console sign-in in Chromium', () => {
     await screenshot(page, 'sign-in-link');
     await submit(page, 'Continue to the console');
     expect(new URL(page.url()).pathname).toBe('/console/account');
-    await expect(page.getByRole('status').textContent()).resolves.toContain(`Signed in as ${fx.member.username}`);
+    await expect(page.getByRole('status').textContent()).resolves.toContain(
+      `Signed in as ${fx.member.username}`,
+    );
     // A link session may set a new password without the old one: the link was the proof.
     await page.getByLabel('New password').fill('a brand new secret');
     await submit(page, 'Save password');
@@ -147,7 +157,8 @@ describe.runIf(runBrowserSuite)('console sign-in in Chromium', () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signIn(page, fx.hub.url, fx.owner.username);
-    await fx.hub.database.db.prisma.$executeRaw`UPDATE console_session SET expires_at = now() - interval '1 second' WHERE user_id = ${fx.owner.userId}::uuid AND revoked_at IS NULL`;
+    await fx.hub.database.db.prisma
+      .$executeRaw`UPDATE console_session SET expires_at = now() - interval '1 second' WHERE user_id = ${fx.owner.userId}::uuid AND revoked_at IS NULL`;
     await page.goto(`${fx.hub.url}/console/w/acme/installations`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     expect(new URL(page.url()).searchParams.get('next')).toBe('/console/w/acme/installations');

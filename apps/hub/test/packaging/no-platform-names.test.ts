@@ -14,8 +14,8 @@ const PLATFORM = /slack|feishu|lark|whatsapp|github/i;
  */
 const PENDING: readonly string[] = [
   'supervisor/index.ts:2: * Supervisor for long-connection channels (Slack Socket Mode, Feishu WS): every hub replica runs',
-  "cli/program.ts:10: import { registerSlackCommands } from './commands/slack.js';",
-  'cli/program.ts:28: registerSlackCommands(program);',
+  "cli/program.ts:11: import { registerSlackCommands } from './commands/slack.js';",
+  'cli/program.ts:29: registerSlackCommands(program);',
 ];
 /**
  * Whole files still to move into their adapter: the `switchboard slack manifest` command belongs

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { listWorkspaces } from '../context.js';
 import { ConsoleApi } from '../api.js';
+import { listWorkspaces } from '../context.js';
 import { type HtmlValue, html } from '../html.js';
 import { csrfField, notice, renderPage, sendPage } from '../layout.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../password.js';
@@ -35,7 +35,8 @@ ${
   workspaces.length === 0
     ? html`<p class="muted">You are not a member of any workspace yet.</p>`
     : html`<ul>${workspaces.map(
-        (w) => html`<li><a href="/console/w/${encodeURIComponent(w.slug)}">${w.name}</a> <span class="muted">(${w.slug})</span></li>`,
+        (w) =>
+          html`<li><a href="/console/w/${encodeURIComponent(w.slug)}">${w.name}</a> <span class="muted">(${w.slug})</span></li>`,
       )}</ul>`
 }
 <h2>${hasPassword ? 'Change your password' : 'Set a password'}</h2>
@@ -54,7 +55,9 @@ ${
 <h2>Signed-in browsers</h2>
 <table><thead><tr><th>Signed in</th><th>How</th><th>Browser</th><th>Expires</th><th></th></tr></thead><tbody>
 ${sessions.map(
-  (s) => html`<tr><td>${when(s.createdAt)}</td><td>${s.method}</td><td>${(s.userAgent ?? '').slice(0, 60)}</td><td>${when(s.expiresAt)}</td>
+  (
+    s,
+  ) => html`<tr><td>${when(s.createdAt)}</td><td>${s.method}</td><td>${(s.userAgent ?? '').slice(0, 60)}</td><td>${when(s.expiresAt)}</td>
 <td>${
     s.id === session.principal.sessionId
       ? html`<span class="muted">this browser</span>`
@@ -86,7 +89,10 @@ ${sessions.map(
         request.query.done === 'password'
           ? notice('ok', 'Your password is saved.')
           : request.query.welcome
-            ? notice('info', html`Signed in as <strong>${session.principal.username}</strong>. Set a password below to sign in without a link next time.`)
+            ? notice(
+                'info',
+                html`Signed in as <strong>${session.principal.username}</strong>. Set a password below to sign in without a link next time.`,
+              )
             : null;
       return show(session, reply, 200, top);
     },
@@ -98,7 +104,13 @@ ${sessions.map(
     const form = formOf(request);
     const password = form.get('password') ?? '';
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      return show(session, reply, 400, null, `A password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
+      return show(
+        session,
+        reply,
+        400,
+        null,
+        `A password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+      );
     }
     const stored = await consoleSessions.passwordHashOf(session.principal.userId);
     if (stored && session.principal.method === 'password') {

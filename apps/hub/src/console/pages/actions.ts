@@ -27,7 +27,8 @@ export function apiAction(
       const call = build(context, formOf(request), request.params as Record<string, string>);
       const answer = await context.api.call(call.method, call.path, call.body);
       const back = options.back(context);
-      if (answer.ok) return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}done=${options.done}`, 303);
+      if (answer.ok)
+        return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}done=${options.done}`, 303);
       return sendPage(
         reply,
         answer.status,
@@ -51,7 +52,9 @@ export function button(
 ) {
   return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="_csrf" value="${context.session.csrf}">${Object.entries(
     extra ?? {},
-  ).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button type="submit" class="${style}">${label}</button></form>`;
+  ).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit" class="${style}">${label}</button></form>`;
 }
 
 export const uuidParam = (value: string | undefined): string => encodeURIComponent(value ?? '');

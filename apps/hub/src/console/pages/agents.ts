@@ -40,7 +40,9 @@ export const agentPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
               return html`<tr><td>${a.name}</td><td><code>${a.deliveryUrl}</code></td><td>${
                 h ? html`<span class="badge ${CIRCUIT[h.circuit]}">${h.circuit.replace('_', ' ')}</span>` : ''
               }</td><td>${h?.consecutiveFailures ?? 0}</td><td>${ago(h?.lastSuccessAt)}</td><td>${
-                h?.lastError ? html`<span class="error-text">${h.lastError}</span> ${ago(h.lastErrorAt)}` : html`<span class="muted">none</span>`
+                h?.lastError
+                  ? html`<span class="error-text">${h.lastError}</span> ${ago(h.lastErrorAt)}`
+                  : html`<span class="muted">none</span>`
               }</td></tr>`;
             })
       }</tbody></table>
@@ -58,10 +60,14 @@ export const agentPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
     { schema: { hide: true } },
     workspacePage(app, { adminOnly: true }, async (context, request, reply) => {
       const form = formOf(request);
-      const answer = await context.api.call<{ name: string; deliverySecret?: string }>('POST', context.apiPath('agents'), {
-        name: (form.get('name') ?? '').trim(),
-        deliveryUrl: (form.get('deliveryUrl') ?? '').trim(),
-      });
+      const answer = await context.api.call<{ name: string; deliverySecret?: string }>(
+        'POST',
+        context.apiPath('agents'),
+        {
+          name: (form.get('name') ?? '').trim(),
+          deliveryUrl: (form.get('deliveryUrl') ?? '').trim(),
+        },
+      );
       const body = answer.ok
         ? html`${notice('ok', html`Agent “${answer.body.name}” added.`)}${
             answer.body.deliverySecret

@@ -45,8 +45,11 @@ export const auditPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
       const next = listed.ok && listed.body.nextCursor ? new URLSearchParams(filters) : undefined;
       if (next && listed.ok && listed.body.nextCursor) next.set('cursor', listed.body.nextCursor);
       const body = html`<form class="card filters" method="get" action="${context.path('audit')}">
-<div class="field"><label for="f-installation">Installation</label><select id="f-installation" name="installationId"><option value="">all</option>${(installations.ok ? installations.body.items : []).map(
-        (i) => html`<option value="${i.id}"${filters.get('installationId') === i.id ? html` selected` : ''}>${i.channelType} ${i.id.slice(0, 8)}</option>`,
+<div class="field"><label for="f-installation">Installation</label><select id="f-installation" name="installationId"><option value="">all</option>${(
+        installations.ok ? installations.body.items : []
+      ).map(
+        (i) =>
+          html`<option value="${i.id}"${filters.get('installationId') === i.id ? html` selected` : ''}>${i.channelType} ${i.id.slice(0, 8)}</option>`,
       )}</select></div>
 <div class="field"><label for="f-reason">Reason</label><select id="f-reason" name="reason"><option value="">all</option>${auditReasons.map(
         (r) => html`<option${filters.get('reason') === r ? html` selected` : ''}>${r}</option>`,
@@ -57,9 +60,10 @@ ${listed.ok ? null : notice('error', listed.message)}
 <table aria-label="Audit log"><thead><tr><th>When</th><th>Reason</th><th>Channel</th><th>Event</th><th>Chat user</th><th>User</th></tr></thead><tbody>${
         listed.ok && listed.body.items.length > 0
           ? listed.body.items.map(
-              (e) => html`<tr><td>${when(e.createdAt)}</td><td><span class="badge ${
-                e.reason === 'delivered' || e.reason === 'accepted' ? 'ok' : 'idle'
-              }">${e.reason}</span></td><td>${e.channelType ?? ''}</td><td><code>${e.platformEventId ?? ''}</code></td><td><code>${e.channelUserId ?? ''}</code></td><td><code>${e.userId?.slice(0, 8) ?? ''}</code></td></tr>`,
+              (e) =>
+                html`<tr><td>${when(e.createdAt)}</td><td><span class="badge ${
+                  e.reason === 'delivered' || e.reason === 'accepted' ? 'ok' : 'idle'
+                }">${e.reason}</span></td><td>${e.channelType ?? ''}</td><td><code>${e.platformEventId ?? ''}</code></td><td><code>${e.channelUserId ?? ''}</code></td><td><code>${e.userId?.slice(0, 8) ?? ''}</code></td></tr>`,
             )
           : html`<tr><td colspan="6" class="muted">Nothing matches.</td></tr>`
       }</tbody></table>

@@ -26,7 +26,9 @@ export const deadLetterPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
     '/console/w/:ws/dead-letters',
     { schema: { hide: true } },
     workspacePage(app, { adminOnly: true }, async (context, request, reply) => {
-      const listed = await context.api.get<{ items: DeadLetter[] }>(context.apiPath('dead-letters?limit=200'));
+      const listed = await context.api.get<{ items: DeadLetter[] }>(
+        context.apiPath('dead-letters?limit=200'),
+      );
       const items = listed.ok ? listed.body.items : [];
       const done = DONE[(request.query as { done?: string }).done ?? ''];
       const body = html`${done ? notice('ok', done) : null}
@@ -34,23 +36,37 @@ export const deadLetterPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
         items.length === 0
           ? html`<tr><td colspan="7" class="muted">No dead letters.</td></tr>`
           : items.map(
-              (d) => html`<tr data-delivery="${d.deliveryId}"><td><code>${d.platformEventId}</code></td><td>${d.channelType}</td><td>${d.attempts}</td><td><span class="error-text">${d.lastError ?? ''}</span></td><td>${d.heldMessages}</td><td>${when(d.firstSeenAt)}</td><td><div class="actions">${button(
-                context,
-                context.path(`dead-letters/${d.deliveryId}/retry`),
-                'Retry',
-              )}${button(context, context.path(`dead-letters/${d.deliveryId}/discard`), 'Discard', 'danger')}</div></td></tr>`,
+              (d) =>
+                html`<tr data-delivery="${d.deliveryId}"><td><code>${d.platformEventId}</code></td><td>${d.channelType}</td><td>${d.attempts}</td><td><span class="error-text">${d.lastError ?? ''}</span></td><td>${d.heldMessages}</td><td>${when(d.firstSeenAt)}</td><td><div class="actions">${button(
+                  context,
+                  context.path(`dead-letters/${d.deliveryId}/retry`),
+                  'Retry',
+                )}${button(context, context.path(`dead-letters/${d.deliveryId}/discard`), 'Discard', 'danger')}</div></td></tr>`,
             )
       }</tbody></table>`;
       return sendPage(reply, 200, context.page('Dead letters', 'dead-letters', body));
     }),
   );
-  const back = { current: 'dead-letters', back: (c: { path(rest: string): string }) => c.path('dead-letters') };
-  apiAction(app, '/console/w/:ws/dead-letters/:id/retry', { ...back, done: 'retried' }, (context, _form, params) => ({
-    method: 'POST',
-    path: context.apiPath(`dead-letters/${uuidParam(params.id)}/retry`),
-  }));
-  apiAction(app, '/console/w/:ws/dead-letters/:id/discard', { ...back, done: 'discarded' }, (context, _form, params) => ({
-    method: 'POST',
-    path: context.apiPath(`dead-letters/${uuidParam(params.id)}/discard`),
-  }));
+  const back = {
+    current: 'dead-letters',
+    back: (c: { path(rest: string): string }) => c.path('dead-letters'),
+  };
+  apiAction(
+    app,
+    '/console/w/:ws/dead-letters/:id/retry',
+    { ...back, done: 'retried' },
+    (context, _form, params) => ({
+      method: 'POST',
+      path: context.apiPath(`dead-letters/${uuidParam(params.id)}/retry`),
+    }),
+  );
+  apiAction(
+    app,
+    '/console/w/:ws/dead-letters/:id/discard',
+    { ...back, done: 'discarded' },
+    (context, _form, params) => ({
+      method: 'POST',
+      path: context.apiPath(`dead-letters/${uuidParam(params.id)}/discard`),
+    }),
+  );
 };

@@ -7,8 +7,8 @@ import { agentPages } from './agents.js';
 import { auditPages } from './audit.js';
 import { deadLetterPages } from './dead-letters.js';
 import { installationPages } from './installations.js';
-import { memberPages } from './members.js';
 import { myLinksPages } from './me.js';
+import { memberPages } from './members.js';
 import { tokenPages } from './tokens.js';
 
 /** Where a signed-in user lands: their workspace's first page for their role. */
@@ -20,8 +20,11 @@ export const homePages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) => {
     return reply.redirect(first ? `/console/w/${encodeURIComponent(first.slug)}` : '/console/account', 303);
   });
 
-  app.get<{ Querystring: { ws?: string } }>('/console/switch', { schema: { hide: true } }, async (request, reply) =>
-    reply.redirect(`/console/w/${encodeURIComponent(String(request.query.ws ?? ''))}`, 303),
+  app.get<{ Querystring: { ws?: string } }>(
+    '/console/switch',
+    { schema: { hide: true } },
+    async (request, reply) =>
+      reply.redirect(`/console/w/${encodeURIComponent(String(request.query.ws ?? ''))}`, 303),
   );
 
   app.get(

@@ -4,7 +4,13 @@ import type { PageContext } from '../context.js';
 import { type Html, type HtmlValue, html } from '../html.js';
 import { csrfField, notice, sendHtml, sendPage } from '../layout.js';
 import { type ConsoleDeps, formOf, workspacePage } from '../routing.js';
-import { type FieldErrors, type ObjectSchema, policySchema, readFields, renderFields } from '../schema-form.js';
+import {
+  type FieldErrors,
+  type ObjectSchema,
+  policySchema,
+  readFields,
+  renderFields,
+} from '../schema-form.js';
 import { ago, when } from './format.js';
 
 interface ChannelType {
@@ -68,20 +74,23 @@ function typeName(types: ChannelType[], type: string): string {
 function placeErrors(failure: ApiFailure, keys: Set<string>): { fields: FieldErrors; general: string[] } {
   const fields: FieldErrors = {};
   const general: string[] = [];
+  const add = (key: string, message: string) => {
+    fields[key] = [...(fields[key] ?? []), message];
+  };
   for (const issue of issuesOf(failure)) {
     const path = issue.path[0] === 'config' ? issue.path.slice(1) : issue.path;
     const key = String(path[0] ?? '');
-    if (keys.has(key)) (fields[key] ??= []).push(issue.message);
+    if (keys.has(key)) add(key, issue.message);
     else general.push(issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
   }
   // The URL-change rule: name the secrets to enter again beside their fields.
   const missing = (failure.details as { missing?: unknown } | undefined)?.missing;
   if (failure.code === 'secrets_required' && Array.isArray(missing)) {
-    for (const key of missing) (fields[String(key)] ??= []).push('enter it again: the address changed');
+    for (const key of missing) add(String(key), 'enter it again: the address changed');
   }
   const platformField = (failure.details as { field?: unknown } | undefined)?.field;
   if (failure.code === 'config_rejected' && typeof platformField === 'string' && keys.has(platformField)) {
-    (fields[platformField] ??= []).push(failure.message);
+    add(platformField, failure.message);
   } else if (failure.code !== 'invalid_config' && failure.code !== 'secrets_required') {
     general.unshift(failure.message);
   }
@@ -132,7 +141,13 @@ function installForm(
   context: PageContext,
   type: ChannelType,
   agents: Agent[],
-  state: { values: Record<string, unknown>; policy: Record<string, unknown>; agentId?: string; fields: FieldErrors; general: string[] },
+  state: {
+    values: Record<string, unknown>;
+    policy: Record<string, unknown>;
+    agentId?: string;
+    fields: FieldErrors;
+    general: string[];
+  },
 ): Html {
   const isChannel = type.kind === 'channel';
   return html`${state.general.length ? notice('error', state.general.join(' ')) : null}
@@ -142,7 +157,8 @@ ${
   isChannel
     ? html`<div class="field${state.fields.agentId ? ' invalid' : ''}"><label for="agentId">Agent <span class="req">(required)</span></label>
 <select id="agentId" name="agentId">${agents.map(
-        (a) => html`<option value="${a.id}"${a.id === state.agentId ? html` selected` : ''}>${a.name}</option>`,
+        (a) =>
+          html`<option value="${a.id}"${a.id === state.agentId ? html` selected` : ''}>${a.name}</option>`,
       )}</select><p class="hint">Where this channel’s messages are delivered.</p>${
         state.fields.agentId ? html`<p class="error-text">${state.fields.agentId.join('; ')}</p>` : null
       }</div>`
@@ -171,8 +187,12 @@ function editForm(
 ): Html {
   const policy = policySchema(type.configSchema);
   const policyKeys = new Set(Object.keys(policy.properties ?? {}));
-  const values = Object.fromEntries(Object.entries(installation.config).filter(([key]) => !policyKeys.has(key)));
-  const policyValues = Object.fromEntries(Object.entries(installation.config).filter(([key]) => policyKeys.has(key)));
+  const values = Object.fromEntries(
+    Object.entries(installation.config).filter(([key]) => !policyKeys.has(key)),
+  );
+  const policyValues = Object.fromEntries(
+    Object.entries(installation.config).filter(([key]) => policyKeys.has(key)),
+  );
   return html`<form class="card" method="post" action="${context.path(`installations/${installation.id}`)}" novalidate>${csrfField(context.session.csrf)}
 <p class="hint">Changing an address (a URL or host) needs every secret again in the same change.</p>
 <fieldset><legend>${type.displayName} settings</legend>
@@ -215,7 +235,8 @@ export const installationPages: FastifyPluginAsync<ConsoleDeps> = async (app) =>
 ${await statusRows(context)}</table>
 <h2>Install a channel</h2>
 <div class="actions">${types.map(
-        (t) => html`<a class="button secondary" href="${context.path(`installations/new?type=${encodeURIComponent(t.type)}`)}">${t.displayName}</a>`,
+        (t) =>
+          html`<a class="button secondary" href="${context.path(`installations/new?type=${encodeURIComponent(t.type)}`)}">${t.displayName}</a>`,
       )}</div>`;
       return sendPage(reply, 200, context.page('Installations', 'installations', body));
     }),
@@ -224,7 +245,9 @@ ${await statusRows(context)}</table>
   app.get(
     '/console/w/:ws/installations/rows',
     { schema: { hide: true } },
-    workspacePage(app, admin, async (context, _request, reply) => sendHtml(reply, 200, await statusRows(context))),
+    workspacePage(app, admin, async (context, _request, reply) =>
+      sendHtml(reply, 200, await statusRows(context)),
+    ),
   );
 
   const agentsOf = async (context: PageContext) => {
@@ -238,7 +261,12 @@ ${await statusRows(context)}</table>
     workspacePage(app, admin, async (context, request, reply) => {
       const wanted = (request.query as { type?: string }).type;
       const type = (await channelTypes(context)).find((t) => t.type === wanted);
-      if (!type) return sendPage(reply, 404, context.page('Unknown channel type', 'installations', 'This hub serves no such channel type.'));
+      if (!type)
+        return sendPage(
+          reply,
+          404,
+          context.page('Unknown channel type', 'installations', 'This hub serves no such channel type.'),
+        );
       const agents = await agentsOf(context);
       const body =
         type.kind === 'channel' && agents.length === 0
@@ -254,7 +282,12 @@ ${await statusRows(context)}</table>
     workspacePage(app, admin, async (context, request, reply) => {
       const form = formOf(request);
       const type = (await channelTypes(context)).find((t) => t.type === form.get('channelType'));
-      if (!type) return sendPage(reply, 400, context.page('Unknown channel type', 'installations', 'This hub serves no such channel type.'));
+      if (!type)
+        return sendPage(
+          reply,
+          400,
+          context.page('Unknown channel type', 'installations', 'This hub serves no such channel type.'),
+        );
       const { values, policy, config } = submitted(type, form);
       const agentId = form.get('agentId') ?? undefined;
       const answer = await context.api.call<Installation>('POST', context.apiPath('installations'), {
@@ -262,7 +295,8 @@ ${await statusRows(context)}</table>
         config,
         ...(type.kind === 'channel' && agentId ? { agentId } : {}),
       });
-      if (answer.ok) return reply.redirect(context.path(`installations/${answer.body.id}?done=installed`), 303);
+      if (answer.ok)
+        return reply.redirect(context.path(`installations/${answer.body.id}?done=installed`), 303);
       const placed = placeErrors(answer, allKeys(type));
       const agents = await agentsOf(context);
       return sendPage(
@@ -279,7 +313,9 @@ ${await statusRows(context)}</table>
 
   async function detail(context: PageContext, id: string) {
     const [installation, types] = await Promise.all([
-      context.api.get<Installation & { runtime: Runtime }>(context.apiPath(`installations/${encodeURIComponent(id)}`)),
+      context.api.get<Installation & { runtime: Runtime }>(
+        context.apiPath(`installations/${encodeURIComponent(id)}`),
+      ),
       channelTypes(context),
     ]);
     if (!installation.ok) return null;
@@ -328,7 +364,8 @@ ${
     { schema: { hide: true } },
     workspacePage(app, admin, async (context, request, reply) => {
       const found = await detail(context, (request.params as { id: string }).id);
-      if (!found) return sendPage(reply, 404, context.page('Not found', 'installations', 'No such installation.'));
+      if (!found)
+        return sendPage(reply, 404, context.page('Not found', 'installations', 'No such installation.'));
       const done = (request.query as { done?: string }).done;
       const top =
         done === 'installed'
@@ -336,7 +373,15 @@ ${
           : done === 'saved'
             ? notice('ok', 'Saved.')
             : null;
-      return sendPage(reply, 200, context.page(`${found.type.displayName} installation`, 'installations', detailBody(context, found, top, {})));
+      return sendPage(
+        reply,
+        200,
+        context.page(
+          `${found.type.displayName} installation`,
+          'installations',
+          detailBody(context, found, top, {}),
+        ),
+      );
     }),
   );
 
@@ -346,10 +391,16 @@ ${
     workspacePage(app, admin, async (context, request, reply) => {
       const id = (request.params as { id: string }).id;
       const found = await detail(context, id);
-      if (!found) return sendPage(reply, 404, context.page('Not found', 'installations', 'No such installation.'));
+      if (!found)
+        return sendPage(reply, 404, context.page('Not found', 'installations', 'No such installation.'));
       const { config } = submitted(found.type, formOf(request));
-      const answer = await context.api.call('PATCH', context.apiPath(`installations/${found.installation.id}`), { config });
-      if (answer.ok) return reply.redirect(context.path(`installations/${found.installation.id}?done=saved`), 303);
+      const answer = await context.api.call(
+        'PATCH',
+        context.apiPath(`installations/${found.installation.id}`),
+        { config },
+      );
+      if (answer.ok)
+        return reply.redirect(context.path(`installations/${found.installation.id}?done=saved`), 303);
       const placed = placeErrors(answer, allKeys(found.type));
       return sendPage(
         reply,
@@ -357,7 +408,12 @@ ${
         context.page(
           `${found.type.displayName} installation`,
           'installations',
-          detailBody(context, found, notice('error', placed.general.join(' ') || 'Not saved.'), placed.fields),
+          detailBody(
+            context,
+            found,
+            notice('error', placed.general.join(' ') || 'Not saved.'),
+            placed.fields,
+          ),
         ),
       );
     }),
@@ -369,7 +425,12 @@ ${
     workspacePage(app, admin, async (context, request, reply) => {
       const id = encodeURIComponent((request.params as { id: string }).id);
       const answer = await context.api.call('DELETE', context.apiPath(`installations/${id}`));
-      if (!answer.ok) return sendPage(reply, answer.status, context.page('Not revoked', 'installations', notice('error', answer.message)));
+      if (!answer.ok)
+        return sendPage(
+          reply,
+          answer.status,
+          context.page('Not revoked', 'installations', notice('error', answer.message)),
+        );
       return reply.redirect(context.path('installations?done=revoked'), 303);
     }),
   );

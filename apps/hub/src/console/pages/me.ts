@@ -54,7 +54,8 @@ ${
   mine.length === 0
     ? html`<p class="muted">None yet. When you write to one of the workspace's bots, it answers with a link that binds your chat account.</p>`
     : html`<table><thead><tr><th>Channel</th><th>Chat user</th><th>Bound</th></tr></thead><tbody>${mine.map(
-        (b) => html`<tr><td>${b.channelType}</td><td><code>${b.channelUserId}</code></td><td>${when(b.createdAt)}</td></tr>`,
+        (b) =>
+          html`<tr><td>${b.channelType}</td><td><code>${b.channelUserId}</code></td><td>${when(b.createdAt)}</td></tr>`,
       )}</tbody></table>`
 }
 <h2>Your identities</h2>
@@ -64,9 +65,10 @@ ${
     : identities.body.items.length === 0
       ? html`<p class="muted">No identities recorded.</p>`
       : html`<table><thead><tr><th>Kind</th><th>Identifier</th><th>Verification</th><th>Source</th><th>Since</th></tr></thead><tbody>${identities.body.items.map(
-          (i) => html`<tr><td>${i.namespace}</td><td><code>${i.identifier}</code></td><td><span class="badge ${
-            i.status === 'verified' ? 'ok' : 'warn'
-          }">${i.status}</span></td><td>${i.source}</td><td>${when(i.createdAt)}</td></tr>`,
+          (i) =>
+            html`<tr><td>${i.namespace}</td><td><code>${i.identifier}</code></td><td><span class="badge ${
+              i.status === 'verified' ? 'ok' : 'warn'
+            }">${i.status}</span></td><td>${i.source}</td><td>${when(i.createdAt)}</td></tr>`,
         )}</tbody></table>`
 }
 <h2>Pending links</h2>
@@ -74,7 +76,8 @@ ${
   pending.length === 0
     ? html`<p class="muted">Nothing pending.</p>`
     : html`<table><thead><tr><th>Platform</th><th>State</th><th>Account</th><th>Asked</th><th>Expires</th></tr></thead><tbody>${pending.map(
-        (a) => html`<tr><td>${a.channelType}</td><td><span class="badge warn">${a.state}</span></td><td>${a.externalId ?? ''}</td><td>${when(a.createdAt)}</td><td>${when(a.expiresAt)}</td></tr>`,
+        (a) =>
+          html`<tr><td>${a.channelType}</td><td><span class="badge warn">${a.state}</span></td><td>${a.externalId ?? ''}</td><td>${when(a.createdAt)}</td><td>${when(a.expiresAt)}</td></tr>`,
       )}</tbody></table>`
 }`;
       return sendPage(reply, 200, context.page('My links', 'me', body));

@@ -43,14 +43,21 @@ export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
       const done = DONE[(request.query as { done?: string }).done ?? ''];
       const me = context.session.principal.userId;
       const body = html`${done ? notice('ok', done) : null}
-<table aria-label="Members"><thead><tr><th>User</th><th>Email</th><th>Role</th><th>Member since</th><th></th></tr></thead><tbody>${(members.ok ? members.body.items : []).map(
-        (m) => html`<tr><td>${m.username}</td><td>${m.email ?? ''}</td><td>${
-          m.userId === me
-            ? m.role
-            : html`<form class="inline" method="post" action="${context.path(`members/${m.userId}/role`)}">${csrfField(context.session.csrf)}<label class="visually-hidden" for="role-${m.userId}">Role of ${m.username}</label><select id="role-${m.userId}" name="role">${['member', 'admin', 'owner'].map(
-                (r) => html`<option${r === m.role ? html` selected` : ''}>${r}</option>`,
-              )}</select> <button type="submit" class="secondary">Change</button></form>`
-        }</td><td>${when(m.createdAt)}</td><td>${m.userId === me ? html`<span class="muted">you</span>` : button(context, context.path(`members/${m.userId}/remove`), 'Remove', 'danger')}</td></tr>`,
+<table aria-label="Members"><thead><tr><th>User</th><th>Email</th><th>Role</th><th>Member since</th><th></th></tr></thead><tbody>${(
+        members.ok ? members.body.items : []
+      ).map(
+        (m) =>
+          html`<tr><td>${m.username}</td><td>${m.email ?? ''}</td><td>${
+            m.userId === me
+              ? m.role
+              : html`<form class="inline" method="post" action="${context.path(`members/${m.userId}/role`)}">${csrfField(context.session.csrf)}<label class="visually-hidden" for="role-${m.userId}">Role of ${m.username}</label><select id="role-${m.userId}" name="role">${[
+                  'member',
+                  'admin',
+                  'owner',
+                ].map(
+                  (r) => html`<option${r === m.role ? html` selected` : ''}>${r}</option>`,
+                )}</select> <button type="submit" class="secondary">Change</button></form>`
+          }</td><td>${when(m.createdAt)}</td><td>${m.userId === me ? html`<span class="muted">you</span>` : button(context, context.path(`members/${m.userId}/remove`), 'Remove', 'danger')}</td></tr>`,
       )}</tbody></table>
 <h2>Invite someone</h2>
 <form class="card narrow" method="post" action="${context.path('members/invite')}">${csrfField(context.session.csrf)}
@@ -58,15 +65,24 @@ export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
 <div class="field"><label for="invite-role">Role</label><select id="invite-role" name="role"><option>member</option><option>admin</option></select></div>
 <button type="submit">Send invitation</button></form>
 <h2>Invitations</h2>
-<table aria-label="Invitations"><thead><tr><th>Who</th><th>Role</th><th>Status</th><th>Sent</th><th>Expires</th><th></th></tr></thead><tbody>${(invitations.ok ? invitations.body.items : []).map(
-        (i) => html`<tr><td>${i.email ?? i.username ?? ''}</td><td>${i.role}</td><td><span class="badge ${i.status === 'pending' ? 'warn' : i.status === 'accepted' ? 'ok' : 'idle'}">${i.status}</span></td><td>${ago(i.createdAt)}</td><td>${when(i.expiresAt)}</td><td>${
-          i.status === 'pending'
-            ? html`<div class="actions">${button(context, context.path('members/invite'), 'Resend', 'secondary', {
-                ...(i.email ? { email: i.email } : { username: i.username ?? '' }),
-                role: i.role,
-              })}${button(context, context.path(`invitations/${i.id}/cancel`), 'Cancel', 'danger')}</div>`
-            : ''
-        }</td></tr>`,
+<table aria-label="Invitations"><thead><tr><th>Who</th><th>Role</th><th>Status</th><th>Sent</th><th>Expires</th><th></th></tr></thead><tbody>${(
+        invitations.ok ? invitations.body.items : []
+      ).map(
+        (i) =>
+          html`<tr><td>${i.email ?? i.username ?? ''}</td><td>${i.role}</td><td><span class="badge ${i.status === 'pending' ? 'warn' : i.status === 'accepted' ? 'ok' : 'idle'}">${i.status}</span></td><td>${ago(i.createdAt)}</td><td>${when(i.expiresAt)}</td><td>${
+            i.status === 'pending'
+              ? html`<div class="actions">${button(
+                  context,
+                  context.path('members/invite'),
+                  'Resend',
+                  'secondary',
+                  {
+                    ...(i.email ? { email: i.email } : { username: i.username ?? '' }),
+                    role: i.role,
+                  },
+                )}${button(context, context.path(`invitations/${i.id}/cancel`), 'Cancel', 'danger')}</div>`
+              : ''
+          }</td></tr>`,
       )}</tbody></table>`;
       return sendPage(reply, 200, context.page('Members', 'members', body));
     }),
@@ -97,17 +113,32 @@ export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
     }),
   );
 
-  apiAction(app, '/console/w/:ws/invitations/:id/cancel', { ...back, done: 'canceled' }, (context, _form, params) => ({
-    method: 'DELETE',
-    path: context.apiPath(`invitations/${uuidParam(params.id)}`),
-  }));
-  apiAction(app, '/console/w/:ws/members/:userId/role', { ...back, done: 'role' }, (context, form, params) => ({
-    method: 'PATCH',
-    path: context.apiPath(`members/${uuidParam(params.userId)}`),
-    body: { role: form.get('role') },
-  }));
-  apiAction(app, '/console/w/:ws/members/:userId/remove', { ...back, done: 'removed' }, (context, _form, params) => ({
-    method: 'DELETE',
-    path: context.apiPath(`members/${uuidParam(params.userId)}`),
-  }));
+  apiAction(
+    app,
+    '/console/w/:ws/invitations/:id/cancel',
+    { ...back, done: 'canceled' },
+    (context, _form, params) => ({
+      method: 'DELETE',
+      path: context.apiPath(`invitations/${uuidParam(params.id)}`),
+    }),
+  );
+  apiAction(
+    app,
+    '/console/w/:ws/members/:userId/role',
+    { ...back, done: 'role' },
+    (context, form, params) => ({
+      method: 'PATCH',
+      path: context.apiPath(`members/${uuidParam(params.userId)}`),
+      body: { role: form.get('role') },
+    }),
+  );
+  apiAction(
+    app,
+    '/console/w/:ws/members/:userId/remove',
+    { ...back, done: 'removed' },
+    (context, _form, params) => ({
+      method: 'DELETE',
+      path: context.apiPath(`members/${uuidParam(params.userId)}`),
+    }),
+  );
 };

@@ -49,10 +49,14 @@ export const signInPages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) =>
     return reply.redirect(safeNext(next), 303);
   }
 
-  app.get<{ Querystring: { next?: string } }>('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
-    if (request.consoleSession) return reply.redirect(safeNext(request.query.next), 303);
-    return signInPage(reply, 200, passwordForm(safeNext(request.query.next)));
-  });
+  app.get<{ Querystring: { next?: string } }>(
+    '/console/sign-in',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      if (request.consoleSession) return reply.redirect(safeNext(request.query.next), 303);
+      return signInPage(reply, 200, passwordForm(safeNext(request.query.next)));
+    },
+  );
 
   await app.register(async (limited) => {
     await registerRateLimit(limited, deps.signInPerMinute);
@@ -72,7 +76,11 @@ export const signInPages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) =>
           stored?.passwordHash != null;
         if (!valid || !stored) {
           request.log.info({ reason: 'console_sign_in_failed' }, 'console sign-in refused');
-          return signInPage(reply, 401, passwordForm(next, username, 'That username and password do not match.'));
+          return signInPage(
+            reply,
+            401,
+            passwordForm(next, username, 'That username and password do not match.'),
+          );
         }
         return startSession(request, reply, stored.userId, 'password', next);
       },
@@ -100,7 +108,9 @@ export const signInPages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) =>
     '/console/sign-in/link',
     { schema: { hide: true }, config: { consoleSignedOut: true } },
     async (request, reply) => {
-      const userId = await consoleSessions.redeemLoginLink((formOf(request).get('token') ?? '').slice(0, 100));
+      const userId = await consoleSessions.redeemLoginLink(
+        (formOf(request).get('token') ?? '').slice(0, 100),
+      );
       if (!userId) {
         return signInPage(
           reply,

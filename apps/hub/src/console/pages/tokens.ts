@@ -26,10 +26,15 @@ export const tokenPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
       const tokens = await context.api.get<{ items: Token[] }>(context.apiPath('tokens?limit=200'));
       const done = (request.query as { done?: string }).done === 'revoked';
       const body = html`${done ? notice('ok', 'The token is revoked.') : null}
-<table aria-label="API tokens"><thead><tr><th>Name</th><th>Prefix</th><th>Role cap</th><th>Last used</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>${(tokens.ok ? tokens.body.items : []).map(
-        (t) => html`<tr><td>${t.name}</td><td><code>${t.prefix}…</code></td><td>${t.role ?? 'member’s role'}</td><td>${when(t.lastUsedAt)}</td><td>${when(t.expiresAt)}</td><td>${
-          t.revokedAt ? html`<span class="badge idle">revoked</span>` : html`<span class="badge ok">active</span>`
-        }</td><td>${t.revokedAt ? '' : button(context, context.path(`tokens/${t.id}/revoke`), 'Revoke', 'danger')}</td></tr>`,
+<table aria-label="API tokens"><thead><tr><th>Name</th><th>Prefix</th><th>Role cap</th><th>Last used</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>${(
+        tokens.ok ? tokens.body.items : []
+      ).map(
+        (t) =>
+          html`<tr><td>${t.name}</td><td><code>${t.prefix}…</code></td><td>${t.role ?? 'member’s role'}</td><td>${when(t.lastUsedAt)}</td><td>${when(t.expiresAt)}</td><td>${
+            t.revokedAt
+              ? html`<span class="badge idle">revoked</span>`
+              : html`<span class="badge ok">active</span>`
+          }</td><td>${t.revokedAt ? '' : button(context, context.path(`tokens/${t.id}/revoke`), 'Revoke', 'danger')}</td></tr>`,
       )}</tbody></table>
 <h2>Create a token</h2>
 <form class="card narrow" method="post" action="${context.path('tokens')}">${csrfField(context.session.csrf)}
@@ -48,11 +53,15 @@ export const tokenPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
       const form = formOf(request);
       const role = form.get('role');
       const days = Number(form.get('expiresInDays') ?? 90);
-      const answer = await context.api.call<{ token: string; name: string }>('POST', context.apiPath('tokens'), {
-        name: (form.get('name') ?? '').trim(),
-        ...(role ? { role } : {}),
-        expiresInDays: Number.isFinite(days) ? days : 90,
-      });
+      const answer = await context.api.call<{ token: string; name: string }>(
+        'POST',
+        context.apiPath('tokens'),
+        {
+          name: (form.get('name') ?? '').trim(),
+          ...(role ? { role } : {}),
+          expiresInDays: Number.isFinite(days) ? days : 90,
+        },
+      );
       const body = answer.ok
         ? html`${notice('ok', html`Token “${answer.body.name}” created. It is shown once: copy it now.`)}
 <div class="copy-row"><label class="visually-hidden" for="new-token">New token</label><input id="new-token" readonly value="${answer.body.token}"><button type="button" class="secondary" data-copy="new-token">Copy</button></div>
@@ -66,6 +75,9 @@ export const tokenPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
     app,
     '/console/w/:ws/tokens/:id/revoke',
     { current: 'tokens', done: 'revoked', back: (c) => c.path('tokens') },
-    (context, _form, params) => ({ method: 'DELETE', path: context.apiPath(`tokens/${uuidParam(params.id)}`) }),
+    (context, _form, params) => ({
+      method: 'DELETE',
+      path: context.apiPath(`tokens/${uuidParam(params.id)}`),
+    }),
   );
 };
