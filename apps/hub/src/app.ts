@@ -12,6 +12,7 @@ import { channelTypeRoutes } from './api/channel-types.js';
 import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
+import { installationParkingRoutes } from './api/installation-parking.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
@@ -232,6 +233,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
           : runtime.stores.apiTokens.authenticate(token)),
     });
     await api.register(loginLinkRoutes, { stores: runtime.stores, publicUrl });
+    await api.register(installationParkingRoutes, { runtime });
     await api.register(workspaceRoutes, { runtime });
     await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime, publicUrl });

@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "channel_installation" ADD COLUMN     "parked_at" TIMESTAMPTZ(3);
+
 -- CreateTable
 CREATE TABLE "console_session" (
     "id" UUID NOT NULL,

@@ -33,7 +33,7 @@ export class ConsoleApi {
   }
 
   async call<T>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<ApiAnswer<T>> {

@@ -9,6 +9,7 @@ import { BindingStore } from './bindings.js';
 import { ConsoleSessionStore } from './console-sessions.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
+import { InstallationParkingStore } from './installation-parking.js';
 import { InstallationStatusStore } from './installation-status.js';
 import { InstallationStore } from './installations.js';
 import { InvitationStore } from './invitations.js';
@@ -25,6 +26,7 @@ export interface Stores {
   agents: AgentStore;
   installations: InstallationStore;
   installationStatus: InstallationStatusStore;
+  installationParking: InstallationParkingStore;
   accounts: AccountProvisioningStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
@@ -51,6 +53,7 @@ export function createStores(
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     installationStatus: new InstallationStatusStore(db),
+    installationParking: new InstallationParkingStore(db),
     accounts: new AccountProvisioningStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
@@ -75,6 +78,7 @@ export * from './console-sessions.js';
 export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';
+export * from './installation-parking.js';
 export * from './installation-status.js';
 export * from './installations.js';
 export * from './invitations.js';

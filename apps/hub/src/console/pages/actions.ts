@@ -5,7 +5,7 @@ import { notice, sendPage } from '../layout.js';
 import { formOf, workspacePage } from '../routing.js';
 
 export interface ApiCall {
-  method: 'POST' | 'PATCH' | 'DELETE';
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
 }
@@ -17,16 +17,21 @@ export interface ApiCall {
 export function apiAction(
   app: FastifyInstance,
   route: string,
-  options: { current: string; done: string; back: (context: PageContext) => string },
+  options: {
+    current: string;
+    done: string;
+    back: (context: PageContext, params: Record<string, string>) => string;
+  },
   build: (context: PageContext, form: URLSearchParams, params: Record<string, string>) => ApiCall,
 ): void {
   app.post(
     route,
     { schema: { hide: true } },
     workspacePage(app, { adminOnly: true }, async (context, request, reply) => {
-      const call = build(context, formOf(request), request.params as Record<string, string>);
+      const params = request.params as Record<string, string>;
+      const call = build(context, formOf(request), params);
       const answer = await context.api.call(call.method, call.path, call.body);
-      const back = options.back(context);
+      const back = options.back(context, params);
       if (answer.ok)
         return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}done=${options.done}`, 303);
       return sendPage(

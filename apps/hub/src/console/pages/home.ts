@@ -6,7 +6,7 @@ import { type ConsoleDeps, signInRedirect, workspacePage } from '../routing.js';
 import { agentPages } from './agents.js';
 import { auditPages } from './audit.js';
 import { deadLetterPages } from './dead-letters.js';
-import { installationPages } from './installations.js';
+import { installationPages, parkingActions } from './installations.js';
 import { myLinksPages } from './me.js';
 import { memberPages } from './members.js';
 import { tokenPages } from './tokens.js';
@@ -38,6 +38,7 @@ export const homePages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) => {
   for (const pages of [
     myLinksPages,
     installationPages,
+    parkingActions,
     agentPages,
     memberPages,
     tokenPages,

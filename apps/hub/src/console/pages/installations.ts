@@ -11,6 +11,7 @@ import {
   readFields,
   renderFields,
 } from '../schema-form.js';
+import { apiAction, button, uuidParam } from './actions.js';
 import { ago, when } from './format.js';
 
 interface ChannelType {
@@ -46,6 +47,10 @@ interface Runtime {
 interface Agent {
   id: string;
   name: string;
+}
+interface Parking {
+  parked: boolean;
+  parkedAt: string | null;
 }
 
 const POLICY = 'policy';
@@ -109,9 +114,14 @@ async function statusRows(context: PageContext): Promise<Html> {
     channelTypes(context),
   ]);
   const items = listed.ok ? listed.body.items : [];
-  const statuses = await Promise.all(
-    items.map((i) => context.api.get<{ runtime: Runtime }>(context.apiPath(`installations/${i.id}/status`))),
-  );
+  const [statuses, parking] = await Promise.all([
+    Promise.all(
+      items.map((i) =>
+        context.api.get<{ runtime: Runtime }>(context.apiPath(`installations/${i.id}/status`)),
+      ),
+    ),
+    Promise.all(items.map((i) => context.api.get<Parking>(context.apiPath(`installations/${i.id}/parking`)))),
+  ]);
   const now = Date.now();
   return html`<tbody id="installation-rows" hx-get="${context.path('installations/rows')}" hx-trigger="every 1s" hx-swap="outerHTML">${
     items.length === 0
@@ -119,9 +129,10 @@ async function statusRows(context: PageContext): Promise<Html> {
       : items.map((installation, index) => {
           const status = statuses[index];
           const runtime = status?.ok ? status.body.runtime : undefined;
+          const parked = parking[index]?.ok === true && (parking[index] as { body: Parking }).body.parked;
           return html`<tr data-installation="${installation.id}">
 <td><a href="${context.path(`installations/${installation.id}`)}">${typeName(types, installation.channelType)}</a><br><code class="muted">${installation.id.slice(0, 8)}</code></td>
-<td class="state">${stateBadge(installation.status, runtime)}</td>
+<td class="state">${parked && installation.status === 'active' ? html`<span class="badge idle">parked</span>` : stateBadge(installation.status, runtime)}</td>
 <td>${runtime?.leaseHolder ?? html`<span class="muted">none</span>`}</td>
 <td class="last-inbound">${ago(runtime?.lastInboundAt, now)}</td>
 <td>${ago(runtime?.lastOutboundAt, now)}</td>
@@ -312,13 +323,15 @@ ${await statusRows(context)}</table>
   );
 
   async function detail(context: PageContext, id: string) {
-    const [installation, types] = await Promise.all([
+    const [installation, types, parking] = await Promise.all([
       context.api.get<Installation & { runtime: Runtime }>(
         context.apiPath(`installations/${encodeURIComponent(id)}`),
       ),
       channelTypes(context),
+      context.api.get<Parking>(context.apiPath(`installations/${encodeURIComponent(id)}/parking`)),
     ]);
     if (!installation.ok) return null;
+    const parked: Parking = parking.ok ? parking.body : { parked: false, parkedAt: null };
     const type = types.find((t) => t.type === installation.body.channelType) ?? {
       type: installation.body.channelType,
       displayName: installation.body.channelType,
@@ -326,12 +339,12 @@ ${await statusRows(context)}</table>
       capabilities: [],
       configSchema: {},
     };
-    return { installation: installation.body, type };
+    return { installation: installation.body, type, parked };
   }
 
   function detailBody(
     context: PageContext,
-    found: { installation: Installation & { runtime: Runtime }; type: ChannelType },
+    found: { installation: Installation & { runtime: Runtime }; type: ChannelType; parked: Parking },
     top: HtmlValue,
     fields: FieldErrors,
   ): Html {
@@ -351,7 +364,23 @@ ${
 }
 ${
   installation.status === 'active'
-    ? html`<h2>Settings</h2>${editForm(context, type, installation, fields)}
+    ? html`${
+        type.capabilities.includes('long_connection')
+          ? html`<h2>Connection</h2>${
+              found.parked.parked
+                ? html`<p>Parked since ${when(found.parked.parkedAt)}: no replica holds its connection.</p>${button(
+                    context,
+                    context.path(`installations/${installation.id}/unpark`),
+                    'Unpark',
+                  )}`
+                : html`<p class="hint">Parking closes the long connection (webhooks keep working) until you unpark it.</p>${button(
+                    context,
+                    context.path(`installations/${installation.id}/park`),
+                    'Park connection',
+                  )}`
+            }`
+          : null
+      }<h2>Settings</h2>${editForm(context, type, installation, fields)}
 <h2>Revoke</h2><form method="post" action="${context.path(`installations/${installation.id}/revoke`)}">${csrfField(context.session.csrf)}
 <p class="hint">The hub stops accepting its events and drops its connection. The record is kept.</p>
 <button type="submit" class="danger">Revoke installation</button></form>`
@@ -368,11 +397,16 @@ ${
         return sendPage(reply, 404, context.page('Not found', 'installations', 'No such installation.'));
       const done = (request.query as { done?: string }).done;
       const top =
-        done === 'installed'
-          ? notice('ok', `${found.type.displayName} is installed.`)
-          : done === 'saved'
-            ? notice('ok', 'Saved.')
-            : null;
+        done === 'parked' || done === 'unparked'
+          ? notice(
+              'ok',
+              done === 'parked' ? 'The connection is parked.' : 'Unparked: a replica connects it shortly.',
+            )
+          : done === 'installed'
+            ? notice('ok', `${found.type.displayName} is installed.`)
+            : done === 'saved'
+              ? notice('ok', 'Saved.')
+              : null;
       return sendPage(
         reply,
         200,
@@ -434,4 +468,26 @@ ${
       return reply.redirect(context.path('installations?done=revoked'), 303);
     }),
   );
+};
+
+/** Park and unpark buttons (registered with the other installation pages). */
+export const parkingActions: FastifyPluginAsync<ConsoleDeps> = async (app) => {
+  for (const [action, method, done] of [
+    ['park', 'PUT', 'parked'],
+    ['unpark', 'DELETE', 'unparked'],
+  ] as const) {
+    apiAction(
+      app,
+      `/console/w/:ws/installations/:id/${action}`,
+      {
+        current: 'installations',
+        done,
+        back: (c, params) => c.path(`installations/${uuidParam(params.id)}`),
+      },
+      (context, _form, params) => ({
+        method,
+        path: context.apiPath(`installations/${uuidParam(params.id)}/parking`),
+      }),
+    );
+  }
 };
