@@ -36,6 +36,17 @@ const POLICY_HELP: Record<string, string> = {
     'A provisioned sender whose platform reports a verified email that already belongs to a user becomes that user.',
 };
 
+/** A channel type's schema with the hub's help on the policy keys it declares itself. */
+export function withPolicyHelp(adapter: ObjectSchema): ObjectSchema {
+  const properties = Object.fromEntries(
+    Object.entries(adapter.properties ?? {}).map(([key, property]) => [
+      key,
+      POLICY_HELP[key] && !property.description ? { ...property, description: POLICY_HELP[key] } : property,
+    ]),
+  );
+  return { ...adapter, properties };
+}
+
 /**
  * The hub-wide installation settings as a JSON Schema, with their help text, less the keys the
  * channel type declares itself (its own field is shown once, with the hub's help when it has none).
@@ -43,9 +54,6 @@ const POLICY_HELP: Record<string, string> = {
 export function policySchema(adapter: ObjectSchema): ObjectSchema {
   const schema = z.toJSONSchema(installationPolicySchema, { io: 'input' }) as ObjectSchema;
   const own = adapter.properties ?? {};
-  for (const [key, property] of Object.entries(own)) {
-    if (POLICY_HELP[key]) property.description ??= POLICY_HELP[key];
-  }
   const properties = Object.fromEntries(
     Object.entries(schema.properties ?? {})
       .filter(([key]) => !(key in own))

@@ -10,6 +10,7 @@ import {
   policySchema,
   readFields,
   renderFields,
+  withPolicyHelp,
 } from '../schema-form.js';
 import { apiAction, button, uuidParam } from './actions.js';
 import { ago, when } from './format.js';
@@ -105,7 +106,9 @@ function placeErrors(failure: ApiFailure, keys: Set<string>): { fields: FieldErr
 
 async function channelTypes(context: PageContext): Promise<ChannelType[]> {
   const answer = await context.api.get<{ items: ChannelType[] }>('/api/v1/channel-types?limit=500');
-  return answer.ok ? answer.body.items : [];
+  return answer.ok
+    ? answer.body.items.map((type) => ({ ...type, configSchema: withPolicyHelp(type.configSchema) }))
+    : [];
 }
 
 async function statusRows(context: PageContext): Promise<Html> {
