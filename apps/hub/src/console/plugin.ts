@@ -4,6 +4,7 @@ import { html } from './html.js';
 import { ASSETS, renderPage, sendPage } from './layout.js';
 import { accountPages } from './pages/account.js';
 import { homePages } from './pages/home.js';
+import { invitePages } from './pages/invite.js';
 import { signInPages } from './pages/sign-in.js';
 import type { ConsoleDeps } from './routing.js';
 import { signInRedirect } from './routing.js';
@@ -58,5 +59,6 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (app, deps) 
 
   await app.register(signInPages, deps);
   await app.register(accountPages, deps);
+  await app.register(invitePages, deps);
   await app.register(homePages, deps);
 };

@@ -91,6 +91,40 @@ describe.runIf(runBrowserSuite)('console admin pages in Chromium', () => {
     );
   });
 
+  it('lets an invited user accept in the console and see the new workspace', async () => {
+    // Someone already on the hub (another workspace's user) joins by invitation, signed in.
+    await fx.hub.runtime.stores.users.create({ username: 'outsider' });
+    const invited = await fx.hub.request('POST', '/api/v1/workspaces/acme/members', {
+      token: fx.owner.token,
+      body: { username: 'outsider' },
+    });
+    expect(invited.status, invited.text).toBe(202);
+    const link = await fx.hub.request('POST', '/api/v1/console/login-links', {
+      token: fx.operatorToken,
+      body: { username: 'outsider' },
+    });
+    expect(link.status, link.text).toBe(201);
+    const context = await newContext(browser);
+    const guest = await context.newPage();
+    const url = new URL(link.body.url);
+    await guest.goto(`${fx.hub.url}${url.pathname}${url.search}`);
+    await submit(guest, 'Continue to the console', guest.locator('body'));
+    await guest.goto(`${fx.hub.url}/console/invite#${invited.body.token}`);
+    await expect(guest.getByLabel('Invitation code').inputValue()).resolves.toBe(invited.body.token);
+    await screenshot(guest, 'accept-invitation');
+    await expectAccessible(guest);
+    await submit(guest, 'Join the workspace');
+    expect(new URL(guest.url()).pathname).toBe('/console/w/acme/me');
+    await page.goto(`${fx.hub.url}/console/w/acme/members`);
+    await expect(
+      page
+        .getByRole('row', { name: /outsider/ })
+        .first()
+        .textContent(),
+    ).resolves.toContain('member');
+    await context.close();
+  });
+
   it('creates a token shown once, lists it without its value, and revokes it', async () => {
     await page.goto(`${fx.hub.url}/console/w/acme/tokens`);
     await page.getByLabel('Name').fill('deploy script');
