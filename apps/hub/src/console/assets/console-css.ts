@@ -60,6 +60,8 @@ button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--bad); border-color: var(--bad); }
 button.link { background: none; border: none; padding: 0; text-decoration: underline; color: var(--accent); }
 form.inline { display: inline; margin: 0; }
+form.inline select { width: auto; }
+td .actions { flex-wrap: nowrap; }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
 .copy-row { display: flex; gap: .5rem; align-items: center; max-width: 48rem; }
 .copy-row input { max-width: none; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
