@@ -1,4 +1,5 @@
 import type { EgressLookup } from '@switchboard/core';
+import { ConsoleSessionStore } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { accountRoutes } from './api/accounts.js';
@@ -12,6 +13,7 @@ import { deadLetterRoutes } from './api/dead-letters.js';
 import { translateDomainErrors } from './api/domain-errors.js';
 import { identityRoutes } from './api/identities.js';
 import { identityVerificationRoutes } from './api/identity-verification.js';
+import { installationParkingRoutes } from './api/installation-parking.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
@@ -21,6 +23,10 @@ import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { workspaceRoutes } from './api/workspaces.js';
+import { loginLinkRoutes } from './console/login-link-route.js';
+import { consolePlugin } from './console/plugin.js';
+import { DEFAULT_SESSION_TTL_MS } from './console/session.js';
+import { consoleSessionPrincipal } from './console/session-principal.js';
 import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
@@ -103,6 +109,8 @@ export interface HubAppOptions {
   operator?: OperatorCredential;
   /** The scheduled pass over open account requests (runs with the workers). */
   accountReconcile?: AccountReconcileTiming & { disabled?: boolean };
+  /** The operator console at /console (default: served, sessions of 12 h). */
+  console?: { sessionTtlMs?: number; signInPerMinute?: number };
 }
 
 export interface HubApp {
@@ -254,9 +262,15 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     documentOnlyValidation(api);
     await registerRateLimit(api, limits.apiPerMinute);
     await api.register(bearerAuth, {
+      // Console sessions are bearer credentials too: the console calls this API in process.
       authenticate: async (token): Promise<Principal | null> =>
-        options.operator?.authenticate(token) ?? runtime.stores.apiTokens.authenticate(token),
+        options.operator?.authenticate(token) ??
+        (ConsoleSessionStore.isSessionToken(token)
+          ? consoleSessionPrincipal(await runtime.stores.consoleSessions.authenticate(token))
+          : runtime.stores.apiTokens.authenticate(token)),
     });
+    await api.register(loginLinkRoutes, { stores: runtime.stores, publicUrl });
+    await api.register(installationParkingRoutes, { runtime });
     await api.register(workspaceRoutes, { runtime });
     await api.register(operatorRoutes, { runtime });
     await api.register(memberRoutes, { runtime, publicUrl });
@@ -285,6 +299,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
+  });
+  await app.register(consolePlugin, {
+    stores: runtime.stores,
+    sessionTtlMs: options.console?.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    signInPerMinute: options.rateLimit === false ? 0 : (options.console?.signInPerMinute ?? 30),
   });
   if (runsWorkers) pipeline.start();
   return { app, pipeline, ...(supervisor ? { supervisor } : {}) };

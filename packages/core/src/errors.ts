@@ -94,11 +94,18 @@ export class ConfigRejectedError extends SwitchboardError {
   readonly platformCode: string;
   /** True when the platform could not be asked at all (network, timeout): worth retrying. */
   readonly unreachable: boolean;
+  /** The config key the platform refused (e.g. the token it rejected), so forms can point at it. */
+  readonly field: string | undefined;
 
-  constructor(platformCode: string, message: string, options?: { cause?: unknown; unreachable?: boolean }) {
+  constructor(
+    platformCode: string,
+    message: string,
+    options?: { cause?: unknown; unreachable?: boolean; field?: string },
+  ) {
     super('config_rejected', message, options);
     this.platformCode = platformCode;
     this.unreachable = options?.unreachable ?? false;
+    this.field = options?.field;
   }
 }
 

@@ -14,7 +14,10 @@ function platformCode(error: unknown): string | undefined {
 function rejected(error: unknown, what: string): ConfigRejectedError {
   const code = platformCode(error);
   return code
-    ? new ConfigRejectedError(code, `Slack refused the bot token (${what}: ${code})`, { cause: error })
+    ? new ConfigRejectedError(code, `Slack refused the bot token (${what}: ${code})`, {
+        cause: error,
+        field: 'bot_token',
+      })
     : new ConfigRejectedError(SLACK_UNREACHABLE, `could not reach Slack to check the bot token (${what})`, {
         cause: error,
         unreachable: true,

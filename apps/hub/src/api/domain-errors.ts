@@ -24,7 +24,10 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof ConfigRejectedError) {
     return error.unreachable
       ? new ApiError(502, 'platform_unreachable', error.message, { platformError: error.platformCode })
-      : new ApiError(422, 'config_rejected', error.message, { platformError: error.platformCode });
+      : new ApiError(422, 'config_rejected', error.message, {
+          platformError: error.platformCode,
+          ...(error.field ? { field: error.field } : {}),
+        });
   }
   if (error instanceof UnknownChannelTypeError) {
     return badRequest('unknown_channel_type', error.message, { registeredTypes: error.registeredTypes });

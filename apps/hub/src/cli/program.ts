@@ -7,6 +7,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInstallationCommands } from './commands/installation.js';
+import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerMemberCommands } from './commands/member.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommands } from './commands/token.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerDoctorCommand(program);
   registerAccountCommands(program);
+  registerLoginLinkCommand(program);
 
   return program;
 }

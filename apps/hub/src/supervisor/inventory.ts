@@ -1,6 +1,6 @@
 import type { Db } from '@switchboard/db';
 
-/** An active installation whose workspace and agent still exist, with the lease as the database sees it. */
+/** An active, unparked installation whose workspace and agent still exist, with the lease as the database sees it. */
 export interface InventoryRow {
   id: string;
   workspaceId: string;
@@ -37,6 +37,7 @@ export async function loadInventory(db: Db): Promise<InventoryRow[]> {
               AND ci.lease_expires_at >= now()) AS lease_live
       FROM channel_installation ci
      WHERE ci.status = 'active'
+       AND ci.parked_at IS NULL
        AND EXISTS (SELECT 1 FROM workspace w WHERE w.id = ci.workspace_id)
        AND EXISTS (SELECT 1 FROM agent a WHERE a.id = ci.agent_id)
      ORDER BY ci.created_at`;

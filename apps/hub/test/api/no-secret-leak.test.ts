@@ -125,11 +125,16 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     );
     expect(installation.status).toBe(201);
     const instPath = `/api/v1/workspaces/leak-ws/installations/${installation.body.id}`;
-    await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/identities/verification', `${identities}/verification`, {
-      namespace: 'phone',
-      identifier: '+14155552671',
-      installationId: installation.body.id,
-    });
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/members/{userId}/identities/verification',
+      `${identities}/verification`,
+      {
+        namespace: 'phone',
+        identifier: '+14155552671',
+        installationId: installation.body.id,
+      },
+    );
     await call(
       'POST',
       '/api/v1/workspaces/{ws}/members/{userId}/identities/verification/confirm',
@@ -139,6 +144,13 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('GET', '/api/v1/workspaces/{ws}/installations', '/api/v1/workspaces/leak-ws/installations');
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call('GET', '/api/v1/workspaces/{ws}/installations/{id}/status', `${instPath}/status`);
+    await call('PUT', '/api/v1/workspaces/{ws}/installations/{id}/parking', `${instPath}/parking`);
+    await call('GET', '/api/v1/workspaces/{ws}/installations/{id}/parking', `${instPath}/parking`);
+    await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}/parking', `${instPath}/parking`);
+    // Only the hub operator asks for console sign-in links; a workspace token is refused.
+    await call('POST', '/api/v1/console/login-links', '/api/v1/console/login-links', {
+      username: 'leak-owner',
+    });
     const accounts = `/api/v1/workspaces/leak-ws/members/${member.body.userId}/accounts`;
     await call('POST', '/api/v1/workspaces/{ws}/members/{userId}/accounts', accounts, {
       installationId: installation.body.id,

@@ -6,8 +6,10 @@ import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
 import { BindingTokenStore } from './binding-tokens.js';
 import { BindingStore } from './bindings.js';
+import { ConsoleSessionStore } from './console-sessions.js';
 import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
+import { InstallationParkingStore } from './installation-parking.js';
 import { InstallationStatusStore } from './installation-status.js';
 import { InstallationStore } from './installations.js';
 import { InvitationStore } from './invitations.js';
@@ -24,6 +26,7 @@ export interface Stores {
   agents: AgentStore;
   installations: InstallationStore;
   installationStatus: InstallationStatusStore;
+  installationParking: InstallationParkingStore;
   accounts: AccountProvisioningStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
@@ -31,6 +34,7 @@ export interface Stores {
   audit: AuditStore;
   bindings: BindingStore;
   bindingTokens: BindingTokenStore;
+  consoleSessions: ConsoleSessionStore;
   identities: IdentityStore;
   outbound: OutboundStore;
   retention: RetentionStore;
@@ -49,6 +53,7 @@ export function createStores(
     agents: new AgentStore(db, secrets),
     installations: new InstallationStore(db, secrets),
     installationStatus: new InstallationStatusStore(db),
+    installationParking: new InstallationParkingStore(db),
     accounts: new AccountProvisioningStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
@@ -56,6 +61,7 @@ export function createStores(
     audit: new AuditStore(db),
     bindings,
     bindingTokens: new BindingTokenStore(db, bindings),
+    consoleSessions: new ConsoleSessionStore(db),
     identities: new IdentityStore(db),
     outbound: new OutboundStore(db),
     retention: new RetentionStore(db),
@@ -68,9 +74,11 @@ export * from './api-tokens.js';
 export * from './audit.js';
 export * from './binding-tokens.js';
 export * from './bindings.js';
+export * from './console-sessions.js';
 export * from './errors.js';
 export * from './identities.js';
 export * from './inbox.js';
+export * from './installation-parking.js';
 export * from './installation-status.js';
 export * from './installations.js';
 export * from './invitations.js';

@@ -58,6 +58,7 @@ export function registerStartCommand(program: Command): void {
       logger.info(
         {
           url: hub.url,
+          console: `${hub.url}/console`,
           database: hub.runtime.database.location,
           channelTypes: hub.runtime.registry.types(),
           operatorCredential: operatorFilePath(dataDir),
