@@ -7,7 +7,7 @@ import { type ChannelPlugin, checkPlugin, InvalidPluginError, Registry } from '@
  * The adapters a hub serves when its configuration names none: the first-party ones. This list is
  * the only place the hub names a platform; everything else asks the registry.
  */
-export const DEFAULT_PLUGINS: readonly string[] = ['@switchboard/slack'];
+export const DEFAULT_PLUGINS: readonly string[] = ['@switchboard/slack', '@switchboard/feishu'];
 
 /** A plugin with the name it was loaded under, so errors and clashes can say which package. */
 export interface NamedPlugin {
