@@ -78,6 +78,21 @@ describe.each(testDatabaseKinds())('Feishu: install, detect the tenant, provisio
     await eventually(() => feishu.messages.find((m) => m.content === '{"text":"hello Alice"}'));
     const sent = feishu.calls.find((c) => c.body.content === '{"text":"hello Alice"}');
     expect(sent?.body.uuid).toBeTruthy();
+
+    const card = await hub.request('POST', `/api/v1/installations/${setup.installationId}/messages`, {
+      token: setup.token,
+      body: { target: { chatId }, card: { elements: [{ tag: 'markdown', content: 'working…' }] }, idempotencyKey: 'card-1' },
+    });
+    expect(card.status).toBe(202);
+    const posted = await eventually(() => feishu.messages.find((m) => m.msg_type === 'interactive'));
+    const update = await hub.request('POST', `/api/v1/installations/${setup.installationId}/messages`, {
+      token: setup.token,
+      body: { target: { chatId }, card: { elements: [{ tag: 'markdown', content: 'done' }] }, idempotencyKey: 'card-1-done', updateOf: card.body.id },
+    });
+    expect(update.status).toBe(202);
+    await eventually(() => (posted.updates.length > 0 ? true : undefined));
+    expect(posted.updates[0]?.method).toBe('PATCH');
+    expect(JSON.parse(posted.content).elements[0].content).toBe('done');
   });
 
   it('denies a guest from another tenant with an audit entry, and an event of another tenant', async () => {
