@@ -41,9 +41,11 @@ describe.each(testDatabaseKinds())('Feishu long connection under the supervisor 
 
     // The supervisor restarts the connection and says why in the installation's status.
     await eventually(() => (feishu.connections() === 1 ? true : undefined));
-    const status = await hub.request('GET', `/api/v1/workspaces/fsws/installations/${setup.installationId}/status`, { token: setup.token });
-    expect(status.status).toBe(200);
-    expect(JSON.stringify(status.body)).toMatch(/reconnect|lost|closed|idle/i);
+    const runtime = await eventually(async () => {
+      const res = await hub.request('GET', `/api/v1/workspaces/fsws/installations/${setup.installationId}`, { token: setup.token });
+      return res.body?.runtime?.lastError && res.body.runtime.reconnectCount >= 1 ? res.body.runtime : undefined;
+    });
+    expect(runtime.lastError).toMatch(/Feishu long connection/);
 
     // Feishu pushes everything it has no ack for again, and the first ten once more for good measure.
     for (const envelope of envelopes) await pushUntilAcked(feishu, envelope);
