@@ -6,7 +6,12 @@ import { codeError, toPlatformError } from './errors.js';
 class TokenCache {
   readonly #entries = new Map<string, { value: unknown; expiresAt: number }>();
 
-  async set(key: string | { toString(): string }, value: unknown, expire?: number, options?: { namespace?: string }): Promise<boolean> {
+  async set(
+    key: string | { toString(): string },
+    value: unknown,
+    expire?: number,
+    options?: { namespace?: string },
+  ): Promise<boolean> {
     // `expire` is an absolute epoch in milliseconds in the SDK's own cache.
     this.#entries.set(this.#key(key, options), { value, expiresAt: expire ?? Number.POSITIVE_INFINITY });
     return true;
@@ -78,7 +83,12 @@ export class FeishuApi {
   /** One call; resolves with the body when `code` is 0, else throws a `PlatformError`. */
   async call(
     what: string,
-    request: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; url: string; params?: Record<string, string>; data?: unknown },
+    request: {
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+      url: string;
+      params?: Record<string, string>;
+      data?: unknown;
+    },
   ): Promise<FeishuBody> {
     let body: FeishuBody;
     try {
@@ -89,7 +99,8 @@ export class FeishuApi {
       if (mapped.kind === 'unauthorized') this.#cache.clear();
       throw mapped;
     }
-    if (typeof body !== 'object' || body === null) throw toPlatformError(what, { response: { status: 200, data: {} } });
+    if (typeof body !== 'object' || body === null)
+      throw toPlatformError(what, { response: { status: 200, data: {} } });
     if (body.code !== 0) {
       const error = codeError(what, body);
       if (error.kind === 'unauthorized') this.#cache.clear();

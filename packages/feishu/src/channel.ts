@@ -104,7 +104,8 @@ export class FeishuChannel implements Channel {
       onLost: (error) => {
         if (this.#connection === connection) this.#connection = undefined;
         if (ctx.reportConnectionLost) ctx.reportConnectionLost(error);
-        else this.#logger.error({ err: error }, 'Feishu long connection lost and no supervisor to report it to');
+        else
+          this.#logger.error({ err: error }, 'Feishu long connection lost and no supervisor to report it to');
       },
     });
     this.#connection = connection;
@@ -122,13 +123,24 @@ export class FeishuChannel implements Channel {
     let events: ReturnType<typeof parseFeishuEvent>;
     try {
       const body =
-        typeof envelope === 'string' ? parseJsonObject(envelope, 'long-connection payload') : (envelope as Record<string, unknown>);
+        typeof envelope === 'string'
+          ? parseJsonObject(envelope, 'long-connection payload')
+          : (envelope as Record<string, unknown>);
       const decoded = readFeishuEnvelope(body);
       if (decoded.kind !== 'event') return;
-      events = parseFeishuEvent(this.#parseContext, decoded.version, decoded.header, decoded.event, new Date());
+      events = parseFeishuEvent(
+        this.#parseContext,
+        decoded.version,
+        decoded.header,
+        decoded.event,
+        new Date(),
+      );
     } catch (error) {
       // Pushed again it would fail again: acknowledged, and said so.
-      this.#logger.warn({ err: error }, 'Feishu long-connection envelope is malformed; acknowledged and dropped');
+      this.#logger.warn(
+        { err: error },
+        'Feishu long-connection envelope is malformed; acknowledged and dropped',
+      );
       return;
     }
     // Invariant: resolves only once every event is committed; a failure rejects, so the SDK

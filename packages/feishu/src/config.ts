@@ -47,7 +47,9 @@ export const feishuConfigSchema = z
   })
   .refine(
     (config) =>
-      config.mode !== 'webhook' || config.encrypt_key !== undefined || config.verification_token !== undefined,
+      config.mode !== 'webhook' ||
+      config.encrypt_key !== undefined ||
+      config.verification_token !== undefined,
     {
       message: 'webhook mode needs encrypt_key or verification_token, or anyone could post events',
       path: ['verification_token'],

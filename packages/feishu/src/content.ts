@@ -14,13 +14,16 @@ export interface ParsedContent {
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /** A rich-text post: `{ title, content: [[elements]] }`, possibly under a locale key. */
 function postText(content: Json): { text: string; media: MediaRef[] } {
   const localized = Array.isArray(content.content)
     ? content
-    : (Object.values(content).find((value) => isObject(value) && Array.isArray(value.content)) as Json | undefined);
+    : (Object.values(content).find((value) => isObject(value) && Array.isArray(value.content)) as
+        | Json
+        | undefined);
   const lines: string[] = [];
   const media: MediaRef[] = [];
   if (!localized) return { text: '', media };
@@ -62,7 +65,8 @@ function postText(content: Json): { text: string; media: MediaRef[] } {
  * handles. Never throws: content that is not JSON, or too large, is reported, not fatal.
  */
 export function parseFeishuContent(messageType: string, content: string): ParsedContent {
-  if (content.length > MAX_CONTENT_CHARS) return { msgType: 'unknown', media: [], problem: 'content_too_large' };
+  if (content.length > MAX_CONTENT_CHARS)
+    return { msgType: 'unknown', media: [], problem: 'content_too_large' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);
@@ -79,25 +83,46 @@ export function parseFeishuContent(messageType: string, content: string): Parsed
       return { msgType: 'text', text, media };
     }
     case 'image':
-      return { msgType: 'image', media: str(c.image_key) ? [{ kind: 'image', id: c.image_key as string }] : [] };
+      return {
+        msgType: 'image',
+        media: str(c.image_key) ? [{ kind: 'image', id: c.image_key as string }] : [],
+      };
     case 'file':
       return {
         msgType: 'file',
         media: str(c.file_key)
-          ? [{ kind: 'file', id: c.file_key as string, ...(str(c.file_name) ? { name: c.file_name as string } : {}) }]
+          ? [
+              {
+                kind: 'file',
+                id: c.file_key as string,
+                ...(str(c.file_name) ? { name: c.file_name as string } : {}),
+              },
+            ]
           : [],
       };
     case 'audio':
-      return { msgType: 'audio', media: str(c.file_key) ? [{ kind: 'audio', id: c.file_key as string }] : [] };
+      return {
+        msgType: 'audio',
+        media: str(c.file_key) ? [{ kind: 'audio', id: c.file_key as string }] : [],
+      };
     case 'media':
       return {
         msgType: 'video',
         media: str(c.file_key)
-          ? [{ kind: 'video', id: c.file_key as string, ...(str(c.file_name) ? { name: c.file_name as string } : {}) }]
+          ? [
+              {
+                kind: 'video',
+                id: c.file_key as string,
+                ...(str(c.file_name) ? { name: c.file_name as string } : {}),
+              },
+            ]
           : [],
       };
     case 'sticker':
-      return { msgType: 'sticker', media: str(c.file_key) ? [{ kind: 'sticker', id: c.file_key as string }] : [] };
+      return {
+        msgType: 'sticker',
+        media: str(c.file_key) ? [{ kind: 'sticker', id: c.file_key as string }] : [],
+      };
     case 'interactive':
       return { msgType: 'card', ...(str(c.title) ? { text: c.title as string } : {}), media: [] };
     case 'share_chat':

@@ -28,7 +28,13 @@ interface ContactUser {
   en_name?: string;
   email?: string;
   enterprise_email?: string;
-  status?: { is_frozen?: boolean; is_resigned?: boolean; is_activated?: boolean; is_exited?: boolean; is_unjoin?: boolean };
+  status?: {
+    is_frozen?: boolean;
+    is_resigned?: boolean;
+    is_activated?: boolean;
+    is_exited?: boolean;
+    is_unjoin?: boolean;
+  };
 }
 
 /** Why a directory entry may not be provisioned, if it may not. */
@@ -55,7 +61,8 @@ export async function fetchFeishuProfile(api: FeishuApi, sender: Sender): Promis
       params: { user_id_type: 'open_id' },
     });
   } catch (error) {
-    if (error instanceof PlatformError && error.kind === 'not_found') throw new NotFoundError('Feishu user', sender.id);
+    if (error instanceof PlatformError && error.kind === 'not_found')
+      throw new NotFoundError('Feishu user', sender.id);
     throw error;
   }
   const user = (body.data?.user ?? {}) as ContactUser;

@@ -38,11 +38,15 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
  * The body as JSON, decrypted when it is `{ "encrypt": … }`. With an encrypt key configured an
  * unencrypted body is refused: Feishu encrypts every push then, so a plain one is not from Feishu.
  */
-export function decodeFeishuBody(rawBody: Uint8Array, encryptKey: string | undefined): Record<string, unknown> {
+export function decodeFeishuBody(
+  rawBody: Uint8Array,
+  encryptKey: string | undefined,
+): Record<string, unknown> {
   const outer = parseJsonObject(Buffer.from(rawBody).toString('utf8'), 'body');
   const encrypted = outer.encrypt;
   if (encryptKey === undefined) {
-    if (encrypted !== undefined) throw new MalformedPayloadError('body is encrypted but no encrypt_key is set');
+    if (encrypted !== undefined)
+      throw new MalformedPayloadError('body is encrypted but no encrypt_key is set');
     return outer;
   }
   if (typeof encrypted !== 'string') {

@@ -5,7 +5,9 @@ export const FEISHU_RATE_LIMIT_CODE = 99991400;
 /** The message's chat or the bot's access to it is gone (230020, 230017): no retry helps. */
 export const FEISHU_TARGET_GONE_CODES: ReadonlySet<number> = new Set([230020, 230017]);
 /** Token problems: invalid, expired, or the app secret no longer matches. */
-const UNAUTHORIZED_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991664, 99991668, 10003, 10014]);
+const UNAUTHORIZED_CODES: ReadonlySet<number> = new Set([
+  99991661, 99991663, 99991664, 99991668, 10003, 10014,
+]);
 const NOT_FOUND_CODES: ReadonlySet<number> = new Set([230001, 230011, 41050, 40003]);
 
 export function platformErrorKindForCode(code: number): PlatformErrorKind {
@@ -45,20 +47,28 @@ export function toPlatformError(what: string, error: unknown): PlatformError {
   const failure = (error ?? {}) as HttpFailure;
   const response = failure.response;
   if (!response) {
-    return new PlatformError('transient', `Feishu ${what} failed: ${failure.code ?? failure.message ?? 'network error'}`, {
-      cause: error,
-    });
+    return new PlatformError(
+      'transient',
+      `Feishu ${what} failed: ${failure.code ?? failure.message ?? 'network error'}`,
+      {
+        cause: error,
+      },
+    );
   }
   const status = response.status ?? 0;
   const body = (response.data ?? {}) as { code?: unknown; msg?: unknown };
   const code = typeof body.code === 'number' ? body.code : undefined;
   let kind = code !== undefined && code !== 0 ? platformErrorKindForCode(code) : kindForStatus(status);
   if (status === 429) kind = 'rate_limited';
-  return new PlatformError(kind, `Feishu ${what} failed: HTTP ${status}${code ? ` code ${code}` : ''} ${String(body.msg ?? '')}`.trim(), {
-    status,
-    ...(code !== undefined ? { platformCode: String(code) } : {}),
-    ...(kind === 'rate_limited' ? { retryAfterMs: retryAfterMs(response.headers) } : {}),
-  });
+  return new PlatformError(
+    kind,
+    `Feishu ${what} failed: HTTP ${status}${code ? ` code ${code}` : ''} ${String(body.msg ?? '')}`.trim(),
+    {
+      status,
+      ...(code !== undefined ? { platformCode: String(code) } : {}),
+      ...(kind === 'rate_limited' ? { retryAfterMs: retryAfterMs(response.headers) } : {}),
+    },
+  );
 }
 
 /** A 200 answer whose `code` is not 0. */

@@ -56,16 +56,23 @@ export class FeishuLongConnection {
       wsConfig: { pingTimeout: this.#options.pingTimeoutSeconds ?? 10 },
       onReady: () => settle?.resolve(),
       onError: (error) => {
-        settle?.reject(new PlatformError('transient', `Feishu long connection failed: ${error.message}`, { cause: error }));
+        settle?.reject(
+          new PlatformError('transient', `Feishu long connection failed: ${error.message}`, { cause: error }),
+        );
         this.#reportLost(error);
       },
     });
     this.#client = client;
     // Any object with `invoke` will do; the SDK hands it the merged envelope and awaits it.
-    const dispatcher = { invoke: (envelope: unknown) => this.#options.record(envelope).then(() => undefined) };
+    const dispatcher = {
+      invoke: (envelope: unknown) => this.#options.record(envelope).then(() => undefined),
+    };
     const timeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_FEISHU_CONNECT_TIMEOUT_MS;
     const timer = setTimeout(
-      () => settle?.reject(new PlatformError('transient', `Feishu long connection not open after ${timeoutMs} ms`)),
+      () =>
+        settle?.reject(
+          new PlatformError('transient', `Feishu long connection not open after ${timeoutMs} ms`),
+        ),
       timeoutMs,
     );
     try {

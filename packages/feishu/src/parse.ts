@@ -13,7 +13,8 @@ export interface FeishuParseContext {
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 const obj = (value: unknown): Json => (isObject(value) ? value : {});
 
 /** Feishu times are milliseconds (as strings); a missing or odd one is "now" of the receipt. */
@@ -36,9 +37,16 @@ function userIds(value: unknown): UserIds {
 }
 
 /** A person's tenant differs from the event's (or the installation's): an external guest. */
-function isExternal(personTenant: string | undefined, eventTenant: string | undefined, home: string | undefined): boolean {
+function isExternal(
+  personTenant: string | undefined,
+  eventTenant: string | undefined,
+  home: string | undefined,
+): boolean {
   if (personTenant === undefined) return false;
-  return (eventTenant !== undefined && personTenant !== eventTenant) || (home !== undefined && personTenant !== home);
+  return (
+    (eventTenant !== undefined && personTenant !== eventTenant) ||
+    (home !== undefined && personTenant !== home)
+  );
 }
 
 function scope(ctx: FeishuParseContext, header: FeishuEventHeader) {
@@ -50,7 +58,10 @@ function scope(ctx: FeishuParseContext, header: FeishuEventHeader) {
   };
 }
 
-function person(ids: UserIds, extra: { name?: string; isBot?: boolean; external: boolean }): Sender | undefined {
+function person(
+  ids: UserIds,
+  extra: { name?: string; isBot?: boolean; external: boolean },
+): Sender | undefined {
   const id = ids.open_id ?? ids.union_id;
   if (!id) return undefined;
   return {
@@ -62,15 +73,24 @@ function person(ids: UserIds, extra: { name?: string; isBot?: boolean; external:
   };
 }
 
-const ignored = (eventId: string, reason: 'ignored_self' | 'ignored_bot' | 'unsupported_event', detail: string) =>
-  ({ kind: 'ignored', eventId, reason, detail }) as const;
+const ignored = (
+  eventId: string,
+  reason: 'ignored_self' | 'ignored_bot' | 'unsupported_event',
+  detail: string,
+) => ({ kind: 'ignored', eventId, reason, detail }) as const;
 
-function parseMessage(ctx: FeishuParseContext, header: FeishuEventHeader, event: Json, receivedAt: Date): InboundEvent {
+function parseMessage(
+  ctx: FeishuParseContext,
+  header: FeishuEventHeader,
+  event: Json,
+  receivedAt: Date,
+): InboundEvent {
   const message = obj(event.message);
   const sender = obj(event.sender);
   const messageId = str(message.message_id);
   const chatId = str(message.chat_id);
-  if (!messageId || !chatId) return ignored(header.event_id, 'unsupported_event', 'message without message_id or chat_id');
+  if (!messageId || !chatId)
+    return ignored(header.event_id, 'unsupported_event', 'message without message_id or chat_id');
   const ids = userIds(sender.sender_id);
   const bot = ctx.botOpenId();
   if (sender.sender_type === 'app' || (bot !== undefined && ids.open_id === bot)) {
@@ -110,22 +130,36 @@ function parseMessage(ctx: FeishuParseContext, header: FeishuEventHeader, event:
     ...(text !== undefined ? { text } : {}),
     media: content.media,
     ...(parentId || rootId
-      ? { reply: { ...(parentId ? { replyToMessageId: parentId } : {}), ...(rootId ? { threadId: rootId } : {}) } }
+      ? {
+          reply: {
+            ...(parentId ? { replyToMessageId: parentId } : {}),
+            ...(rootId ? { threadId: rootId } : {}),
+          },
+        }
       : {}),
     mentions,
     mentionsBot: mentions.some((mention) => mention.isSelf === true),
     sentAt: isoFromMillis(message.create_time ?? header.create_time, receivedAt),
-    raw: content.problem ? { problem: content.problem, message_type: message.message_type } : { header, event },
+    raw: content.problem
+      ? { problem: content.problem, message_type: message.message_type }
+      : { header, event },
   };
   return { kind: 'message', eventId: header.event_id, message: input };
 }
 
-function parseReaction(ctx: FeishuParseContext, header: FeishuEventHeader, event: Json, receivedAt: Date, action: 'added' | 'removed'): InboundEvent {
+function parseReaction(
+  ctx: FeishuParseContext,
+  header: FeishuEventHeader,
+  event: Json,
+  receivedAt: Date,
+  action: 'added' | 'removed',
+): InboundEvent {
   const messageId = str(event.message_id);
   const emoji = str(obj(event.reaction_type).emoji_type);
   if (event.operator_type === 'app') return ignored(header.event_id, 'ignored_bot', 'reaction by an app');
   const from = person(userIds(event.user_id), { external: false });
-  if (!messageId || !emoji || !from) return ignored(header.event_id, 'unsupported_event', 'reaction without message, emoji or user');
+  if (!messageId || !emoji || !from)
+    return ignored(header.event_id, 'unsupported_event', 'reaction without message, emoji or user');
   return {
     kind: 'reaction',
     eventId: header.event_id,
@@ -140,7 +174,13 @@ function parseReaction(ctx: FeishuParseContext, header: FeishuEventHeader, event
   };
 }
 
-function parseMemberUsers(ctx: FeishuParseContext, header: FeishuEventHeader, event: Json, receivedAt: Date, action: 'member_joined' | 'member_left'): InboundEvent[] {
+function parseMemberUsers(
+  ctx: FeishuParseContext,
+  header: FeishuEventHeader,
+  event: Json,
+  receivedAt: Date,
+  action: 'member_joined' | 'member_left',
+): InboundEvent[] {
   const chatId = str(event.chat_id);
   const actor = userIds(event.operator_id);
   const users = Array.isArray(event.users) ? event.users.filter(isObject) : [];
@@ -165,10 +205,18 @@ function parseMemberUsers(ctx: FeishuParseContext, header: FeishuEventHeader, ev
       },
     });
   }
-  return events.length > 0 ? events : [ignored(header.event_id, 'unsupported_event', 'membership without users')];
+  return events.length > 0
+    ? events
+    : [ignored(header.event_id, 'unsupported_event', 'membership without users')];
 }
 
-function parseBotMembership(ctx: FeishuParseContext, header: FeishuEventHeader, event: Json, receivedAt: Date, action: 'bot_added' | 'bot_removed'): InboundEvent {
+function parseBotMembership(
+  ctx: FeishuParseContext,
+  header: FeishuEventHeader,
+  event: Json,
+  receivedAt: Date,
+  action: 'bot_added' | 'bot_removed',
+): InboundEvent {
   const chatId = str(event.chat_id);
   const actor = userIds(event.operator_id);
   return {
@@ -185,14 +233,25 @@ function parseBotMembership(ctx: FeishuParseContext, header: FeishuEventHeader, 
   };
 }
 
-function parseRecall(ctx: FeishuParseContext, header: FeishuEventHeader, event: Json, receivedAt: Date): InboundEvent {
+function parseRecall(
+  ctx: FeishuParseContext,
+  header: FeishuEventHeader,
+  event: Json,
+  receivedAt: Date,
+): InboundEvent {
   const messageId = str(event.message_id);
   const chatId = str(event.chat_id);
-  if (!messageId || !chatId) return ignored(header.event_id, 'unsupported_event', 'recall without message or chat');
+  if (!messageId || !chatId)
+    return ignored(header.event_id, 'unsupported_event', 'recall without message or chat');
   return {
     kind: 'delete',
     eventId: header.event_id,
-    delete: { scope: scope(ctx, header), chatId, platformMessageId: messageId, occurredAt: isoFromMillis(event.recall_time, receivedAt) },
+    delete: {
+      scope: scope(ctx, header),
+      chatId,
+      platformMessageId: messageId,
+      occurredAt: isoFromMillis(event.recall_time, receivedAt),
+    },
   };
 }
 

@@ -28,7 +28,8 @@ function cardContent(card: Record<string, unknown>): string {
 
 function messageId(body: Awaited<ReturnType<FeishuApi['call']>>): string {
   const id = body.data?.message_id;
-  if (typeof id !== 'string' || id === '') throw new PlatformError('permanent', 'Feishu send answered without data.message_id');
+  if (typeof id !== 'string' || id === '')
+    throw new PlatformError('permanent', 'Feishu send answered without data.message_id');
   return id;
 }
 
@@ -63,13 +64,23 @@ async function sendOne(
  */
 export async function sendFeishuMessage(api: FeishuApi, msg: OutboundMessage): Promise<SendResult> {
   if (msg.card) {
-    const id = await sendOne(api, msg, { msg_type: 'interactive', content: cardContent(msg.card) }, feishuUuid(msg.idempotencyKey));
+    const id = await sendOne(
+      api,
+      msg,
+      { msg_type: 'interactive', content: cardContent(msg.card) },
+      feishuUuid(msg.idempotencyKey),
+    );
     return { platformMessageId: id };
   }
   const pieces = splitFeishuText(msg.text ?? '');
   let first: string | undefined;
   for (const [index, piece] of pieces.entries()) {
-    const id = await sendOne(api, msg, { msg_type: 'text', content: JSON.stringify({ text: piece }) }, feishuUuid(msg.idempotencyKey, index));
+    const id = await sendOne(
+      api,
+      msg,
+      { msg_type: 'text', content: JSON.stringify({ text: piece }) },
+      feishuUuid(msg.idempotencyKey, index),
+    );
     first ??= id;
   }
   if (!first) throw new PlatformError('permanent', 'nothing to send');
@@ -77,7 +88,11 @@ export async function sendFeishuMessage(api: FeishuApi, msg: OutboundMessage): P
 }
 
 /** A card is updated with `PATCH` (≤ 14 days, `update_multi`); a text message is edited with `PUT`. */
-export async function updateFeishuMessage(api: FeishuApi, platformMessageId: string, msg: OutboundMessage): Promise<SendResult> {
+export async function updateFeishuMessage(
+  api: FeishuApi,
+  platformMessageId: string,
+  msg: OutboundMessage,
+): Promise<SendResult> {
   const url = `/open-apis/im/v1/messages/${encodeURIComponent(platformMessageId)}`;
   if (msg.card) {
     await api.call('im/v1 patch', { method: 'PATCH', url, data: { content: cardContent(msg.card) } });

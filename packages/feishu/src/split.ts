@@ -17,11 +17,13 @@ function fenceAfter(open: OpenFence | undefined, line: string): OpenFence | unde
   if (!match) return open;
   const marker = match[1] as string;
   if (!open) return { marker, info: (match[2] ?? '').trim() };
-  const closes = marker[0] === open.marker[0] && marker.length >= open.marker.length && (match[2] ?? '').trim() === '';
+  const closes =
+    marker[0] === open.marker[0] && marker.length >= open.marker.length && (match[2] ?? '').trim() === '';
   return closes ? undefined : open;
 }
 
-const joinedLength = (lines: string[]) => lines.reduce((n, line) => n + line.length, 0) + Math.max(lines.length - 1, 0);
+const joinedLength = (lines: string[]) =>
+  lines.reduce((n, line) => n + line.length, 0) + Math.max(lines.length - 1, 0);
 
 /**
  * Splits text into pieces of at most `limit` characters at line ends (a longer line is cut),

@@ -9,15 +9,26 @@ export const FEISHU_SIGNATURE_HEADER = 'x-lark-signature';
 export const FEISHU_MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** hex SHA-256 of `timestamp + nonce + encrypt_key + raw body`, as Feishu signs a push. */
-export function feishuSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Uint8Array): string {
-  return createHash('sha256').update(timestamp + nonce + encryptKey, 'utf8').update(rawBody).digest('hex');
+export function feishuSignature(
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  rawBody: Uint8Array,
+): string {
+  return createHash('sha256')
+    .update(timestamp + nonce + encryptKey, 'utf8')
+    .update(rawBody)
+    .digest('hex');
 }
 
 function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   // Hashing first makes the compare constant-time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(left).digest(), createHash('sha256').update(right).digest());
+  return timingSafeEqual(
+    createHash('sha256').update(left).digest(),
+    createHash('sha256').update(right).digest(),
+  );
 }
 
 /**
@@ -63,7 +74,10 @@ function challengeWithoutSignature(req: WebhookRequest, secrets: FeishuVerifySec
     const body = decodeFeishuBody(req.rawBody, secrets.encrypt_key);
     if (body.type !== 'url_verification') return false;
     const token = bodyToken(body);
-    return secrets.verification_token === undefined || (token !== undefined && sameText(token, secrets.verification_token));
+    return (
+      secrets.verification_token === undefined ||
+      (token !== undefined && sameText(token, secrets.verification_token))
+    );
   } catch {
     return false;
   }
@@ -86,10 +100,18 @@ export function verifyFeishuRequest(
   const signature = header(req, FEISHU_SIGNATURE_HEADER);
   if (!timestamp || !nonce || !signature) {
     if (challengeWithoutSignature(req, secrets)) return { ok: true };
-    return { ok: false, reason: 'missing_signature', message: 'X-Lark-Signature, timestamp or nonce missing' };
+    return {
+      ok: false,
+      reason: 'missing_signature',
+      message: 'X-Lark-Signature, timestamp or nonce missing',
+    };
   }
   if (!/^\d{1,12}$/.test(timestamp)) {
-    return { ok: false, reason: 'stale_timestamp', message: 'X-Lark-Request-Timestamp is not a number of seconds' };
+    return {
+      ok: false,
+      reason: 'stale_timestamp',
+      message: 'X-Lark-Request-Timestamp is not a number of seconds',
+    };
   }
   const nowMs = req.receivedAt.getTime();
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > FEISHU_MAX_CLOCK_SKEW_SECONDS) {
@@ -115,7 +137,9 @@ function verifyToken(req: WebhookRequest, expected: string | undefined): VerifyR
   } catch {
     return { ok: false, reason: 'bad_token', message: 'body is not a plain JSON event carrying a token' };
   }
-  if (token === undefined) return { ok: false, reason: 'bad_token', message: 'body carries no verification token' };
-  if (!sameText(token, expected)) return { ok: false, reason: 'bad_token', message: 'verification token does not match' };
+  if (token === undefined)
+    return { ok: false, reason: 'bad_token', message: 'body carries no verification token' };
+  if (!sameText(token, expected))
+    return { ok: false, reason: 'bad_token', message: 'verification token does not match' };
   return { ok: true };
 }

@@ -12,12 +12,27 @@ describe('the Open API against a fake Feishu', () => {
   let api: FeishuApi;
 
   beforeAll(async () => {
-    feishu = await startFakeFeishu({ appId: APP_ID, appSecret: APP_SECRET, tenantKey: TENANT, botOpenId: BOT });
+    feishu = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+    });
     api = new FeishuApi({ appId: APP_ID, appSecret: APP_SECRET, baseUrl: feishu.url, logger: silentLogger });
-    feishu.users.set('ou_alice', { open_id: 'ou_alice', union_id: 'on_alice', name: 'Alice', enterprise_email: 'alice@acme.test', email: 'a@home.test' });
+    feishu.users.set('ou_alice', {
+      open_id: 'ou_alice',
+      union_id: 'on_alice',
+      name: 'Alice',
+      enterprise_email: 'alice@acme.test',
+      email: 'a@home.test',
+    });
     feishu.users.set('ou_nounion', { open_id: 'ou_nounion', name: 'No Union' });
     feishu.users.set('ou_gone', { open_id: 'ou_gone', union_id: 'on_gone', status: { is_resigned: true } });
-    feishu.users.set('ou_frozen', { open_id: 'ou_frozen', union_id: 'on_frozen', status: { is_frozen: true } });
+    feishu.users.set('ou_frozen', {
+      open_id: 'ou_frozen',
+      union_id: 'on_frozen',
+      status: { is_frozen: true },
+    });
   });
   afterAll(async () => feishu?.close());
 
@@ -43,17 +58,28 @@ describe('the Open API against a fake Feishu', () => {
   });
 
   it('gives every client its own token cache', async () => {
-    const other = new FeishuApi({ appId: APP_ID, appSecret: 'wrong-secret', baseUrl: feishu.url, logger: silentLogger });
+    const other = new FeishuApi({
+      appId: APP_ID,
+      appSecret: 'wrong-secret',
+      baseUrl: feishu.url,
+      logger: silentLogger,
+    });
     // Same app id, wrong secret: it must not ride on the first client's cached token.
     await expect(fetchFeishuBotOpenId(other)).rejects.toBeInstanceOf(PlatformError);
     expect(await fetchFeishuBotOpenId(api)).toBe(BOT);
   });
 
   it('fills in the bot and detected tenant at install, and refuses a wrong secret', async () => {
-    const prepared = await prepareFeishuConfig({ app_id: APP_ID, app_secret: APP_SECRET, api_base_url: feishu.url }, { logger: silentLogger });
+    const prepared = await prepareFeishuConfig(
+      { app_id: APP_ID, app_secret: APP_SECRET, api_base_url: feishu.url },
+      { logger: silentLogger },
+    );
     expect(prepared).toMatchObject({ bot_open_id: BOT, detected_tenant_key: TENANT });
     await expect(
-      prepareFeishuConfig({ app_id: APP_ID, app_secret: 'nope', api_base_url: feishu.url }, { logger: silentLogger }),
+      prepareFeishuConfig(
+        { app_id: APP_ID, app_secret: 'nope', api_base_url: feishu.url },
+        { logger: silentLogger },
+      ),
     ).rejects.toMatchObject({ code: 'config_rejected' });
   });
 
@@ -66,39 +92,74 @@ describe('the Open API against a fake Feishu', () => {
     expect(feishu.messages.length).toBe(before + 1);
     const call = feishu.calls.findLast((c) => c.path === '/open-apis/im/v1/messages');
     expect(call?.query.receive_id_type).toBe('chat_id');
-    expect(call?.body).toMatchObject({ receive_id: 'oc_chat1', msg_type: 'text', content: '{"text":"hello"}', uuid: 'out-1' });
+    expect(call?.body).toMatchObject({
+      receive_id: 'oc_chat1',
+      msg_type: 'text',
+      content: '{"text":"hello"}',
+      uuid: 'out-1',
+    });
   });
 
   it('replies through /reply, and splits long text into several messages', async () => {
-    const reply = await sendFeishuMessage(api, { target: { chatId: 'oc_chat1', reply: { replyToMessageId: 'om_parent' } }, text: 'yes', idempotencyKey: 'out-2' });
+    const reply = await sendFeishuMessage(api, {
+      target: { chatId: 'oc_chat1', reply: { replyToMessageId: 'om_parent' } },
+      text: 'yes',
+      idempotencyKey: 'out-2',
+    });
     expect(feishu.messages.find((m) => m.message_id === reply.platformMessageId)?.reply_to).toBe('om_parent');
     const before = feishu.messages.length;
-    await sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: `${'a'.repeat(29_000)}\n${'b'.repeat(29_000)}`, idempotencyKey: 'out-3' });
+    await sendFeishuMessage(api, {
+      target: { chatId: 'oc_chat1' },
+      text: `${'a'.repeat(29_000)}\n${'b'.repeat(29_000)}`,
+      idempotencyKey: 'out-3',
+    });
     expect(feishu.messages.length).toBe(before + 2);
   });
 
   it('creates a card with update_multi, updates it with PATCH, and edits text with PUT', async () => {
-    const card = await sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, card: { elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }] }, idempotencyKey: 'card-1' });
+    const card = await sendFeishuMessage(api, {
+      target: { chatId: 'oc_chat1' },
+      card: { elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }] },
+      idempotencyKey: 'card-1',
+    });
     const stored = feishu.messages.find((m) => m.message_id === card.platformMessageId);
     expect(stored?.msg_type).toBe('interactive');
     expect(JSON.parse(stored?.content ?? '{}').config.update_multi).toBe(true);
-    await updateFeishuMessage(api, card.platformMessageId, { target: { chatId: 'oc_chat1' }, card: { elements: [] }, idempotencyKey: 'card-1u' });
+    await updateFeishuMessage(api, card.platformMessageId, {
+      target: { chatId: 'oc_chat1' },
+      card: { elements: [] },
+      idempotencyKey: 'card-1u',
+    });
     expect(stored?.updates.map((u) => u.method)).toEqual(['PATCH']);
-    const text = await sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: 'draft', idempotencyKey: 'txt-1' });
-    await updateFeishuMessage(api, text.platformMessageId, { target: { chatId: 'oc_chat1' }, text: 'final', idempotencyKey: 'txt-1u' });
-    expect(feishu.messages.find((m) => m.message_id === text.platformMessageId)?.updates).toEqual([{ method: 'PUT', content: '{"text":"final"}' }]);
+    const text = await sendFeishuMessage(api, {
+      target: { chatId: 'oc_chat1' },
+      text: 'draft',
+      idempotencyKey: 'txt-1',
+    });
+    await updateFeishuMessage(api, text.platformMessageId, {
+      target: { chatId: 'oc_chat1' },
+      text: 'final',
+      idempotencyKey: 'txt-1u',
+    });
+    expect(feishu.messages.find((m) => m.message_id === text.platformMessageId)?.updates).toEqual([
+      { method: 'PUT', content: '{"text":"final"}' },
+    ]);
   });
 
   it('reports rate limits with x-ogw-ratelimit-reset, and 230020 / 230017 as permanent', async () => {
     feishu.fail('/open-apis/im/v1/messages', { rateLimited: true, resetSeconds: 7 });
-    await expect(sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: 'x', idempotencyKey: 'rl-1' })).rejects.toMatchObject({
+    await expect(
+      sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: 'x', idempotencyKey: 'rl-1' }),
+    ).rejects.toMatchObject({
       kind: 'rate_limited',
       retryAfterMs: 7_000,
       platformCode: '99991400',
     });
     for (const code of [230020, 230017]) {
       feishu.fail('/open-apis/im/v1/messages', { code, msg: 'chat gone' });
-      await expect(sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: 'x', idempotencyKey: `gone-${code}` })).rejects.toMatchObject({
+      await expect(
+        sendFeishuMessage(api, { target: { chatId: 'oc_chat1' }, text: 'x', idempotencyKey: `gone-${code}` }),
+      ).rejects.toMatchObject({
         kind: 'permanent',
         platformCode: String(code),
       });

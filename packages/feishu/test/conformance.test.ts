@@ -1,25 +1,69 @@
 import { randomBytes } from 'node:crypto';
 import { type ChannelConformanceOptions, describeChannelConformance } from '@switchboard/testkit/conformance';
 import { startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
-import { createFeishuChannelFactory, type FeishuChannelConfig } from '../src/index.js';
 import { encryptFeishuPayload } from '../src/decrypt.js';
+import { createFeishuChannelFactory, type FeishuChannelConfig } from '../src/index.js';
 import { feishuSignature } from '../src/verify.js';
 import { APP_ID, APP_SECRET, BOT, ENCRYPT_KEY, messageEnvelope, TENANT } from './helpers.js';
 
 const base = { app_id: APP_ID, app_secret: APP_SECRET };
-const encrypted = (payload: unknown) => JSON.stringify({ encrypt: encryptFeishuPayload(JSON.stringify(payload), ENCRYPT_KEY) });
+const encrypted = (payload: unknown) =>
+  JSON.stringify({ encrypt: encryptFeishuPayload(JSON.stringify(payload), ENCRYPT_KEY) });
 const event = (eventType: string, body: Record<string, unknown>) => ({
   schema: '2.0',
-  header: { event_id: `ev_${eventType}`, event_type: eventType, app_id: APP_ID, tenant_key: TENANT, create_time: '1741944413000', token: '' },
+  header: {
+    event_id: `ev_${eventType}`,
+    event_type: eventType,
+    app_id: APP_ID,
+    tenant_key: TENANT,
+    create_time: '1741944413000',
+    token: '',
+  },
   event: body,
 });
 
 const fixtures = [
-  { name: 'im.message.receive_v1 (p2p text)', body: encrypted(messageEnvelope({ eventId: 'ev_fx_1', text: 'hello' })) },
-  { name: 'im.message.receive_v1 (group post)', body: encrypted(messageEnvelope({ eventId: 'ev_fx_2', chatType: 'group', messageType: 'post', content: JSON.stringify({ title: 'T', content: [[{ tag: 'text', text: 'x' }]] }) })) },
-  { name: 'im.message.reaction.created_v1', body: encrypted(event('im.message.reaction.created_v1', { message_id: 'om_1', reaction_type: { emoji_type: 'OK' }, operator_type: 'user', user_id: { open_id: 'ou_a', union_id: 'on_a' } })) },
-  { name: 'im.chat.member.user.added_v1', body: encrypted(event('im.chat.member.user.added_v1', { chat_id: 'oc_1', users: [{ name: 'A', tenant_key: TENANT, user_id: { open_id: 'ou_a', union_id: 'on_a' } }] })) },
-  { name: 'im.message.recalled_v1', body: encrypted(event('im.message.recalled_v1', { message_id: 'om_1', chat_id: 'oc_1', recall_time: '1741944413000' })) },
+  {
+    name: 'im.message.receive_v1 (p2p text)',
+    body: encrypted(messageEnvelope({ eventId: 'ev_fx_1', text: 'hello' })),
+  },
+  {
+    name: 'im.message.receive_v1 (group post)',
+    body: encrypted(
+      messageEnvelope({
+        eventId: 'ev_fx_2',
+        chatType: 'group',
+        messageType: 'post',
+        content: JSON.stringify({ title: 'T', content: [[{ tag: 'text', text: 'x' }]] }),
+      }),
+    ),
+  },
+  {
+    name: 'im.message.reaction.created_v1',
+    body: encrypted(
+      event('im.message.reaction.created_v1', {
+        message_id: 'om_1',
+        reaction_type: { emoji_type: 'OK' },
+        operator_type: 'user',
+        user_id: { open_id: 'ou_a', union_id: 'on_a' },
+      }),
+    ),
+  },
+  {
+    name: 'im.chat.member.user.added_v1',
+    body: encrypted(
+      event('im.chat.member.user.added_v1', {
+        chat_id: 'oc_1',
+        users: [{ name: 'A', tenant_key: TENANT, user_id: { open_id: 'ou_a', union_id: 'on_a' } }],
+      }),
+    ),
+  },
+  {
+    name: 'im.message.recalled_v1',
+    body: encrypted(
+      event('im.message.recalled_v1', { message_id: 'om_1', chat_id: 'oc_1', recall_time: '1741944413000' }),
+    ),
+  },
 ];
 
 /** Feishu signs `timestamp + nonce + encrypt_key + body`; every push has its own nonce. */
@@ -46,7 +90,12 @@ const shared: Omit<ChannelConformanceOptions<FeishuChannelConfig>, 'validConfig'
   },
   secretKeys: ['app_secret', 'verification_token', 'encrypt_key'],
   startPlatform: async () => {
-    const running = await startFakeFeishu({ appId: APP_ID, appSecret: APP_SECRET, tenantKey: TENANT, botOpenId: BOT });
+    const running = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+    });
     return {
       apiBaseUrl: running.url,
       messageText: (_target, id) => {
@@ -66,7 +115,10 @@ const shared: Omit<ChannelConformanceOptions<FeishuChannelConfig>, 'validConfig'
       close: () => running.close(),
     };
   },
-  sendTargets: [{ chatId: 'oc_chat1' }, { chatId: 'oc_chat1', reply: { replyToMessageId: 'om_parent', threadId: 'om_root' } }],
+  sendTargets: [
+    { chatId: 'oc_chat1' },
+    { chatId: 'oc_chat1', reply: { replyToMessageId: 'om_parent', threadId: 'om_root' } },
+  ],
 };
 
 describeChannelConformance({

@@ -20,7 +20,11 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 } as unknown as Logger;
 
-export function request(rawBody: string | Uint8Array, headers: Record<string, string> = {}, receivedAt = new Date()): WebhookRequest {
+export function request(
+  rawBody: string | Uint8Array,
+  headers: Record<string, string> = {},
+  receivedAt = new Date(),
+): WebhookRequest {
   return {
     method: 'POST',
     path: '/hooks/x',
@@ -96,7 +100,11 @@ export function messageEnvelope(
     },
     event: {
       sender: {
-        sender_id: { open_id: openId, ...(options.unionId === null ? {} : { union_id: options.unionId ?? `on_${openId.slice(3)}` }), user_id: 'u1' },
+        sender_id: {
+          open_id: openId,
+          ...(options.unionId === null ? {} : { union_id: options.unionId ?? `on_${openId.slice(3)}` }),
+          user_id: 'u1',
+        },
         sender_type: 'user',
         tenant_key: options.senderTenant ?? options.tenant ?? TENANT,
       },

@@ -24,8 +24,17 @@ describe('the long connection over pbbp2 frames', () => {
   let abort: AbortController;
 
   beforeEach(async () => {
-    feishu = await startFakeFeishu({ appId: APP_ID, appSecret: APP_SECRET, tenantKey: TENANT, botOpenId: BOT });
-    const config = feishuConfigSchema.parse({ app_id: APP_ID, app_secret: APP_SECRET, api_base_url: feishu.url });
+    feishu = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+    });
+    const config = feishuConfigSchema.parse({
+      app_id: APP_ID,
+      app_secret: APP_SECRET,
+      api_base_url: feishu.url,
+    });
     channel = new FeishuChannel(config, { installationId: 'inst-ws', logger: silentLogger });
     emitted = [];
     failEmit = false;
@@ -62,7 +71,10 @@ describe('the long connection over pbbp2 frames', () => {
     const ack = await feishu.push(messageEnvelope({ eventId: 'ev_ws1', text: 'over ws' }));
     expect(ack.code).toBe(200);
     expect(emitted.map((e) => e.eventId)).toEqual(['ev_ws1']);
-    expect(emitted[0]).toMatchObject({ kind: 'message', message: { text: 'over ws', source: { tenantKey: TENANT } } });
+    expect(emitted[0]).toMatchObject({
+      kind: 'message',
+      message: { text: 'over ws', source: { tenantKey: TENANT } },
+    });
   });
 
   it('answers 500 when the event cannot be recorded, so Feishu pushes it again', async () => {
@@ -76,16 +88,37 @@ describe('the long connection over pbbp2 frames', () => {
   });
 
   it('joins a multi-part event', async () => {
-    const ack = await feishu.push(messageEnvelope({ eventId: 'ev_parts', text: 'p'.repeat(3000) }), { parts: 3 });
+    const ack = await feishu.push(messageEnvelope({ eventId: 'ev_parts', text: 'p'.repeat(3000) }), {
+      parts: 3,
+    });
     expect(ack.code).toBe(200);
     expect(emitted[0]).toMatchObject({ eventId: 'ev_parts', message: { text: 'p'.repeat(3000) } });
   });
 
   it('survives malformed frames, unknown frame types and a multi-part event missing a part', async () => {
     feishu.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
-    feishu.sendRaw(encodeFrame({ seqId: 1, logId: 0, service: 7, method: 9, headers: [{ key: 'type', value: 'mystery' }] }));
-    feishu.sendRaw(encodeFrame({ seqId: 2, logId: 0, service: 7, method: 1, headers: [{ key: 'type', value: 'card' }], payload: new Uint8Array([1]) }));
-    await expect(feishu.push(messageEnvelope({ eventId: 'ev_gap' }), { parts: 2, dropPart: 1, timeoutMs: 500 })).rejects.toThrow(/no ack/);
+    feishu.sendRaw(
+      encodeFrame({
+        seqId: 1,
+        logId: 0,
+        service: 7,
+        method: 9,
+        headers: [{ key: 'type', value: 'mystery' }],
+      }),
+    );
+    feishu.sendRaw(
+      encodeFrame({
+        seqId: 2,
+        logId: 0,
+        service: 7,
+        method: 1,
+        headers: [{ key: 'type', value: 'card' }],
+        payload: new Uint8Array([1]),
+      }),
+    );
+    await expect(
+      feishu.push(messageEnvelope({ eventId: 'ev_gap' }), { parts: 2, dropPart: 1, timeoutMs: 500 }),
+    ).rejects.toThrow(/no ack/);
     // The connection is still usable: the next event goes through.
     expect((await feishu.push(messageEnvelope({ eventId: 'ev_after' }))).code).toBe(200);
     expect(emitted.map((e) => e.eventId)).toEqual(['ev_after']);

@@ -4,11 +4,19 @@ import { APP_ID, BOT, messageEnvelope, TENANT } from './helpers.js';
 
 const ctx = { installationId: 'inst-1', appId: APP_ID, homeTenant: () => TENANT, botOpenId: () => BOT };
 const parse = (envelope: { header: unknown; event: unknown }) =>
-  parseFeishuEvent(ctx, 2, envelope.header as never, envelope.event as Record<string, unknown>, new Date('2026-12-01T00:00:00Z'));
+  parseFeishuEvent(
+    ctx,
+    2,
+    envelope.header as never,
+    envelope.event as Record<string, unknown>,
+    new Date('2026-12-01T00:00:00Z'),
+  );
 
 describe('parsing Feishu events', () => {
   it('maps a p2p text message to a direct message with union id, tenant and app', () => {
-    const [event] = parse(messageEnvelope({ eventId: 'ev_1', messageId: 'om_1', openId: 'ou_alice', text: 'hello' }));
+    const [event] = parse(
+      messageEnvelope({ eventId: 'ev_1', messageId: 'om_1', openId: 'ou_alice', text: 'hello' }),
+    );
     expect(event).toMatchObject({
       kind: 'message',
       eventId: 'ev_1',
@@ -54,7 +62,9 @@ describe('parsing Feishu events', () => {
 
   it('maps root_id and parent_id to the reply context', () => {
     const [event] = parse(messageEnvelope({ rootId: 'om_root', parentId: 'om_parent' }));
-    expect(event).toMatchObject({ message: { reply: { replyToMessageId: 'om_parent', threadId: 'om_root' } } });
+    expect(event).toMatchObject({
+      message: { reply: { replyToMessageId: 'om_parent', threadId: 'om_root' } },
+    });
   });
 
   it('flags a sender of another tenant as external', () => {
@@ -63,14 +73,33 @@ describe('parsing Feishu events', () => {
   });
 
   it('ignores the bot itself and other apps', () => {
-    expect(parse(messageEnvelope({ openId: BOT }))[0]).toMatchObject({ kind: 'ignored', reason: 'ignored_self' });
+    expect(parse(messageEnvelope({ openId: BOT }))[0]).toMatchObject({
+      kind: 'ignored',
+      reason: 'ignored_self',
+    });
     const fromApp = messageEnvelope();
     (fromApp.event.sender as { sender_type: string }).sender_type = 'app';
     expect(parse(fromApp)[0]).toMatchObject({ kind: 'ignored', reason: 'ignored_bot' });
   });
 
   it.each([
-    ['post', JSON.stringify({ zh_cn: { title: 'T', content: [[{ tag: 'text', text: 'line ' }, { tag: 'a', text: 'link', href: 'https://x' }], [{ tag: 'img', image_key: 'img_1' }]] } }), 'text', 'T\nline link'],
+    [
+      'post',
+      JSON.stringify({
+        zh_cn: {
+          title: 'T',
+          content: [
+            [
+              { tag: 'text', text: 'line ' },
+              { tag: 'a', text: 'link', href: 'https://x' },
+            ],
+            [{ tag: 'img', image_key: 'img_1' }],
+          ],
+        },
+      }),
+      'text',
+      'T\nline link',
+    ],
     ['image', JSON.stringify({ image_key: 'img_2' }), 'image', undefined],
     ['file', JSON.stringify({ file_key: 'file_1', file_name: 'a.pdf' }), 'file', undefined],
     ['audio', JSON.stringify({ file_key: 'file_a', duration: 3 }), 'audio', undefined],
@@ -91,20 +120,48 @@ describe('parsing Feishu events', () => {
 
   it('keeps a message whose content is not JSON, or is huge, as unknown instead of failing', () => {
     const [notJson] = parse(messageEnvelope({ content: 'not json {' }));
-    expect(notJson).toMatchObject({ kind: 'message', message: { msgType: 'unknown', raw: { problem: 'content_not_json' } } });
+    expect(notJson).toMatchObject({
+      kind: 'message',
+      message: { msgType: 'unknown', raw: { problem: 'content_not_json' } },
+    });
     const [huge] = parse(messageEnvelope({ content: JSON.stringify({ text: 'x'.repeat(600 * 1024) }) }));
-    expect(huge).toMatchObject({ kind: 'message', message: { msgType: 'unknown', raw: { problem: 'content_too_large' } } });
+    expect(huge).toMatchObject({
+      kind: 'message',
+      message: { msgType: 'unknown', raw: { problem: 'content_too_large' } },
+    });
   });
 
   const envelope = (eventType: string, event: Record<string, unknown>) => ({
-    header: { event_id: `ev_${eventType}`, event_type: eventType, app_id: APP_ID, tenant_key: TENANT, create_time: '1767225600000' },
+    header: {
+      event_id: `ev_${eventType}`,
+      event_type: eventType,
+      app_id: APP_ID,
+      tenant_key: TENANT,
+      create_time: '1767225600000',
+    },
     event,
   });
 
   it('maps reactions, membership, bot membership and recall to their event kinds', () => {
     expect(
-      parse(envelope('im.message.reaction.created_v1', { message_id: 'om_1', reaction_type: { emoji_type: 'THUMBSUP' }, operator_type: 'user', user_id: { open_id: 'ou_a', union_id: 'on_a' }, action_time: '1767225600000' }))[0],
-    ).toMatchObject({ kind: 'reaction', reaction: { action: 'added', emoji: 'THUMBSUP', platformMessageId: 'om_1', source: { tenantKey: TENANT, sender: { id: 'ou_a' } } } });
+      parse(
+        envelope('im.message.reaction.created_v1', {
+          message_id: 'om_1',
+          reaction_type: { emoji_type: 'THUMBSUP' },
+          operator_type: 'user',
+          user_id: { open_id: 'ou_a', union_id: 'on_a' },
+          action_time: '1767225600000',
+        }),
+      )[0],
+    ).toMatchObject({
+      kind: 'reaction',
+      reaction: {
+        action: 'added',
+        emoji: 'THUMBSUP',
+        platformMessageId: 'om_1',
+        source: { tenantKey: TENANT, sender: { id: 'ou_a' } },
+      },
+    });
     const joined = parse(
       envelope('im.chat.member.user.added_v1', {
         chat_id: 'oc_1',
@@ -116,12 +173,45 @@ describe('parsing Feishu events', () => {
       }),
     );
     expect(joined).toHaveLength(2);
-    expect(joined[0]).toMatchObject({ kind: 'membership', eventId: 'ev_im.chat.member.user.added_v1:ou_a', membership: { action: 'member_joined', chatId: 'oc_1', actorId: 'ou_admin', member: { id: 'ou_a', unionId: 'on_a', isExternal: false } } });
+    expect(joined[0]).toMatchObject({
+      kind: 'membership',
+      eventId: 'ev_im.chat.member.user.added_v1:ou_a',
+      membership: {
+        action: 'member_joined',
+        chatId: 'oc_1',
+        actorId: 'ou_admin',
+        member: { id: 'ou_a', unionId: 'on_a', isExternal: false },
+      },
+    });
     expect(joined[1]).toMatchObject({ membership: { member: { id: 'ou_g', isExternal: true } } });
-    expect(parse(envelope('im.chat.member.user.deleted_v1', { chat_id: 'oc_1', users: [{ user_id: { open_id: 'ou_a' } }] }))[0]).toMatchObject({ membership: { action: 'member_left' } });
-    expect(parse(envelope('im.chat.member.bot.added_v1', { chat_id: 'oc_1', operator_id: { open_id: 'ou_admin' } }))[0]).toMatchObject({ membership: { action: 'bot_added', member: { id: BOT, isBot: true } } });
-    expect(parse(envelope('im.chat.member.bot.deleted_v1', { chat_id: 'oc_1' }))[0]).toMatchObject({ membership: { action: 'bot_removed' } });
-    expect(parse(envelope('im.message.recalled_v1', { message_id: 'om_1', chat_id: 'oc_1', recall_time: '1767225600000' }))[0]).toMatchObject({ kind: 'delete', delete: { chatId: 'oc_1', platformMessageId: 'om_1' } });
-    expect(parse(envelope('contact.user.created_v3', {}))[0]).toMatchObject({ kind: 'ignored', reason: 'unsupported_event' });
+    expect(
+      parse(
+        envelope('im.chat.member.user.deleted_v1', {
+          chat_id: 'oc_1',
+          users: [{ user_id: { open_id: 'ou_a' } }],
+        }),
+      )[0],
+    ).toMatchObject({ membership: { action: 'member_left' } });
+    expect(
+      parse(
+        envelope('im.chat.member.bot.added_v1', { chat_id: 'oc_1', operator_id: { open_id: 'ou_admin' } }),
+      )[0],
+    ).toMatchObject({ membership: { action: 'bot_added', member: { id: BOT, isBot: true } } });
+    expect(parse(envelope('im.chat.member.bot.deleted_v1', { chat_id: 'oc_1' }))[0]).toMatchObject({
+      membership: { action: 'bot_removed' },
+    });
+    expect(
+      parse(
+        envelope('im.message.recalled_v1', {
+          message_id: 'om_1',
+          chat_id: 'oc_1',
+          recall_time: '1767225600000',
+        }),
+      )[0],
+    ).toMatchObject({ kind: 'delete', delete: { chatId: 'oc_1', platformMessageId: 'om_1' } });
+    expect(parse(envelope('contact.user.created_v3', {}))[0]).toMatchObject({
+      kind: 'ignored',
+      reason: 'unsupported_event',
+    });
   });
 });

@@ -40,11 +40,22 @@ export async function installFeishu(
     body: {
       agentId: createdAgent.body.id,
       channelType: 'feishu',
-      config: { app_id: APP_ID, app_secret: APP_SECRET, auto_provision: true, api_base_url: feishu.url, ...config },
+      config: {
+        app_id: APP_ID,
+        app_secret: APP_SECRET,
+        auto_provision: true,
+        api_base_url: feishu.url,
+        ...config,
+      },
     },
   });
   expect(installation.status, installation.text).toBe(201);
-  return { ...admin, agentId: createdAgent.body.id as string, installationId: installation.body.id as string, installation: installation.body };
+  return {
+    ...admin,
+    agentId: createdAgent.body.id as string,
+    installationId: installation.body.id as string,
+    installation: installation.body,
+  };
 }
 
 let counter = 0;
@@ -77,7 +88,9 @@ export function feishuMessage(options: {
       sender: {
         sender_id: {
           open_id: options.openId,
-          ...(options.unionId === null ? {} : { union_id: options.unionId ?? `on_${options.openId.slice(3)}` }),
+          ...(options.unionId === null
+            ? {}
+            : { union_id: options.unionId ?? `on_${options.openId.slice(3)}` }),
         },
         sender_type: 'user',
         tenant_key: options.senderTenant ?? options.tenant ?? TENANT,
@@ -95,7 +108,10 @@ export function feishuMessage(options: {
   };
 }
 
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -110,9 +126,15 @@ export type AuditRow = { reason: string; detail?: Record<string, unknown>; platf
 /** The audit rows of one event once a terminal decision (anything but `resolved`) is recorded. */
 export function decided(hub: HubFixture, slug: string, token: string, eventId: string): Promise<AuditRow[]> {
   return eventually(async () => {
-    const res = await hub.request('GET', `/api/v1/workspaces/${slug}/audit?platformEventId=${encodeURIComponent(eventId)}`, { token });
+    const res = await hub.request(
+      'GET',
+      `/api/v1/workspaces/${slug}/audit?platformEventId=${encodeURIComponent(eventId)}`,
+      { token },
+    );
     const rows = (res.body?.entries ?? []) as AuditRow[];
-    return rows.some((row) => !['resolved', 'accepted', 'text_normalized'].includes(row.reason)) ? rows : undefined;
+    return rows.some((row) => !['resolved', 'accepted', 'text_normalized'].includes(row.reason))
+      ? rows
+      : undefined;
   });
 }
 
@@ -120,7 +142,11 @@ export function decided(hub: HubFixture, slug: string, token: string, eventId: s
  * Pushes like Feishu does: an event not acked in time is pushed again (same event id), until it
  * is acked with 200. The hub drops the repeats, so this never delivers twice.
  */
-export async function pushUntilAcked(feishu: FakeFeishu, envelope: unknown, attempts = 6): Promise<FakeFeishuAck> {
+export async function pushUntilAcked(
+  feishu: FakeFeishu,
+  envelope: unknown,
+  attempts = 6,
+): Promise<FakeFeishuAck> {
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {

@@ -24,7 +24,11 @@ function varint(value: number): number[] {
 }
 
 const tag = (field: number, wire: number) => varint(field * 8 + wire);
-const bytesField = (field: number, bytes: Uint8Array) => [...tag(field, 2), ...varint(bytes.length), ...bytes];
+const bytesField = (field: number, bytes: Uint8Array) => [
+  ...tag(field, 2),
+  ...varint(bytes.length),
+  ...bytes,
+];
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 export function encodeFrame(frame: Pbbp2Frame): Uint8Array {
@@ -39,7 +43,12 @@ export function encodeFrame(frame: Pbbp2Frame): Uint8Array {
     ...varint(frame.method),
   ];
   for (const header of frame.headers) {
-    out.push(...bytesField(5, Uint8Array.from([...bytesField(1, utf8(header.key)), ...bytesField(2, utf8(header.value))])));
+    out.push(
+      ...bytesField(
+        5,
+        Uint8Array.from([...bytesField(1, utf8(header.key)), ...bytesField(2, utf8(header.value))]),
+      ),
+    );
   }
   if (frame.payload) out.push(...bytesField(8, frame.payload));
   return Uint8Array.from(out);
@@ -83,7 +92,8 @@ function fields(bytes: Uint8Array): Array<{ field: number; value: number | Uint8
 
 export function decodeFrame(bytes: Uint8Array): Pbbp2Frame {
   const frame: Pbbp2Frame = { seqId: 0, logId: 0, service: 0, method: 0, headers: [] };
-  const text = (value: number | Uint8Array) => (typeof value === 'number' ? '' : new TextDecoder().decode(value));
+  const text = (value: number | Uint8Array) =>
+    typeof value === 'number' ? '' : new TextDecoder().decode(value);
   for (const { field, value } of fields(bytes)) {
     if (field === 1 && typeof value === 'number') frame.seqId = value;
     else if (field === 2 && typeof value === 'number') frame.logId = value;

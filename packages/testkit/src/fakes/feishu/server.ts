@@ -27,7 +27,13 @@ export interface FakeFeishuUser {
   name?: string;
   email?: string;
   enterprise_email?: string;
-  status?: { is_frozen?: boolean; is_resigned?: boolean; is_activated?: boolean; is_exited?: boolean; is_unjoin?: boolean };
+  status?: {
+    is_frozen?: boolean;
+    is_resigned?: boolean;
+    is_activated?: boolean;
+    is_exited?: boolean;
+    is_unjoin?: boolean;
+  };
 }
 
 export interface FakeFeishuMessage {
@@ -70,7 +76,10 @@ export interface FakeFeishu {
    * Pushes a v2 envelope over the long connection, split into `parts` frames, and resolves with
    * its ack (rejects after `timeoutMs` without one). `dropPart` leaves one part out.
    */
-  push(envelope: unknown, options?: { parts?: number; dropPart?: number; timeoutMs?: number }): Promise<FakeFeishuAck>;
+  push(
+    envelope: unknown,
+    options?: { parts?: number; dropPart?: number; timeoutMs?: number },
+  ): Promise<FakeFeishuAck>;
   /** Sends raw bytes to every connection (malformed frames). */
   sendRaw(bytes: Uint8Array): void;
   /** Cuts every long connection without a close handshake. */
@@ -144,7 +153,12 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
           code: 0,
           data: {
             URL: `ws://127.0.0.1:${address.port}/ws?fpid=1&device_id=fake-device&service_id=7`,
-            ClientConfig: { PingInterval: pingInterval, ReconnectCount: -1, ReconnectInterval: 5, ReconnectNonce: 1 },
+            ClientConfig: {
+              PingInterval: pingInterval,
+              ReconnectCount: -1,
+              ReconnectInterval: 5,
+              ReconnectNonce: 1,
+            },
           },
         });
       }
@@ -155,18 +169,31 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
       if (failureAt !== -1) {
         const failure = (failures.splice(failureAt, 1)[0] as { failure: FakeFeishuFailure }).failure;
         if ('rateLimited' in failure) {
-          return json(res, 429, { code: 99991400, msg: 'request trigger frequency limit' }, {
-            'x-ogw-ratelimit-limit': '50',
-            'x-ogw-ratelimit-reset': String(failure.resetSeconds),
-          });
+          return json(
+            res,
+            429,
+            { code: 99991400, msg: 'request trigger frequency limit' },
+            {
+              'x-ogw-ratelimit-limit': '50',
+              'x-ogw-ratelimit-reset': String(failure.resetSeconds),
+            },
+          );
         }
         return json(res, 400, { code: failure.code, msg: failure.msg ?? 'error' });
       }
       if (path === '/open-apis/bot/v3/info') {
-        return json(res, 200, { code: 0, msg: 'ok', bot: { open_id: botOpenId, app_name: 'Fake bot', activate_status: 2 } });
+        return json(res, 200, {
+          code: 0,
+          msg: 'ok',
+          bot: { open_id: botOpenId, app_name: 'Fake bot', activate_status: 2 },
+        });
       }
       if (path === '/open-apis/tenant/v2/tenant/query') {
-        return json(res, 200, { code: 0, msg: 'ok', data: { tenant: { tenant_key: options.tenantKey, name: 'Fake tenant' } } });
+        return json(res, 200, {
+          code: 0,
+          msg: 'ok',
+          data: { tenant: { tenant_key: options.tenantKey, name: 'Fake tenant' } },
+        });
       }
       const contact = /^\/open-apis\/contact\/v3\/users\/([^/]+)$/.exec(path);
       if (contact) {
@@ -175,12 +202,17 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
         return json(res, 200, { code: 0, msg: 'success', data: { user } });
       }
       if (path === '/open-apis/im/v1/messages' && req.method === 'POST') {
-        return json(res, 200, { code: 0, msg: 'success', data: record({ receive_id: String(body.receive_id ?? '') }, body) });
+        return json(res, 200, {
+          code: 0,
+          msg: 'success',
+          data: record({ receive_id: String(body.receive_id ?? '') }, body),
+        });
       }
       const one = /^\/open-apis\/im\/v1\/messages\/([^/]+)(\/reply)?$/.exec(path);
       if (one) {
         const id = decodeURIComponent(one[1] as string);
-        if (one[2] && req.method === 'POST') return json(res, 200, { code: 0, msg: 'success', data: record({ reply_to: id }, body) });
+        if (one[2] && req.method === 'POST')
+          return json(res, 200, { code: 0, msg: 'success', data: record({ reply_to: id }, body) });
         const message = messages.find((m) => m.message_id === id);
         if (!message) return json(res, 400, { code: 230001, msg: 'message not found' });
         if (req.method === 'PATCH' || req.method === 'PUT') {
@@ -226,7 +258,12 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
         const type = frameHeader(frame, 'type');
         if (frame.method === 0 && type === 'ping') {
           pingCount++;
-          const pong = { PingInterval: pingInterval, ReconnectCount: -1, ReconnectInterval: 5, ReconnectNonce: 1 };
+          const pong = {
+            PingInterval: pingInterval,
+            ReconnectCount: -1,
+            ReconnectInterval: 5,
+            ReconnectNonce: 1,
+          };
           ws.send(
             encodeFrame({
               ...frame,
