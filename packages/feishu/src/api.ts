@@ -1,6 +1,7 @@
 import { AppType, Client } from '@larksuiteoapi/node-sdk';
-import type { Logger } from '@switchboard/core';
+import type { EgressLookup, Logger } from '@switchboard/core';
 import { codeError, toPlatformError } from './errors.js';
+import { feishuHttpInstance } from './transport.js';
 
 /** The SDK's `Cache` shape; one per `Client`, so two installations never share a token. */
 class TokenCache {
@@ -55,6 +56,8 @@ export interface FeishuApiOptions {
   appSecret: string;
   baseUrl: string;
   logger: Logger;
+  /** The hub's egress lookup (`ChannelDeps.lookup`): every connection's address is checked. */
+  lookup?: EgressLookup | undefined;
 }
 
 export interface FeishuBody {
@@ -77,6 +80,9 @@ export class FeishuApi {
       domain: options.baseUrl,
       cache: this.#cache,
       logger: sdkLogger(options.logger),
+      httpInstance: feishuHttpInstance(options.baseUrl, options.lookup) as unknown as ConstructorParameters<
+        typeof Client
+      >[0]['httpInstance'],
     });
   }
 

@@ -49,6 +49,7 @@ export class FeishuChannel implements Channel {
   #detectedTenant: string | undefined;
   #botOpenId: string | undefined;
   #connection: FeishuLongConnection | undefined;
+  readonly #lookup: ChannelDeps['lookup'];
 
   constructor(config: FeishuChannelConfig, deps: ChannelDeps, options: FeishuChannelOptions = {}) {
     this.#config = config;
@@ -61,7 +62,9 @@ export class FeishuChannel implements Channel {
       appSecret: config.app_secret,
       baseUrl: feishuApiBaseUrl(config),
       logger: this.#logger,
+      lookup: deps.lookup,
     });
+    this.#lookup = deps.lookup;
     this.#parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
@@ -98,6 +101,7 @@ export class FeishuChannel implements Channel {
       appSecret: this.#config.app_secret,
       baseUrl: feishuApiBaseUrl(this.#config),
       logger: this.#logger,
+      lookup: this.#lookup,
       ...(this.#options.connectTimeoutMs ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
       ...(this.#options.pingTimeoutSeconds ? { pingTimeoutSeconds: this.#options.pingTimeoutSeconds } : {}),
       record: (envelope) => this.#record(ctx, envelope),

@@ -1,6 +1,7 @@
 import { type EventDispatcher, WSClient } from '@larksuiteoapi/node-sdk';
-import { type Logger, PlatformError } from '@switchboard/core';
+import { type EgressLookup, type Logger, PlatformError } from '@switchboard/core';
 import { sdkLogger } from './api.js';
+import { checkedAgent, feishuHttpInstance } from './transport.js';
 
 export const DEFAULT_FEISHU_CONNECT_TIMEOUT_MS = 15_000;
 /** How often the connection's state is looked at once it is open. */
@@ -11,6 +12,8 @@ export interface FeishuLongConnectionOptions {
   appSecret: string;
   baseUrl: string;
   logger: Logger;
+  /** The hub's egress lookup: the endpoint call and the WebSocket resolve names through it. */
+  lookup?: EgressLookup | undefined;
   /**
    * Records one raw `{ schema, header, event }` envelope; resolves only after the durable commit.
    * Invariant: the SDK awaits this before it acks, so an event is acked only once committed; a
@@ -51,6 +54,10 @@ export class FeishuLongConnection {
       appSecret,
       domain: baseUrl,
       logger: sdkLogger(logger),
+      httpInstance: feishuHttpInstance(baseUrl, this.#options.lookup) as unknown as ConstructorParameters<
+        typeof WSClient
+      >[0]['httpInstance'],
+      ...(this.#options.lookup ? { agent: checkedAgent(baseUrl, this.#options.lookup) } : {}),
       autoReconnect: false,
       handshakeTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_FEISHU_CONNECT_TIMEOUT_MS,
       wsConfig: { pingTimeout: this.#options.pingTimeoutSeconds ?? 10 },

@@ -57,6 +57,30 @@ describe('the Open API against a fake Feishu', () => {
     await expect(fetchFeishuProfile(api, sender('ou_unknown'))).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('resolves names through the egress lookup, so a refused address is never reached', async () => {
+    const asked: string[] = [];
+    const refusing = ((
+      hostname: string,
+      _options: unknown,
+      callback: (error: Error | null, address: string, family?: number) => void,
+    ) => {
+      asked.push(hostname);
+      callback(new Error(`egress refused: ${hostname}`), '', 4);
+    }) as never;
+    const port = new URL(feishu.url).port;
+    const guarded = new FeishuApi({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      baseUrl: `http://localhost:${port}`,
+      logger: silentLogger,
+      lookup: refusing,
+    });
+    const before = feishu.calls.length;
+    await expect(fetchFeishuBotOpenId(guarded)).rejects.toBeInstanceOf(PlatformError);
+    expect(asked).toContain('localhost');
+    expect(feishu.calls.length).toBe(before);
+  });
+
   it('gives every client its own token cache', async () => {
     const other = new FeishuApi({
       appId: APP_ID,
