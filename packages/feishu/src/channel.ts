@@ -92,8 +92,7 @@ export class FeishuChannel implements Channel {
    */
   async connect(ctx: ChannelContext): Promise<void> {
     ctx.signal.throwIfAborted();
-    this.#botOpenId = await fetchFeishuBotOpenId(this.#api);
-    if (!this.#config.tenant_key) this.#detectedTenant = await fetchFeishuTenantKey(this.#api);
+    await this.#learnIdentity();
     if (this.#config.mode !== 'websocket') return;
     await this.disconnect();
     const connection = new FeishuLongConnection({
@@ -119,6 +118,24 @@ export class FeishuChannel implements Channel {
     } catch (error) {
       if (this.#connection === connection) this.#connection = undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Asks Feishu who the bot is and (unless configured) which tenant the app is in. When the
+   * install already stored both, an outage only costs a warning: the stored values stand.
+   */
+  async #learnIdentity(): Promise<void> {
+    try {
+      this.#botOpenId = await fetchFeishuBotOpenId(this.#api);
+      if (!this.#config.tenant_key) this.#detectedTenant = await fetchFeishuTenantKey(this.#api);
+    } catch (error) {
+      const known = this.#botOpenId !== undefined && this.homeTenant() !== undefined;
+      if (!known) throw error;
+      this.#logger.warn(
+        { err: error },
+        'Feishu bot info or tenant query failed; using the values stored at install',
+      );
     }
   }
 

@@ -2,6 +2,8 @@ import { PlatformError } from '@switchboard/core';
 import { type FakeFeishu, startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeishuApi } from '../src/api.js';
+import { FeishuChannel } from '../src/channel.js';
+import { feishuConfigSchema } from '../src/config.js';
 import { fetchFeishuBotOpenId, fetchFeishuProfile, fetchFeishuTenantKey } from '../src/directory.js';
 import { prepareFeishuConfig } from '../src/prepare-config.js';
 import { sendFeishuMessage, updateFeishuMessage } from '../src/send.js';
@@ -188,5 +190,36 @@ describe('the Open API against a fake Feishu', () => {
         platformCode: String(code),
       });
     }
+  });
+
+  it('connects through a Feishu outage with the bot and tenant stored at install, and not without them', async () => {
+    const ctx = {
+      installationId: 'i',
+      workspaceId: 'w',
+      logger: silentLogger,
+      signal: new AbortController().signal,
+      emit: async () => {},
+    };
+    const webhook = {
+      app_id: APP_ID,
+      app_secret: APP_SECRET,
+      api_base_url: feishu.url,
+      mode: 'webhook',
+      verification_token: 'vt',
+    };
+    const stored = new FeishuChannel(
+      feishuConfigSchema.parse({ ...webhook, bot_open_id: BOT, detected_tenant_key: TENANT }),
+      { installationId: 'i', logger: silentLogger },
+    );
+    feishu.fail('/open-apis/bot/v3/info', { code: 1500, msg: 'server busy' });
+    await expect(stored.connect(ctx)).resolves.toBeUndefined();
+    expect(stored.homeTenant()).toBe(TENANT);
+    const bare = new FeishuChannel(feishuConfigSchema.parse(webhook), {
+      installationId: 'i',
+      logger: silentLogger,
+    });
+    feishu.fail('/open-apis/bot/v3/info', { code: 1500, msg: 'server busy' });
+    await expect(bare.connect(ctx)).rejects.toMatchObject({ kind: 'transient' });
+    expect(bare.homeTenant()).toBeUndefined();
   });
 });

@@ -134,3 +134,47 @@ describe('the long connection over pbbp2 frames', () => {
     expect(feishu.connections()).toBe(0);
   });
 });
+
+describe('a long connection that goes quiet', () => {
+  it('is reported lost when pongs stop, without the socket ever closing', async () => {
+    const feishu = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+      pingInterval: 1,
+    });
+    const config = feishuConfigSchema.parse({
+      app_id: APP_ID,
+      app_secret: APP_SECRET,
+      api_base_url: feishu.url,
+    });
+    const channel = new FeishuChannel(
+      config,
+      { installationId: 'inst-quiet', logger: silentLogger },
+      { pingTimeoutSeconds: 1 },
+    );
+    const lost: Error[] = [];
+    const abort = new AbortController();
+    try {
+      await channel.connect({
+        installationId: 'inst-quiet',
+        workspaceId: 'ws-1',
+        logger: silentLogger,
+        signal: abort.signal,
+        emit: async () => {},
+        reportConnectionLost: (error) => lost.push(error),
+      });
+      // Healthy while pongs come back.
+      await waitFor(() => feishu.pings() >= 2, 10_000);
+      expect(lost).toEqual([]);
+      feishu.silence(true);
+      await waitFor(() => lost.length > 0, 10_000);
+      expect(lost).toHaveLength(1);
+    } finally {
+      abort.abort();
+      await channel.disconnect();
+      await feishu.close();
+    }
+  }, 30_000);
+});

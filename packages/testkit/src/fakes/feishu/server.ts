@@ -82,6 +82,8 @@ export interface FakeFeishu {
   ): Promise<FakeFeishuAck>;
   /** Sends raw bytes to every connection (malformed frames). */
   sendRaw(bytes: Uint8Array): void;
+  /** Stops (or resumes) answering pings, like a server that went quiet without closing. */
+  silence(on: boolean): void;
   /** Cuts every long connection without a close handshake. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
   const sockets = new Set<WebSocket>();
   const waiting = new Map<string, (ack: FakeFeishuAck) => void>();
   let pingCount = 0;
+  let silent = false;
   let nextId = 1;
   let seq = 1;
 
@@ -258,6 +261,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
         const type = frameHeader(frame, 'type');
         if (frame.method === 0 && type === 'ping') {
           pingCount++;
+          if (silent) return;
           const pong = {
             PingInterval: pingInterval,
             ReconnectCount: -1,
@@ -340,6 +344,9 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
         );
       }
       return acked;
+    },
+    silence(on) {
+      silent = on;
     },
     sendRaw(bytes) {
       for (const ws of sockets) ws.send(bytes);
