@@ -86,6 +86,13 @@ export class FeishuApi {
     });
   }
 
+  /** A failed raw `client.request` as a `PlatformError` (for calls that are not JSON answers). */
+  mapError(what: string, error: unknown) {
+    const mapped = toPlatformError(what, error);
+    if (mapped.kind === 'unauthorized') this.#cache.clear();
+    return mapped;
+  }
+
   /** One call; resolves with the body when `code` is 0, else throws a `PlatformError`. */
   async call(
     what: string,
@@ -94,6 +101,7 @@ export class FeishuApi {
       url: string;
       params?: Record<string, string>;
       data?: unknown;
+      headers?: Record<string, string>;
     },
   ): Promise<FeishuBody> {
     let body: FeishuBody;

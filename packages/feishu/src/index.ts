@@ -68,3 +68,11 @@ export default definePlugin({
   factories: [createFeishuChannelFactory()],
   namespaces: feishuNamespaceRules,
 });
+export {
+  downloadFeishuResource,
+  FEISHU_MAX_MEDIA_BYTES,
+  type FeishuUpload,
+  sendFeishuMedia,
+  uploadFeishuFile,
+  uploadFeishuImage,
+} from './media.js';

@@ -66,6 +66,10 @@ export interface FakeFeishu {
   users: Map<string, FakeFeishuUser>;
   messages: FakeFeishuMessage[];
   acks: FakeFeishuAck[];
+  /** Uploaded images and files by the key the fake answered. */
+  uploads: Map<string, Buffer>;
+  /** Inbound media served by the message-resource API, keyed `<message id>/<file key>`. */
+  resources: Map<string, Uint8Array>;
   /** Queues a failure for the next call whose path starts with `pathPrefix`. */
   fail(pathPrefix: string, failure: FakeFeishuFailure): void;
   /** Open long connections (a client counts once its WebSocket is up). */
@@ -97,7 +101,19 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks);
+  if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+    // Uploads: the fields are kept as text, the file as its size (enough to assert on).
+    const text = raw.toString('latin1');
+    const fields: Record<string, unknown> = { multipartBytes: raw.length };
+    for (const match of text.matchAll(
+      /name="([^"]+)"(?:; filename="[^"]*")?\r\n(?:Content-Type: [^\r]*\r\n)?\r\n([\s\S]*?)\r\n--/g,
+    )) {
+      fields[match[1] as string] = match[2];
+    }
+    return fields;
+  }
+  const text = raw.toString('utf8');
   if (text === '') return {};
   try {
     const value: unknown = JSON.parse(text);
@@ -123,6 +139,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
   const pingInterval = options.pingInterval ?? 30;
   const sockets = new Set<WebSocket>();
   const waiting = new Map<string, (ack: FakeFeishuAck) => void>();
+  const uploads = new Map<string, Buffer>();
+  const resources = new Map<string, Uint8Array>();
   let pingCount = 0;
   let silent = false;
   let nextId = 1;
@@ -183,6 +201,32 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
           );
         }
         return json(res, 400, { code: failure.code, msg: failure.msg ?? 'error' });
+      }
+      if (path === '/open-apis/im/v1/images' && req.method === 'POST') {
+        if (typeof body.image !== 'string' || body.image_type !== 'message')
+          return json(res, 400, { code: 234001, msg: 'invalid image' });
+        const imageKey = `img_v3_fake${String(nextId++).padStart(4, '0')}`;
+        uploads.set(imageKey, Buffer.from(body.image, 'latin1'));
+        return json(res, 200, { code: 0, msg: 'success', data: { image_key: imageKey } });
+      }
+      if (path === '/open-apis/im/v1/files' && req.method === 'POST') {
+        if (typeof body.file !== 'string' || typeof body.file_name !== 'string')
+          return json(res, 400, { code: 234001, msg: 'invalid file' });
+        const fileKey = `file_v3_fake${String(nextId++).padStart(4, '0')}`;
+        uploads.set(fileKey, Buffer.from(body.file, 'latin1'));
+        return json(res, 200, { code: 0, msg: 'success', data: { file_key: fileKey } });
+      }
+      const resource = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/.exec(path);
+      if (resource && req.method === 'GET') {
+        const bytes = resources.get(
+          `${decodeURIComponent(resource[1] as string)}/${decodeURIComponent(resource[2] as string)}`,
+        );
+        if (!bytes) return json(res, 400, { code: 234003, msg: 'resource not found' });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': String(bytes.length),
+        });
+        return res.end(bytes);
       }
       if (path === '/open-apis/bot/v3/info') {
         return json(res, 200, {
@@ -303,6 +347,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
     users,
     messages,
     acks,
+    uploads,
+    resources,
     fail: (prefix, failure) => failures.push({ prefix, failure }),
     connections: () => [...sockets].filter((ws) => ws.readyState === ws.OPEN).length,
     pings: () => pingCount,
