@@ -123,7 +123,7 @@ export async function eventually<T>(
 
 export type AuditRow = { reason: string; detail?: Record<string, unknown>; platformEventId?: string };
 
-/** The audit rows of one event once a terminal decision (anything but `resolved`) is recorded. */
+/** The audit rows of one event once its terminal decision is recorded (`provisioned` and `resolved` are steps on the way). */
 export function decided(hub: HubFixture, slug: string, token: string, eventId: string): Promise<AuditRow[]> {
   return eventually(async () => {
     const res = await hub.request(
@@ -132,7 +132,9 @@ export function decided(hub: HubFixture, slug: string, token: string, eventId: s
       { token },
     );
     const rows = (res.body?.entries ?? []) as AuditRow[];
-    return rows.some((row) => !['resolved', 'accepted', 'text_normalized'].includes(row.reason))
+    return rows.some(
+      (row) => !['resolved', 'accepted', 'text_normalized', 'provisioned'].includes(row.reason),
+    )
       ? rows
       : undefined;
   });
