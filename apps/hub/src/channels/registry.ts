@@ -9,8 +9,9 @@ import { type ChannelPlugin, checkPlugin, InvalidPluginError, Registry } from '@
  */
 export const DEFAULT_PLUGINS: readonly string[] = [
   '@switchboard/slack',
-  '@switchboard/github-invite',
+  '@switchboard/feishu',
   '@switchboard/whatsapp',
+  '@switchboard/github-invite',
 ];
 
 /** A plugin with the name it was loaded under, so errors and clashes can say which package. */

@@ -1,0 +1,165 @@
+import { testDatabaseKinds } from '@switchboard/db/testing';
+import { type FakeFeishu, startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
+import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
+import {
+  APP_ID,
+  APP_SECRET,
+  BOT,
+  decided,
+  eventually,
+  feishuMessage,
+  feishuRegistry,
+  installFeishu,
+  OTHER_TENANT,
+  TENANT,
+} from './feishu-support.js';
+
+const TOKEN = 'feishu-verification-token-01';
+const USERS = 100;
+const EVENTS_PER_USER = 10;
+
+/** Auto-provisioning and tenant proof through the webhook (verification token, no encrypt key). */
+describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%s]', (kind) => {
+  let hub: HubFixture;
+  let feishu: FakeFeishu;
+  let agent: FakeAgent;
+  let setup: Awaited<ReturnType<typeof installFeishu>>;
+
+  const post = (body: unknown) =>
+    hub.request('POST', `/hooks/${setup.installationId}`, {
+      raw: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  const reasons = async (eventId: string) =>
+    (await decided(hub, 'fsprov', setup.token, eventId)).map((row) => row.reason).sort();
+
+  beforeAll(async () => {
+    hub = await startHubFixture(kind, { registry: feishuRegistry(), pipeline: { workerConcurrency: 32 } });
+    feishu = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+    });
+    agent = await startFakeAgent();
+    for (let i = 0; i < USERS; i++) {
+      const id = `ou_new${String(i).padStart(4, '0')}`;
+      feishu.users.set(id, {
+        open_id: id,
+        union_id: `on_new${String(i).padStart(4, '0')}`,
+        name: `New ${i}`,
+        ...(i % 10 === 0 ? {} : { email: `new${i}@acme.test` }),
+      });
+    }
+    feishu.users.set('ou_resigned', {
+      open_id: 'ou_resigned',
+      union_id: 'on_resigned',
+      status: { is_resigned: true },
+    });
+    feishu.users.set('ou_nounion', { open_id: 'ou_nounion', name: 'No Union' });
+    setup = await installFeishu(hub, feishu, agent, 'fsprov', { mode: 'webhook', verification_token: TOKEN });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await feishu?.close();
+    await agent?.close();
+  });
+
+  it('turns 1,000 concurrent first contacts from 100 people into exactly 100 users and identities', async () => {
+    const bodies: unknown[] = [];
+    for (let n = 0; n < EVENTS_PER_USER; n++) {
+      for (let i = 0; i < USERS; i++) {
+        const openId = `ou_new${String(i).padStart(4, '0')}`;
+        bodies.push(
+          feishuMessage({
+            eventId: `ev_p${i}x${n}`,
+            openId,
+            token: TOKEN,
+            chatId: `oc_p${i}x${n}`,
+            text: `hello ${i}/${n}`,
+          }),
+        );
+      }
+    }
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < bodies.length) statuses.push((await post(bodies[next++])).status);
+      }),
+    );
+    expect(statuses).toHaveLength(USERS * EVENTS_PER_USER);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    await eventually(() => (agent.delivered().size >= USERS * EVENTS_PER_USER ? true : undefined), 150_000);
+
+    const prisma = hub.runtime.database.prisma;
+    const identities = await prisma.identity.findMany({ where: { namespace: 'feishu_union' } });
+    expect(identities.filter((i) => i.identifier.startsWith('on_new'))).toHaveLength(USERS);
+    const users = await prisma.user.findMany({ where: { id: { in: identities.map((i) => i.userId) } } });
+    expect(new Set(users.map((u) => u.id)).size).toBe(USERS);
+    const members = await prisma.workspaceMember.findMany({
+      where: { workspaceId: setup.workspaceId, userId: { in: users.map((u) => u.id) } },
+    });
+    expect(members).toHaveLength(USERS);
+    expect(await prisma.channelInboundAudit.count({ where: { reason: 'provisioned' } })).toBe(USERS);
+  }, 200_000);
+
+  it('denies another tenant, an external guest and a resigned user, each with its audit reason', async () => {
+    await post(
+      feishuMessage({ eventId: 'ev_wrong', openId: 'ou_new0001', tenant: OTHER_TENANT, token: TOKEN }),
+    );
+    await post(
+      feishuMessage({ eventId: 'ev_guest', openId: 'ou_guest', senderTenant: OTHER_TENANT, token: TOKEN }),
+    );
+    await post(feishuMessage({ eventId: 'ev_resigned', openId: 'ou_resigned', token: TOKEN }));
+    expect(await reasons('ev_wrong')).toEqual(['wrong_tenant']);
+    expect(await reasons('ev_guest')).toEqual(['external_guest']);
+    // The directory says the person left the tenant: denied, never provisioned.
+    expect(await reasons('ev_resigned')).toEqual(['external_guest']);
+    expect(await hub.runtime.database.prisma.identity.count({ where: { identifier: 'on_resigned' } })).toBe(
+      0,
+    );
+  });
+
+  it('provisions a sender without a union id on their open id, never on an empty id', async () => {
+    await post(
+      feishuMessage({
+        eventId: 'ev_nounion',
+        openId: 'ou_nounion',
+        unionId: null,
+        token: TOKEN,
+        text: 'no union',
+      }),
+    );
+    const delivery = await eventually(() =>
+      agent.deliveries.find((d) => d.body.message?.text === 'no union'),
+    );
+    const identity = await hub.runtime.database.prisma.identity.findFirst({
+      where: { namespace: 'feishu_union', identifier: 'ou_nounion' },
+    });
+    expect(delivery.body.user.id).toBe(identity?.userId);
+  });
+
+  it('refuses a wrong verification token and answers the URL challenge', async () => {
+    const forged = await post(
+      feishuMessage({ eventId: 'ev_forged', openId: 'ou_new0002', token: 'not-the-token' }),
+    );
+    expect(forged.status).toBe(401);
+    const challenge = await post({ type: 'url_verification', challenge: 'abc123', token: TOKEN });
+    expect(challenge.status).toBe(200);
+    expect(challenge.body).toEqual({ challenge: 'abc123' });
+    const duplicate = feishuMessage({
+      eventId: 'ev_dup',
+      openId: 'ou_new0003',
+      token: TOKEN,
+      text: 'once only',
+    });
+    await post(duplicate);
+    await post(duplicate);
+    await eventually(() => agent.deliveries.find((d) => d.body.message?.text === 'once only'));
+    expect(await reasons('ev_dup')).toContain('duplicate');
+    expect(agent.deliveries.filter((d) => d.body.message?.text === 'once only')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,115 @@
+import { type EventDispatcher, WSClient } from '@larksuiteoapi/node-sdk';
+import { type EgressLookup, type Logger, PlatformError } from '@switchboard/core';
+import { sdkLogger } from './api.js';
+import { checkedAgent, feishuHttpInstance } from './transport.js';
+
+export const DEFAULT_FEISHU_CONNECT_TIMEOUT_MS = 15_000;
+/** How often the connection's state is looked at once it is open. */
+const WATCH_INTERVAL_MS = 1_000;
+
+export interface FeishuLongConnectionOptions {
+  appId: string;
+  appSecret: string;
+  baseUrl: string;
+  logger: Logger;
+  /** The hub's egress lookup: the endpoint call and the WebSocket resolve names through it. */
+  lookup?: EgressLookup | undefined;
+  /**
+   * Records one raw `{ schema, header, event }` envelope; resolves only after the durable commit.
+   * Invariant: the SDK awaits this before it acks, so an event is acked only once committed; a
+   * rejection makes the SDK answer 500 and Feishu pushes the event again.
+   */
+  record(envelope: unknown): Promise<void>;
+  /** Called once when an open connection ends without `close()`; the supervisor restarts it. */
+  onLost(error: Error): void;
+  connectTimeoutMs?: number;
+  /** Seconds without any frame after a ping before the connection counts as dead. */
+  pingTimeoutSeconds?: number;
+}
+
+/**
+ * Feishu's long connection through the SDK's `WSClient`, with the SDK's own reconnect loop off:
+ * the hub's supervisor owns restarts, backoff and the restart budget, and holds the lease that
+ * keeps one replica per app connected (Feishu splits an app's events across its connections).
+ */
+export class FeishuLongConnection {
+  readonly #options: FeishuLongConnectionOptions;
+  #client: WSClient | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  #lost = false;
+
+  constructor(options: FeishuLongConnectionOptions) {
+    this.#options = options;
+  }
+
+  /** Resolves once the WebSocket is open; rejects with a `PlatformError` when it cannot be. */
+  async open(): Promise<void> {
+    const { appId, appSecret, baseUrl, logger } = this.#options;
+    let settle: { resolve(): void; reject(error: Error): void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const client = new WSClient({
+      appId,
+      appSecret,
+      domain: baseUrl,
+      logger: sdkLogger(logger),
+      httpInstance: feishuHttpInstance(baseUrl, this.#options.lookup) as unknown as ConstructorParameters<
+        typeof WSClient
+      >[0]['httpInstance'],
+      ...(this.#options.lookup ? { agent: checkedAgent(baseUrl, this.#options.lookup) } : {}),
+      autoReconnect: false,
+      handshakeTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_FEISHU_CONNECT_TIMEOUT_MS,
+      wsConfig: { pingTimeout: this.#options.pingTimeoutSeconds ?? 10 },
+      onReady: () => settle?.resolve(),
+      onError: (error) => {
+        settle?.reject(
+          new PlatformError('transient', `Feishu long connection failed: ${error.message}`, { cause: error }),
+        );
+        this.#reportLost(error);
+      },
+    });
+    this.#client = client;
+    // Any object with `invoke` will do; the SDK hands it the merged envelope and awaits it.
+    const dispatcher = {
+      invoke: (envelope: unknown) => this.#options.record(envelope).then(() => undefined),
+    };
+    const timeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_FEISHU_CONNECT_TIMEOUT_MS;
+    const timer = setTimeout(
+      () =>
+        settle?.reject(
+          new PlatformError('transient', `Feishu long connection not open after ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+    try {
+      await client.start({ eventDispatcher: dispatcher as unknown as EventDispatcher });
+      await ready;
+    } catch (error) {
+      this.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#watch = setInterval(() => {
+      const state = client.getConnectionStatus().state;
+      if (state !== 'connected') this.#reportLost(new Error(`Feishu long connection ${state}`));
+    }, WATCH_INTERVAL_MS);
+    this.#watch.unref?.();
+  }
+
+  #reportLost(error: Error): void {
+    if (this.#lost || !this.#watch) return;
+    this.#lost = true;
+    this.close();
+    this.#options.onLost(error);
+  }
+
+  /** Idempotent; never reports a lost connection. */
+  close(): void {
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
+    this.#client?.close({ force: true });
+    this.#client = undefined;
+  }
+}
