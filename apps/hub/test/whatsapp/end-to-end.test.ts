@@ -87,7 +87,15 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     const ok = await challenge(WA_APP.verify_token);
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('1158201444');
-    expect((await challenge('not-the-verify-token')).status).toBeGreaterThanOrEqual(400);
+    const wrong = await challenge('not-the-verify-token');
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('bad_token');
+    const noChallenge = await hub.request(
+      'GET',
+      `/hooks/app/whatsapp/${WA_APP.app_id}?hub.mode=subscribe&hub.verify_token=${WA_APP.verify_token}`,
+    );
+    expect(noChallenge.status).toBe(403);
+    // A forged POST signature is still a 401: only the subscription check asks for 403.
   });
 
   it('links a phone (with its JID) and reports invalid_phone and no_member', async () => {
