@@ -60,7 +60,10 @@ describe.each(testDatabaseKinds())('WhatsApp identity changes [%s]', (kind) => {
     eventually(() => agent.deliveries.find((d) => d.body.message?.platformMessageId === id));
 
   beforeAll(async () => {
-    fake = await startFakeWhatsApp({ accessToken: WA_APP.access_token });
+    fake = await startFakeWhatsApp({
+      accessToken: WA_APP.access_token,
+      phoneNumbers: { [PHONE_NUMBER_ID]: { displayPhoneNumber: '+49 30 1234567' } },
+    });
     agent = await startFakeAgent();
     hub = await startHubFixture(kind, { registry: whatsappRegistry() });
     admin = await hub.seedWorkspace(slug);
