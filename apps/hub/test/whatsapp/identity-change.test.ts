@@ -176,6 +176,25 @@ describe.each(testDatabaseKinds())('WhatsApp identity changes [%s]', (kind) => {
     expect((await identitiesOf(hans.id)).some((i) => i.includes(gretaWaId))).toBe(false);
   });
 
+  it('moves nothing when the previous identities were proven by two people', async () => {
+    const ida = await newMember('ida');
+    const jan = await newMember('jan');
+    const oldWaId = '4915123456731';
+    const newWaId = '4915123456732';
+    await hub.runtime.stores.identities.linkMany([
+      { namespace: 'phone', identifier: `+${oldWaId}`, userId: ida.id, source: 'self' },
+      { namespace: 'wa_jid', identifier: `${oldWaId}@s.whatsapp.net`, userId: jan.id, source: 'self' },
+    ]);
+    const notice = wamid();
+    await postWhatsApp(hub, [
+      { phoneNumberId: PHONE_NUMBER_ID, messages: [changedNumber(notice, oldWaId, newWaId)] },
+    ]);
+    expect((await auditRows(notice)).map((r) => r.reason)).not.toContain('identity_changed');
+    for (const user of [ida, jan]) {
+      expect((await identitiesOf(user.id)).some((i) => i.includes(newWaId))).toBe(false);
+    }
+  });
+
   it('moves a proven BSUID on user_changed_user_id, and the new BSUID routes as the member', async () => {
     const fay = await newMember('fay');
     const previous = 'US.13491208655302741918';
