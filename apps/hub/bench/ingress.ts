@@ -12,6 +12,7 @@ import { readOptions } from './lib/options.js';
 import { printReport, type ServerRun, type WorkerRun } from './lib/report.js';
 import { seedBenchDatabase } from './lib/seed.js';
 import { SIGNING_SECRET } from './lib/slack-events.js';
+import { WA_APP_ID, WA_APP_SECRET, WA_BATCH } from './lib/whatsapp-events.js';
 
 const options = readOptions(
   process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -50,11 +51,14 @@ async function measure(
   url: string,
   checkRows: boolean,
   hooks: LoadHooks = {},
+  platform: PlatformLoad = { platform: 'slack', secret: SIGNING_SECRET, eventsPerRequest: 1 },
 ): Promise<ServerRun> {
   const pid = child.process.pid;
+  const perRequest = platform.eventsPerRequest;
   const spec = {
+    platform: platform.platform,
     url,
-    secret: SIGNING_SECRET,
+    secret: platform.secret,
     connections: options.connections,
     conversations: options.conversations,
     duration: options.duration,
@@ -85,6 +89,7 @@ async function measure(
   const run: ServerRun = {
     name,
     load,
+    ...(perRequest > 1 ? { eventsPerRequest: perRequest } : {}),
     peakRssMb: await peakRssMb(pid),
     cpuPercent: {
       server: (100 * (server1 - cpu0.server)) / seconds,
@@ -96,11 +101,19 @@ async function measure(
   if (checkRows) {
     run.integrity = {
       // autocannon waits for every answer of a fixed-count run, so this one must match exactly.
-      warmup: checkIntegrity(warmup.ok2xx, rows1 - rows0, 0),
-      load: checkIntegrity(load.ok2xx, rows2 - rows1, options.connections),
+      // A batch is acknowledged whole: each 2xx stands for every event in it.
+      warmup: checkIntegrity(warmup.ok2xx * perRequest, rows1 - rows0, 0),
+      load: checkIntegrity(load.ok2xx * perRequest, rows2 - rows1, options.connections * perRequest),
     };
   }
   return run;
+}
+
+/** What the load generator sends: the platform, its signing secret, events per request. */
+interface PlatformLoad {
+  platform: 'slack' | 'whatsapp';
+  secret: string;
+  eventsPerRequest: number;
 }
 
 interface LoadHooks {
@@ -225,6 +238,30 @@ async function hubIngressOnly(): Promise<ServerRun> {
   return run;
 }
 
+/**
+ * The hub (workers on) taking WhatsApp webhook posts at the app route, `WA_BATCH` messages each,
+ * signed as Meta signs them; reported per message, with the same acked-vs-recorded check.
+ */
+async function hubWhatsApp(): Promise<ServerRun> {
+  const child = await spawnNode(
+    [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start', '--role', 'all'],
+    HUB_LISTENING,
+    hubEnv,
+    HUB_DIR,
+  );
+  children.push(child);
+  const run = await measure(
+    `hub (whatsapp, ${WA_BATCH}/post)`,
+    child,
+    `${child.ready}/hooks/app/whatsapp/${WA_APP_ID}`,
+    true,
+    {},
+    { platform: 'whatsapp', secret: WA_APP_SECRET, eventsPerRequest: WA_BATCH },
+  );
+  await stop(child.process);
+  return run;
+}
+
 async function bolt(): Promise<ServerRun> {
   const child = await spawnNode(
     ['--conditions=source', '--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
@@ -250,6 +287,7 @@ try {
     workerRuns.push({ name: split.run.name, workers: split.workers });
   }
   if (options.ingressOnly) runs.push(await hubIngressOnly());
+  if (options.whatsapp) runs.push(await hubWhatsApp());
   runs.push(await bolt());
   printReport(runs, workerRuns, options);
   failed = runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok));

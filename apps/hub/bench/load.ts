@@ -3,8 +3,11 @@
 // (LoadResult) on stdout.
 import autocannon from 'autocannon';
 import { slackEventBody, slackHeaders } from './lib/slack-events.js';
+import { whatsappBatchBody, whatsappHeaders } from './lib/whatsapp-events.js';
 
 export interface LoadSpec {
+  /** Which platform's webhooks to send; default Slack (one event per request). */
+  platform?: 'slack' | 'whatsapp';
   url: string;
   secret: string;
   /** Makes event ids unique across runs against the same database. */
@@ -51,6 +54,10 @@ const result = await autocannon({
       method: 'POST',
       // A fresh event id, body and signature per request: a replayed body would only hit dedup.
       setupRequest: (request) => {
+        if (spec.platform === 'whatsapp') {
+          const body = whatsappBatchBody(spec.prefix, generated++, spec.conversations);
+          return { ...request, body, headers: whatsappHeaders(spec.secret, body) };
+        }
         const body = slackEventBody(spec.prefix, generated++, spec.conversations);
         return { ...request, body, headers: slackHeaders(spec.secret, body) };
       },

@@ -25,7 +25,18 @@ export function header(req: Pick<WebhookRequest, 'headers'>, name: string): stri
 
 export type VerifyFailureReason = 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'bad_token';
 
-export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailureReason; message: string };
+export type VerifyResult =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: VerifyFailureReason;
+      message: string;
+      /**
+       * The HTTP status the platform expects for this refusal (e.g. 403 for a failed
+       * subscription check). The hub answers 401 when it is absent; it honours 401 and 403.
+       */
+      status?: number;
+    };
 
 /** A response the hub sends instead of its own acknowledgement (e.g. a URL-verification challenge). */
 export interface WebhookResponse {

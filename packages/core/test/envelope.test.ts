@@ -199,3 +199,35 @@ describe('inbound event kinds', () => {
     for (const event of bad) expect(() => parseInboundEvent(event)).toThrow(InvalidEnvelopeError);
   });
 });
+
+describe('identity change on a message event', () => {
+  const change = {
+    previous: [{ namespace: 'phone', identifier: '+4915123456701' }],
+    current: [{ namespace: 'phone', identifier: '+4915123456702' }],
+  };
+
+  it('keeps the previous and current keys an adapter names', () => {
+    const event = parseInboundEvent({
+      kind: 'message',
+      eventId: 'e-1',
+      message: goodInbound,
+      identityChange: change,
+    });
+    expect(event.kind === 'message' && event.identityChange).toEqual(change);
+  });
+
+  it('refuses a change without keys on either side', () => {
+    const bad = { kind: 'message', eventId: 'e-1', message: goodInbound };
+    expect(
+      issuesOf(() => parseInboundEvent({ ...bad, identityChange: { ...change, current: [] } })),
+    ).not.toHaveLength(0);
+    expect(
+      issuesOf(() =>
+        parseInboundEvent({
+          ...bad,
+          identityChange: { ...change, previous: [{ namespace: '', identifier: 'x' }] },
+        }),
+      ),
+    ).not.toHaveLength(0);
+  });
+});

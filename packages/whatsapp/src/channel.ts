@@ -15,6 +15,7 @@ import { GraphClient } from './graph-client.js';
 import { whatsappSenderIdentities, whatsappVerificationChatId } from './identity.js';
 import { type DownloadedMedia, downloadWhatsAppMedia } from './media.js';
 import { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';
+import { prepareWhatsAppConfig } from './prepare-config.js';
 import { SentParts, sendWhatsAppMessage } from './send.js';
 import { verifySubscription, verifyWhatsAppSignature } from './verify.js';
 
@@ -107,6 +108,7 @@ export function createWhatsAppChannelFactory(): WhatsAppChannelFactory {
     capabilities: caps,
     configSchema: whatsappConfigSchema,
     appRoute: whatsappAppRoute,
+    prepareConfig: prepareWhatsAppConfig,
     create: (config, deps) => new WhatsAppChannel(config, deps),
   };
 }

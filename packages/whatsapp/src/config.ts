@@ -44,6 +44,8 @@ export const whatsappConfigSchema = z.object({
     .min(1)
     .max(100 * 1024 * 1024)
     .default(16 * 1024 * 1024),
+  /** The number as people dial it; filled in from the Graph API at install time. */
+  display_phone_number: z.string().max(64).optional(),
   api_base_url: apiBaseUrlField,
 });
 

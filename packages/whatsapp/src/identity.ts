@@ -93,23 +93,29 @@ export const waBsuidNamespaceRules: NamespaceRules = {
   usernameHint: (identifier) => identifier.slice(identifier.lastIndexOf('.') + 1),
 };
 
+/** A business-scoped user id as an identity, when it is one. */
+export function bsuidKeys(id: string): IdentityKey[] {
+  return isBsuid(id) ? [{ namespace: WA_BSUID_NAMESPACE, identifier: id }] : [];
+}
+
+/** The JIDs and phones a `wa_id` may stand for (both Argentine and Brazilian forms). */
+export function waIdKeys(waId: string): IdentityKey[] {
+  if (!/^\d{5,20}$/.test(waId)) return [];
+  return [
+    ...waIdForms(`+${waId}`).map((form) => ({ namespace: WA_JID_NAMESPACE, identifier: jidOfDigits(form) })),
+    ...phonesOfWaId(waId).map((phone) => ({ namespace: PHONE_NAMESPACE, identifier: phone })),
+  ];
+}
+
 /**
  * The identities a sender stands for: the BSUID (and its parent), and when WhatsApp sent the
  * `wa_id` (the chat id of a phone user) its JID and the phones it may have been dialled as.
  */
 export function whatsappSenderIdentities(source: Source): IdentityKey[] {
-  const keys: IdentityKey[] = [];
-  for (const id of [source.sender.id, source.sender.unionId]) {
-    if (id && isBsuid(id)) keys.push({ namespace: WA_BSUID_NAMESPACE, identifier: id });
-  }
-  if (/^\d{5,20}$/.test(source.chatId)) {
-    for (const form of waIdForms(`+${source.chatId}`)) {
-      keys.push({ namespace: WA_JID_NAMESPACE, identifier: jidOfDigits(form) });
-    }
-    for (const phone of phonesOfWaId(source.chatId))
-      keys.push({ namespace: PHONE_NAMESPACE, identifier: phone });
-  }
-  return keys;
+  return [
+    ...[source.sender.id, source.sender.unionId].flatMap((id) => (id ? bsuidKeys(id) : [])),
+    ...waIdKeys(source.chatId),
+  ];
 }
 
 /**

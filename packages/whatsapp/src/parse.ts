@@ -3,6 +3,7 @@ import {
   type AppRouteResult,
   checkPayload,
   decodeJsonBody,
+  type IdentityChange,
   type InboundEvent,
   type InboundMessageInput,
   type MediaRef,
@@ -10,6 +11,7 @@ import {
   type Sender,
   type Source,
 } from '@switchboard/core';
+import { bsuidKeys, waIdKeys } from './identity.js';
 import {
   batchSchema,
   changeValueSchema,
@@ -178,7 +180,37 @@ function messageEvent(message: WaMessage, contacts: WaContact[], scope: WhatsApp
     sentAt,
     raw: message,
   };
-  return { kind: 'message', eventId: message.id, message: input as never };
+  const identityChange = identityChangeOf(message);
+  return {
+    kind: 'message',
+    eventId: message.id,
+    message: input as never,
+    ...(identityChange ? { identityChange } : {}),
+  };
+}
+
+/**
+ * `user_changed_number` (`from` is the old wa_id, `system.wa_id` the new one; webhooks before
+ * v12 named it `new_wa_id`) and, on both types, `system.previous_user_id` -> `system.user_id`
+ * (a new number regenerates the BSUID): the old aliases and the new ones, for the hub to carry a
+ * member's proven identities across.
+ */
+function identityChangeOf(message: WaMessage): IdentityChange | undefined {
+  const system = message.system;
+  if (message.type !== 'system' || !system) return undefined;
+  if (system.type !== 'user_changed_number' && system.type !== 'user_changed_user_id') return undefined;
+  const newWaId = [system.wa_id, system.new_wa_id].find((id) => id && message.from && id !== message.from);
+  const previousUserId = system.previous_user_id;
+  const newUserId = system.user_id && previousUserId !== system.user_id ? system.user_id : undefined;
+  const previous = [
+    ...(newWaId && message.from ? waIdKeys(message.from) : []),
+    ...(newUserId && previousUserId ? bsuidKeys(previousUserId) : []),
+  ];
+  const current = [
+    ...(newWaId && message.from ? waIdKeys(newWaId) : []),
+    ...(newUserId && previousUserId ? bsuidKeys(newUserId) : []),
+  ];
+  return previous.length > 0 && current.length > 0 ? { previous, current } : undefined;
 }
 
 interface Content {

@@ -35,13 +35,21 @@ export function verifyWhatsAppSignature(req: WebhookRequest, appSecret: string):
   return raw;
 }
 
-/** The subscription check: `hub.mode=subscribe`, a challenge, and the verify token. */
+/**
+ * The subscription check: `hub.mode=subscribe`, a challenge, and the verify token. Meta expects
+ * 403 for anything else, so the refusal asks for it.
+ */
 export function verifySubscription(req: WebhookRequest, verifyToken: string): VerifyResult {
   const token = req.query['hub.verify_token'];
   if (req.query['hub.mode'] !== 'subscribe' || !token || !req.query['hub.challenge']) {
-    return { ok: false, reason: 'bad_token', message: 'not a subscription check (hub.mode, hub.challenge)' };
+    return {
+      ok: false,
+      reason: 'bad_token',
+      message: 'not a subscription check (hub.mode, hub.challenge)',
+      status: 403,
+    };
   }
   return constantTimeEqual(Buffer.from(token), Buffer.from(verifyToken))
     ? { ok: true }
-    : { ok: false, reason: 'bad_token', message: 'hub.verify_token does not match' };
+    : { ok: false, reason: 'bad_token', message: 'hub.verify_token does not match', status: 403 };
 }

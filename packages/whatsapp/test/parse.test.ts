@@ -237,6 +237,76 @@ describe('parsing a batch', () => {
     expect(message('wamid.system')).toMatchObject({ msgType: 'system', text: 'changed number' });
   });
 
+  it('says which aliases a user_changed_number and a user_changed_user_id move', () => {
+    const system = (id: string, from: Record<string, string>, fields: Record<string, string>) => ({
+      ...from,
+      id,
+      timestamp: TS,
+      type: 'system',
+      system: { body: 'changed', ...fields },
+    });
+    const events = eventsOf({
+      ...batch,
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550001111', phone_number_id: PHONE_NUMBER_ID },
+                messages: [
+                  system(
+                    'wamid.number',
+                    { from: '4915123456789' },
+                    {
+                      type: 'user_changed_number',
+                      wa_id: '4915199999999',
+                      user_id: 'DE.222',
+                      previous_user_id: 'DE.111',
+                    },
+                  ),
+                  system(
+                    'wamid.user-id',
+                    { from_user_id: 'US.222' },
+                    { type: 'user_changed_user_id', user_id: 'US.222', previous_user_id: 'US.111' },
+                  ),
+                  system(
+                    'wamid.same',
+                    { from: '4915123456789' },
+                    { type: 'user_changed_number', wa_id: '4915123456789' },
+                  ),
+                  system('wamid.other', { from: '4915123456789' }, { type: 'customer_identity_changed' }),
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    }).get(PHONE_NUMBER_ID);
+    const change = (id: string) => {
+      const event = events?.find((e) => e.eventId === id);
+      return event?.kind === 'message' ? event.identityChange : undefined;
+    };
+    const keys = (list: Array<{ namespace: string; identifier: string }> | undefined) =>
+      list?.map((k) => `${k.namespace}:${k.identifier}`);
+    expect(keys(change('wamid.number')?.previous)).toEqual([
+      'wa_jid:4915123456789@s.whatsapp.net',
+      'phone:+4915123456789',
+      'wa_bsuid:DE.111',
+    ]);
+    expect(keys(change('wamid.number')?.current)).toEqual([
+      'wa_jid:4915199999999@s.whatsapp.net',
+      'phone:+4915199999999',
+      'wa_bsuid:DE.222',
+    ]);
+    expect(keys(change('wamid.user-id')?.previous)).toEqual(['wa_bsuid:US.111']);
+    expect(keys(change('wamid.user-id')?.current)).toEqual(['wa_bsuid:US.222']);
+    expect(change('wamid.same')).toBeUndefined();
+    expect(change('wamid.other')).toBeUndefined();
+  });
+
   it('makes reactions reaction events, an empty emoji a removal', () => {
     expect(byId.get('wamid.reaction')).toMatchObject({
       kind: 'reaction',

@@ -38,11 +38,12 @@ describe('subscription check', () => {
       'hub.verify_token': 'nope-nope-nope',
       'hub.challenge': '1',
     });
-    expect(whatsappAppRoute.verify(wrong, config)).toMatchObject({ ok: false, reason: 'bad_token' });
+    const refusal = { ok: false, reason: 'bad_token', status: 403 };
+    expect(whatsappAppRoute.verify(wrong, config)).toMatchObject(refusal);
     const noChallenge = get({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN });
-    expect(whatsappAppRoute.verify(noChallenge, config).ok).toBe(false);
+    expect(whatsappAppRoute.verify(noChallenge, config)).toMatchObject(refusal);
     const mode = get({ 'hub.mode': 'unsubscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1' });
-    expect(whatsappAppRoute.verify(mode, config).ok).toBe(false);
+    expect(whatsappAppRoute.verify(mode, config)).toMatchObject(refusal);
   });
 });
 

@@ -12,6 +12,8 @@ export interface BenchOptions {
   ingressOnly: boolean;
   /** Also run the hub as an ingress process plus a worker process. */
   split: boolean;
+  /** Also run the hub on WhatsApp webhook batches (10 messages per post). */
+  whatsapp: boolean;
   /** Write a V8 CPU profile of the hub (workers on) into this directory. */
   cpuProfDir?: string;
   /** Longest wait for the workers to deliver everything after the load stops. */
@@ -29,6 +31,7 @@ const HELP = `pnpm bench:ingress [-- options]
   --warmup N           warm-up requests per server (BENCH_WARMUP, default 2000)
   --no-ingress-only    skip the extra run of the hub with its workers off
   --no-split           skip the run of the hub as an ingress process plus a worker process
+  --no-whatsapp        skip the run of the hub on WhatsApp batches (10 messages per post)
   --cpu-prof DIR       write CPU profiles of the hub processes into DIR
   (BENCH_HUB_LOG=FILE  saves what the hub printed)
   --drain-timeout S    longest wait for delivery to the agent (default 180)
@@ -58,6 +61,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       warmup: { type: 'string' },
       'no-ingress-only': { type: 'boolean', default: false },
       'no-split': { type: 'boolean', default: false },
+      'no-whatsapp': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'drain-timeout': { type: 'string' },
       outage: { type: 'string' },
@@ -77,6 +81,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     warmup: positiveInt(values.warmup ?? env.BENCH_WARMUP, 2000, 'warmup'),
     ingressOnly: !values['no-ingress-only'],
     split: !values['no-split'],
+    whatsapp: !values['no-whatsapp'],
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     drainTimeoutSec: positiveInt(values['drain-timeout'], 180, 'drain-timeout'),
     outageSec: nonNegativeInt(values.outage ?? env.BENCH_OUTAGE_SEC, 60, 'outage'),

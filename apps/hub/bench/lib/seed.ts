@@ -3,11 +3,21 @@ import { createPostgresDatabase } from '@switchboard/db/testing';
 import pg from 'pg';
 import { seedSlackWorkspace } from '../../test/support/seed-slack.js';
 import { APP, BOT_USER, SENDERS, SIGNING_SECRET, senderId, TEAM } from './slack-events.js';
+import {
+  WA_APP_ID,
+  WA_APP_SECRET,
+  WA_PHONE_NUMBER_ID,
+  WA_SENDERS,
+  WA_WABA_ID,
+  waSender,
+} from './whatsapp-events.js';
 
 export interface BenchDatabase {
   url: string;
   secretKey: string;
   installationId: string;
+  /** The WhatsApp number of the same workspace and agent (the app route's target). */
+  whatsappInstallationId: string;
   /** Rows in the inbox (channel_inbound_message_dedup): one per recorded event. */
   inboxRows(): Promise<number>;
   drop(): Promise<void>;
@@ -26,10 +36,13 @@ export async function seedBenchDatabase(
   const secretKey = generateSecretKey();
   const db = await openDatabase({ url: created.url });
   let installationId: string;
+  let whatsappInstallationId: string;
   try {
     await applyMigrations({ adapterFactory: db.adapterFactory });
     const stores = createStores(db.prisma, SecretBox.fromSpec(secretKey));
-    ({ installationId } = await seedSlackWorkspace(stores, {
+    let workspaceId: string;
+    let ownerId: string;
+    ({ installationId, workspaceId, ownerId } = await seedSlackWorkspace(stores, {
       slug: 'bench',
       agentUrl: agent.url,
       agentSecret: agent.secret,
@@ -40,6 +53,34 @@ export async function seedBenchDatabase(
       signingSecret: SIGNING_SECRET,
       boundSenders: Array.from({ length: SENDERS }, (_, lane) => senderId(lane)),
     }));
+    const [seededAgent] = await stores.agents.list(workspaceId);
+    if (!seededAgent) throw new Error('the seeded workspace has no agent');
+    const whatsapp = await stores.installations.create({
+      workspaceId,
+      agentId: seededAgent.id,
+      channelType: 'whatsapp',
+      // Senders are bound below, so nothing is sent to the Graph API; the URL only has to parse.
+      config: {
+        app_id: WA_APP_ID,
+        phone_number_id: WA_PHONE_NUMBER_ID,
+        waba_id: WA_WABA_ID,
+        api_base_url: slackApiUrl,
+      },
+      secrets: {
+        access_token: 'EAAG-bench-token',
+        app_secret: WA_APP_SECRET,
+        verify_token: 'bench-verify-0001',
+      },
+    });
+    whatsappInstallationId = whatsapp.id;
+    for (let lane = 0; lane < WA_SENDERS; lane++) {
+      await stores.bindings.bind({
+        installationId: whatsapp.id,
+        channelType: 'whatsapp',
+        channelUserId: waSender(lane),
+        userId: ownerId,
+      });
+    }
   } finally {
     await db.close();
   }
@@ -49,6 +90,7 @@ export async function seedBenchDatabase(
     url: created.url,
     secretKey,
     installationId,
+    whatsappInstallationId,
     inboxRows: async () => {
       const { rows } = await client.query<{ n: string }>(
         'SELECT count(*) AS n FROM channel_inbound_message_dedup',

@@ -14,6 +14,7 @@ import type { EventRecorder } from '../pipeline/event-recorder.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { AppInstallation, AppInstallationDirectory, AppInstallations } from './app-installations.js';
 import type { AppRouteMetrics, RefusedTargetReason } from './app-route-metrics.js';
+import { refusalStatus } from './refusal-status.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from './webhook-route.js';
@@ -78,7 +79,7 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
     try {
       // One verification for the whole request: every installation of the app holds its secret.
       const verdict = route.verify(webhookRequest, verifier.config);
-      if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
+      if (!verdict.ok) return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
       routed = route.route(webhookRequest, verifier.config);
       parts = [];
       for (const target of routed.targets) {

@@ -7,6 +7,7 @@ import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { EventRecorder } from '../pipeline/event-recorder.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
+import { refusalStatus } from './refusal-status.js';
 import { UnknownInstallationLimiter } from './unknown-rate-limit.js';
 import { toWebhookRequest } from './webhook-request.js';
 
@@ -71,7 +72,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     let parsed: ReturnType<typeof channel.webhook.parse>;
     try {
       const verdict = channel.webhook.verify(webhookRequest);
-      if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
+      if (!verdict.ok) return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
       parsed = channel.webhook.parse(webhookRequest);
     } catch (error) {
       if (error instanceof MalformedPayloadError) {
@@ -138,6 +139,6 @@ export function hookDocs(operationId: string, summary: string, params: z.ZodType
         schema: z.unknown(),
       },
     },
-    onlyErrors: [400, 401, 404, 413, 429, 503],
+    onlyErrors: [400, 401, 403, 404, 413, 429, 503],
   });
 }

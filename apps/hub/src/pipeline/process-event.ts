@@ -13,6 +13,7 @@ import { offerBindingLink } from './binding-link.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
 import { decideEvent, isSubscribed } from './events.js';
+import { followIdentityChange } from './follow-identity-change.js';
 import { persistently } from './persistently.js';
 import { readPolicy } from './policy.js';
 import type { ProcessEventDeps } from './process-deps.js';
@@ -120,6 +121,17 @@ async function decide(
     return { kind: 'done', audit: { reason, channelUserId: sender, detail: { outcome } } };
   };
   if (isLinkCommand(message, channel)) return offerLink('link_requested');
+  if (event.identityChange) {
+    // Before identifying the sender: the notice may come from the new ids already.
+    await followIdentityChange(
+      deps.stores,
+      deps.namespaces,
+      installation,
+      event.identityChange,
+      row.platformEventId,
+      sender,
+    );
+  }
   let identity = await identifySender(
     deps.stores,
     deps.namespaces,

@@ -42,7 +42,10 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
   const sentTo = (recipient: string) => [...fake.messages.values()].filter((m) => m.recipient === recipient);
 
   beforeAll(async () => {
-    fake = await startFakeWhatsApp({ accessToken: WA_APP.access_token });
+    fake = await startFakeWhatsApp({
+      accessToken: WA_APP.access_token,
+      phoneNumbers: { [PHONE_NUMBER_ID]: { displayPhoneNumber: '+49 30 1234567' } },
+    });
     agent = await startFakeAgent();
     hub = await startHubFixture(kind, { registry: whatsappRegistry() });
     admin = await hub.seedWorkspace(slug);
@@ -66,6 +69,23 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
       body: { name: 'assistant', deliveryUrl: agent.url, deliverySecret: agent.secret },
     });
     expect(createdAgent.status).toBe(201);
+    // The token is checked with Meta before anything is stored.
+    const mistyped = await hub.request('POST', `/api/v1/workspaces/${slug}/installations`, {
+      token: admin.token,
+      body: {
+        agentId: createdAgent.body.id,
+        channelType: 'whatsapp',
+        config: {
+          ...WA_APP,
+          access_token: 'EAAG-not-the-token',
+          phone_number_id: PHONE_NUMBER_ID,
+          api_base_url: fake.url,
+        },
+      },
+    });
+    expect(mistyped.status, mistyped.text).toBe(422);
+    expect(mistyped.body.error).toMatchObject({ code: 'config_rejected', details: { platformError: '190' } });
+    expect(mistyped.text).not.toContain('EAAG-not-the-token');
     const created = await hub.request('POST', `/api/v1/workspaces/${slug}/installations`, {
       token: admin.token,
       body: {
@@ -77,6 +97,7 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect(created.status, created.text).toBe(201);
     expect(created.body.webhookUrl).toMatch(new RegExp(`/hooks/app/whatsapp/${WA_APP.app_id}$`));
     expect(JSON.stringify(created.body)).not.toContain(WA_APP.access_token);
+    expect(created.body.config.display_phone_number).toBe('+49 30 1234567');
     installationId = created.body.id;
 
     const challenge = (token: string) =>
@@ -87,7 +108,15 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     const ok = await challenge(WA_APP.verify_token);
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('1158201444');
-    expect((await challenge('not-the-verify-token')).status).toBeGreaterThanOrEqual(400);
+    const wrong = await challenge('not-the-verify-token');
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('bad_token');
+    const noChallenge = await hub.request(
+      'GET',
+      `/hooks/app/whatsapp/${WA_APP.app_id}?hub.mode=subscribe&hub.verify_token=${WA_APP.verify_token}`,
+    );
+    expect(noChallenge.status).toBe(403);
+    // A forged POST signature is still a 401: only the subscription check asks for 403.
   });
 
   it('links a phone (with its JID) and reports invalid_phone and no_member', async () => {

@@ -90,8 +90,31 @@ export type IgnoreReason = z.infer<typeof ignoreReasonSchema>;
 /** The platform's id for this delivery: the hub drops a redelivery by it. */
 const eventId = z.string().min(1);
 
+const identityKeySchema = z.object({
+  namespace: z.string().min(1).max(64),
+  identifier: z.string().min(1).max(512),
+});
+
+/**
+ * The platform says a person's ids changed (a new phone number, a new platform user id): the
+ * identities in `previous` now read as those in `current`. The hub moves only identities a member
+ * already proved, namespace by namespace (a proven phone brings the new phone), so a message from
+ * the new ids routes to the same member without binding again.
+ */
+export const identityChangeSchema = z.object({
+  previous: z.array(identityKeySchema).min(1).max(32),
+  current: z.array(identityKeySchema).min(1).max(32),
+});
+export type IdentityChange = z.infer<typeof identityChangeSchema>;
+
 export const inboundEventSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('message'), eventId, message: inboundMessageSchema }),
+  z.object({
+    kind: z.literal('message'),
+    eventId,
+    message: inboundMessageSchema,
+    /** Set on a platform's notice that the sender's ids changed (see `identityChangeSchema`). */
+    identityChange: identityChangeSchema.optional(),
+  }),
   z.object({ kind: z.literal('status'), eventId, status: statusUpdateSchema }),
   z.object({ kind: z.literal('membership'), eventId, membership: membershipChangeSchema }),
   z.object({ kind: z.literal('reaction'), eventId, reaction: reactionSchema }),

@@ -26,6 +26,8 @@ export const auditReasons = [
   'delivery_failed',
   // Not terminal: the sender was recognised through a trusted identity and bound (detail: namespace).
   'resolved',
+  // Not terminal: a member's proven identities followed the platform's notice of new ids (detail: namespaces).
+  'identity_changed',
   // The agent does not take this event kind (its eventTypes); statuses still update the outbound row.
   'not_subscribed',
   'processing_failed',

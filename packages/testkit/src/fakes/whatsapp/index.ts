@@ -12,6 +12,7 @@ export {
   type FakeWhatsAppMedia,
   type FakeWhatsAppMessage,
   type FakeWhatsAppOptions,
+  type FakeWhatsAppPhoneNumber,
   startFakeWhatsApp,
 } from './server.js';
 export { metaEscapedForm, signWhatsAppBody } from './sign.js';

@@ -24,9 +24,17 @@ export interface FakeGraphCall {
   authorization: string | undefined;
 }
 
+/** A business phone number the fake knows: `GET /{version}/{phone_number_id}` answers it. */
+export interface FakeWhatsAppPhoneNumber {
+  displayPhoneNumber: string;
+  verifiedName?: string;
+}
+
 export interface FakeWhatsAppOptions {
   /** The bearer token the fake accepts; anything else answers 401 with code 190. */
   accessToken: string;
+  /** The business numbers the token may read, by phone_number_id (install-time checks). */
+  phoneNumbers?: Record<string, FakeWhatsAppPhoneNumber>;
 }
 
 export interface FakeWhatsApp {
@@ -69,11 +77,18 @@ export interface FakeWhatsApp {
   close(): Promise<void>;
 }
 
-const graphError = (code: number, message: string, details?: string, type = 'OAuthException') => ({
+const graphError = (
+  code: number,
+  message: string,
+  details?: string,
+  type = 'OAuthException',
+  subcode?: number,
+) => ({
   error: {
     message,
     type,
     code,
+    ...(subcode !== undefined ? { error_subcode: subcode } : {}),
     ...(details ? { error_data: { messaging_product: 'whatsapp', details } } : {}),
     fbtrace_id: 'AbCdEfGhIjKlMnOp',
   },
@@ -105,8 +120,22 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
     const authorization = req.headers.authorization;
     calls.push({ method: req.method ?? 'GET', path: url.pathname, authorization });
     const raw = await readBody(req);
-    if (tokenExpired || authorization !== `Bearer ${options.accessToken}`) {
-      return reply(res, 401, graphError(190, 'Error validating access token: Session has expired.'));
+    if (tokenExpired) {
+      return reply(
+        res,
+        401,
+        graphError(
+          190,
+          'Error validating access token: Session has expired on Tuesday, 01-Dec-26 10:00:00 PST.',
+          undefined,
+          'OAuthException',
+          463,
+        ),
+      );
+    }
+    if (authorization !== `Bearer ${options.accessToken}`) {
+      // What Meta answers for a token it cannot read at all (mistyped, truncated, another app's).
+      return reply(res, 401, graphError(190, 'Invalid OAuth access token - Cannot parse access token'));
     }
     const download = /^\/media-download\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && download?.[1]) {
@@ -177,6 +206,8 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
     const info = /^\/(v\d+\.\d+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && info?.[2]) {
       const id = decodeURIComponent(info[2]);
+      const number = options.phoneNumbers?.[id];
+      if (number) return reply(res, 200, phoneNumberAnswer(id, number, url.searchParams.get('fields')));
       const item = media.get(id);
       if (!item) {
         return reply(
@@ -244,6 +275,26 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
         server.closeAllConnections();
       }),
   };
+}
+
+/** A phone number node as Graph answers it: the default fields, or those `fields` names (and id). */
+function phoneNumberAnswer(
+  id: string,
+  number: FakeWhatsAppPhoneNumber,
+  fields: string | null,
+): Record<string, unknown> {
+  const all: Record<string, unknown> = {
+    verified_name: number.verifiedName ?? 'Test Business',
+    code_verification_status: 'VERIFIED',
+    display_phone_number: number.displayPhoneNumber,
+    quality_rating: 'GREEN',
+    platform_type: 'CLOUD_API',
+    throughput: { level: 'STANDARD' },
+    id,
+  };
+  if (!fields) return all;
+  const wanted = new Set([...fields.split(','), 'id']);
+  return Object.fromEntries(Object.entries(all).filter(([key]) => wanted.has(key)));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
