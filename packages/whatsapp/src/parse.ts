@@ -210,7 +210,13 @@ function identityChangeOf(message: WaMessage): IdentityChange | undefined {
     ...(newWaId && message.from ? waIdKeys(newWaId) : []),
     ...(newUserId && previousUserId ? bsuidKeys(newUserId) : []),
   ];
-  return previous.length > 0 && current.length > 0 ? { previous, current } : undefined;
+  const previousSenderIds = [
+    ...(newWaId && message.from ? [message.from] : []),
+    ...(newUserId && previousUserId ? [previousUserId] : []),
+  ];
+  return previous.length > 0 && current.length > 0
+    ? { previous, current, ...(previousSenderIds.length > 0 ? { previousSenderIds } : {}) }
+    : undefined;
 }
 
 interface Content {

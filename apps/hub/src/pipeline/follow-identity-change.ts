@@ -14,7 +14,15 @@ export type IdentityChangeOutcome =
   | { status: 'no_holder' }
   /** The previous identities are proven by more than one person: nothing moves. */
   | { status: 'ambiguous' }
-  | { status: 'moved'; userId: string; linked: number; alreadyLinked: number; conflicts: number };
+  | {
+      status: 'moved';
+      userId: string;
+      linked: number;
+      alreadyLinked: number;
+      conflicts: number;
+      retired: number;
+      unbound: number;
+    };
 
 /**
  * Applies a platform's notice that a sender's ids changed (`identityChange` on a message event):
@@ -23,11 +31,13 @@ export type IdentityChangeOutcome =
  * installation (`provisioned`). Idempotent: a redelivery finds them `already_linked`.
  *
  * Invariants: only proven identities move (an admin's assertion moves nothing); a new identity
- * someone else holds stays theirs (counted as a conflict); the previous identities are left as
- * they are, since the store never unlinks.
+ * someone else holds stays theirs (counted as a conflict). Once a namespace's new identities are
+ * the member's, the member's previous ones in it are retired (deactivated), and the bindings of
+ * the sender ids the platform no longer uses for them are removed: the old number may be given
+ * to someone else, who must never be delivered as the member.
  */
 export async function followIdentityChange(
-  stores: Pick<Stores, 'identities' | 'audit'>,
+  stores: Pick<Stores, 'identities' | 'audit' | 'bindings'>,
   namespaces: NamespaceBook,
   installation: InstallationRecord,
   change: IdentityChange,
@@ -44,19 +54,40 @@ export async function followIdentityChange(
   if (holders.size > 1) return { status: 'ambiguous' };
   const [[userId, provenNamespaces]] = [...holders] as [[string, Set<string>]];
   const moving = canonical(namespaces, change.current).filter((key) => provenNamespaces.has(key.namespace));
-  const outcome = { status: 'moved' as const, userId, linked: 0, alreadyLinked: 0, conflicts: 0 };
+  const outcome = {
+    status: 'moved' as const,
+    userId,
+    linked: 0,
+    alreadyLinked: 0,
+    conflicts: 0,
+    retired: 0,
+    unbound: 0,
+  };
+  const arrived = new Set<string>();
   for (const key of moving) {
     try {
       // One at a time: a new number someone else already proved must not block the rest.
       const result = await stores.identities.link({ ...key, userId, source: 'provisioned' });
       if (result.status === 'linked') outcome.linked += 1;
       else outcome.alreadyLinked += 1;
+      arrived.add(key.namespace);
     } catch (error) {
       if (error instanceof IdentityConflictError || error instanceof DeactivatedError) {
         outcome.conflicts += 1;
         continue;
       }
       throw error;
+    }
+  }
+  // Retire only where the member now holds the new identities, so a conflict never strands them.
+  const leaving = canonical(namespaces, change.previous).filter((key) => arrived.has(key.namespace));
+  outcome.retired = await stores.identities.retire(userId, leaving);
+  if (arrived.size > 0) {
+    for (const senderId of change.previousSenderIds ?? []) {
+      const binding = await stores.bindings.find(installation.id, senderId);
+      if (binding?.userId === userId && (await stores.bindings.remove(installation.id, senderId))) {
+        outcome.unbound += 1;
+      }
     }
   }
   await stores.audit.record({
@@ -72,6 +103,8 @@ export async function followIdentityChange(
       linked: outcome.linked,
       alreadyLinked: outcome.alreadyLinked,
       conflicts: outcome.conflicts,
+      retired: outcome.retired,
+      unbound: outcome.unbound,
     },
   });
   return outcome;

@@ -105,15 +105,28 @@ describe.each(testDatabaseKinds())('WhatsApp identity changes [%s]', (kind) => {
     const rows = await auditRows(notice);
     expect(rows.find((r) => r.reason === 'identity_changed')).toMatchObject({
       userId: dora.id,
-      detail: { namespaces: ['phone', 'wa_jid'], linked: 2, alreadyLinked: 0, conflicts: 0 },
+      detail: { namespaces: ['phone', 'wa_jid'], linked: 2, alreadyLinked: 0, conflicts: 0, retired: 2 },
     });
     expect(await identitiesOf(dora.id)).toEqual(
       expect.arrayContaining([
         `phone:+${newWaId}:provisioned`,
         `wa_jid:${newWaId}@s.whatsapp.net:provisioned`,
-        `phone:+${oldWaId}:self`,
       ]),
     );
+    // The old number is retired: whoever gets it next is never delivered as Dora.
+    const old = await hub.runtime.database.prisma.identity.findMany({
+      where: { userId: dora.id, identifier: { contains: oldWaId } },
+      select: { status: true },
+    });
+    expect(old.map((row) => row.status)).toEqual(['deactivated', 'deactivated']);
+    const fromOld = wamid();
+    await postWhatsApp(hub, [text(fromOld, oldWaId)]);
+    const settled = await eventually(async () => {
+      const reasons = (await auditRows(fromOld)).map((r) => r.reason);
+      return reasons.length > 0 ? reasons : undefined;
+    });
+    expect(settled).not.toContain('delivered');
+    expect(agent.deliveries.some((d) => d.body.message?.platformMessageId === fromOld)).toBe(false);
 
     // The new number has no binding: the moved identity names Dora, no link is offered.
     const first = wamid();
@@ -123,15 +136,12 @@ describe.each(testDatabaseKinds())('WhatsApp identity changes [%s]', (kind) => {
     expect(resolved?.detail).toMatchObject({ identitySource: 'provisioned' });
     expect([...fake.messages.values()].some((m) => m.recipient === newWaId)).toBe(false);
 
-    // Meta sends the notice again (a new wamid): nothing new is written.
+    // Meta sends the notice again (a new wamid): the old number proves nobody now, nothing is written.
     const again = wamid();
     await postWhatsApp(hub, [
       { phoneNumberId: PHONE_NUMBER_ID, messages: [changedNumber(again, oldWaId, newWaId)] },
     ]);
-    expect((await auditRows(again)).find((r) => r.reason === 'identity_changed')?.detail).toMatchObject({
-      linked: 0,
-      alreadyLinked: 2,
-    });
+    expect((await auditRows(again)).map((r) => r.reason)).not.toContain('identity_changed');
     expect((await identitiesOf(dora.id)).filter((i) => i.includes(newWaId))).toHaveLength(2);
   });
 

@@ -104,6 +104,11 @@ const identityKeySchema = z.object({
 export const identityChangeSchema = z.object({
   previous: z.array(identityKeySchema).min(1).max(32),
   current: z.array(identityKeySchema).min(1).max(32),
+  /**
+   * Sender ids (`Source.sender.id`) the platform no longer uses for this person: the hub removes
+   * their bindings, so a recycled number or id never speaks as the member again.
+   */
+  previousSenderIds: z.array(z.string().min(1).max(256)).max(8).optional(),
 });
 export type IdentityChange = z.infer<typeof identityChangeSchema>;
 

@@ -163,6 +163,25 @@ export class IdentityStore {
     return row;
   }
 
+  /**
+   * Deactivates the hub-wide identities of `userId` among `keys` (a person's old phone number
+   * after they changed it): they no longer resolve to anyone, and like every deactivated row they
+   * are never re-activated or linked again. Returns how many were active.
+   */
+  async retire(userId: string, keys: IdentityKey[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const result = await this.db.identity.updateMany({
+      where: {
+        userId,
+        workspaceId: null,
+        status: 'active',
+        OR: keys.map((key) => ({ namespace: key.namespace, identifier: key.identifier })),
+      },
+      data: { status: 'deactivated' },
+    });
+    return result.count;
+  }
+
   /** Links one identity to a user; see `linkMany`. */
   async link(input: LinkIdentityInput): Promise<LinkResult> {
     const [result] = await this.linkMany([input]);
