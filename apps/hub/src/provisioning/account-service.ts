@@ -99,7 +99,7 @@ export class AccountProvisioningService {
 
   constructor(
     private readonly options: {
-      stores: Pick<Stores, 'accounts' | 'members' | 'identities' | 'audit'>;
+      stores: Pick<Stores, 'accounts' | 'members' | 'identities' | 'audit' | 'webhookDeliveries'>;
       host: ProvisionerHost;
       namespaces: NamespaceBook;
       logger: Logger;
@@ -229,16 +229,17 @@ export class AccountProvisioningService {
     );
   }
 
-  /** True when a webhook delivery with this id was handled for the installation before. */
-  async deliverySeen(installationId: string, workspaceId: string, deliveryId: string): Promise<boolean> {
-    const { entries } = await this.options.stores.audit.list({
-      workspaceId,
-      installationId,
-      reason: 'account_delivery',
-      platformEventId: deliveryId,
-      limit: 1,
-    });
-    return entries.length > 0;
+  /**
+   * Takes a webhook delivery on for this replica: true exactly once per delivery id and
+   * installation across replicas (an unfinished claim of a replica that died is taken over later).
+   */
+  claimDelivery(installationId: string, deliveryId: string): Promise<boolean> {
+    return this.options.stores.webhookDeliveries.claim(installationId, deliveryId);
+  }
+
+  /** Gives a claimed delivery back when nothing of it was applied, so a redelivery is handled. */
+  releaseDelivery(installationId: string, deliveryId: string): Promise<void> {
+    return this.options.stores.webhookDeliveries.release(installationId, deliveryId);
   }
 
   /** Records a handled webhook delivery (what its events did), which also marks it seen. */
@@ -255,6 +256,7 @@ export class AccountProvisioningService {
       platformEventId: deliveryId,
       detail: { events: outcomes },
     });
+    await this.options.stores.webhookDeliveries.finish(record.installationId, deliveryId);
   }
 
   /** What the installation's provisioner reads of its standing on the platform. */
