@@ -118,8 +118,8 @@ export class AccountProvisioningService {
     installationId: string,
     input: AccountRequestInput,
   ): Promise<{ account: AccountRecord; created: boolean }> {
-    // One request per member and installation at a time in this process: two concurrent asks
-    // make one row and one platform call.
+    // One request per member and installation at a time in this process (the database lock in
+    // #request makes it one across replicas too).
     return this.#lock.run(`${installationId}\u0000${userId}`, () =>
       this.#request(workspaceId, userId, installationId, input),
     );
@@ -127,10 +127,9 @@ export class AccountProvisioningService {
 
   async #request(workspaceId: string, userId: string, installationId: string, input: AccountRequestInput) {
     const lookup = await this.#active(installationId, workspaceId);
-    const { accounts } = this.options.stores;
-    const open = await accounts.findOpen(installationId, userId);
-    if (open) return { account: open, created: false };
-    const row = await accounts.create({
+    // The open-or-create runs under a database lock per installation and member, so replicas
+    // racing on one person make one row, and only the one that created it asks the platform.
+    const { account: row, created } = await this.options.stores.accounts.openOrCreate({
       workspaceId,
       userId,
       installationId,
@@ -142,6 +141,7 @@ export class AccountProvisioningService {
         ...(input.role ? { role: input.role } : {}),
       },
     });
+    if (!created) return { account: row, created: false };
     return { account: await this.#attempt(row, lookup.provisioner), created: true };
   }
 

@@ -144,4 +144,29 @@ describe.runIf(postgresTestUrl())('GitHub invitations on two hub replicas [postg
     const [row] = await a.runtime.stores.accounts.list(workspaceId, userId);
     expect(row).toMatchObject({ state: 'active' });
   });
+
+  it('concurrent grants for one person on both replicas make one row and one invitation', async () => {
+    const people = PEOPLE.slice(1, 9);
+    const userIds = await Promise.all(people.map(() => member()));
+    const invitesBefore = github.calls.filter(
+      (c) => c.method === 'POST' && c.path === '/orgs/acme/invitations',
+    ).length;
+    const answers = await Promise.all(
+      people.map((person, i) => {
+        const userId = userIds[i] ?? '';
+        return Promise.all([grant(a, userId, person.login), grant(b, userId, person.login)]);
+      }),
+    );
+    for (const [i, pair] of answers.entries()) {
+      for (const answer of pair) expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300);
+      const [first, second] = pair.map((answer) => answer.body as { id: string; state: string });
+      expect(first?.id).toBe(second?.id);
+      const rows = await a.runtime.stores.accounts.list(workspaceId, userIds[i] ?? '');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.state).toBe('invited');
+      expect(github.invitations.filter((inv) => inv.login === people[i]?.login)).toHaveLength(1);
+    }
+    const invites = github.calls.filter((c) => c.method === 'POST' && c.path === '/orgs/acme/invitations');
+    expect(invites.length - invitesBefore).toBe(people.length);
+  });
 });
