@@ -2,6 +2,7 @@
 CREATE TABLE "webhook_delivery_claim" (
     "installation_id" UUID NOT NULL,
     "delivery_id" TEXT NOT NULL,
+    "pending_events" JSONB,
     "claimed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "finished_at" TIMESTAMPTZ(3),
 

@@ -32,7 +32,13 @@ export interface AccountRequestInput {
   grants?: AccountGrant[];
 }
 
-export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final';
+/** `deferred`: the event needs the platform's answers; `completeDeferred` finishes it later. */
+export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final' | 'deferred';
+
+type DeliveryOutcomes = Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>;
+
+/** A deferred delivery left unfinished this long was abandoned by its replica. */
+const ABANDONED_DEFERRED_MS = 60 * 1000;
 
 export interface HandleEventOptions {
   /**
@@ -41,6 +47,11 @@ export interface HandleEventOptions {
    * kept on the row and applied by the next reconcile pass.
    */
   grantBudgetMs?: number;
+  /**
+   * Do not ask the platform to correlate an account that joined without naming its invitation
+   * (that takes list calls of unbounded latency): answer `deferred` instead.
+   */
+  deferCorrelation?: boolean;
 }
 
 /** Errors the platform may get over by itself: the row stays `pending` and is tried again later. */
@@ -96,6 +107,8 @@ const sameLogin = (a: unknown, b: string | undefined) =>
  */
 export class AccountProvisioningService {
   readonly #lock = new KeyedLock();
+  /** Deferred deliveries being finished in this process, awaited by `drain`. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly options: {
@@ -242,11 +255,52 @@ export class AccountProvisioningService {
     return this.options.stores.webhookDeliveries.release(installationId, deliveryId);
   }
 
+  /**
+   * Keeps the events of a claimed delivery whose work goes on after the answer, then finishes
+   * them in the background: the webhook is answered without waiting on the platform. If this
+   * process dies first, the next reconcile pass finishes them (`reconcile`).
+   */
+  async deferDelivery(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    events: AccountEvent[],
+    outcomes: DeliveryOutcomes,
+  ): Promise<void> {
+    await this.options.stores.webhookDeliveries.defer(record.installationId, deliveryId, events);
+    const work = this.#completeDeferred(record, deliveryId, events, outcomes)
+      .catch((error: unknown) => {
+        this.options.logger.warn(
+          { installationId: record.installationId, deliveryId, err: error },
+          'finishing a deferred delivery failed; the next reconcile pass tries again',
+        );
+      })
+      .finally(() => this.#inFlight.delete(work));
+    this.#inFlight.add(work);
+  }
+
+  async #completeDeferred(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    events: AccountEvent[],
+    outcomes: DeliveryOutcomes,
+  ): Promise<void> {
+    const done = [...outcomes];
+    for (const event of events) {
+      done.push({ kind: event.kind, outcome: await this.handleEvent(record.installationId, event) });
+    }
+    await this.recordDelivery(record, deliveryId, done);
+  }
+
+  /** Waits for the deferred deliveries this process is finishing (on shutdown, in tests). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
   /** Records a handled webhook delivery (what its events did), which also marks it seen. */
   async recordDelivery(
     record: { installationId: string; workspaceId: string; channelType: string },
     deliveryId: string,
-    outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>,
+    outcomes: DeliveryOutcomes,
   ): Promise<void> {
     await this.options.stores.audit.record({
       reason: 'account_delivery',
@@ -378,6 +432,7 @@ export class AccountProvisioningService {
     if (lookup.status === 'active' && lookup.provisioner.reconcile) {
       const candidates = invited.filter((row) => typeof row.detail.login !== 'string');
       const pending = candidates.flatMap((row) => pendingRequest(row) ?? []);
+      if (pending.length > 0 && options.deferCorrelation) return 'deferred';
       const events =
         pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
       let outcome: AccountEventOutcome | undefined;
@@ -456,6 +511,20 @@ export class AccountProvisioningService {
     if (lookup.status !== 'active') return 0;
     const { accounts } = this.options.stores;
     let changed = 0;
+    // Deliveries answered before their work was done, left by a replica that died meanwhile.
+    const abandoned = await this.options.stores.webhookDeliveries.takeAbandoned(
+      installationId,
+      ABANDONED_DEFERRED_MS,
+    );
+    for (const { deliveryId, events } of abandoned) {
+      const record = {
+        installationId,
+        workspaceId: lookup.record.workspaceId,
+        channelType: lookup.record.channelType,
+      };
+      await this.#completeDeferred(record, deliveryId, events as AccountEvent[], []);
+      changed += 1;
+    }
     const invited = await accounts.listWhere({ installationId, states: ['invited'] });
     const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
     if (lookup.provisioner.reconcile && pending.length > 0) {

@@ -90,21 +90,33 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
       return reply.code(200).send({ ok: true, duplicate: true });
     }
     // Row transitions commit before the answer; slow grant calls do not hold it past the budget.
+    // Work that must ask the platform first (correlating an account that joined) is kept with
+    // the claim and finished after the answer.
     const outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }> = [];
+    const deferred: AccountEvent[] = [];
     try {
       for (const event of parsed.events) {
         const outcome = await options.accounts.handleEvent(installationId, event, {
           grantBudgetMs: GRANT_BUDGET_MS,
+          deferCorrelation: deliveryId !== undefined,
         });
-        outcomes.push({ kind: event.kind, outcome });
+        if (outcome === 'deferred') deferred.push(event);
+        else outcomes.push({ kind: event.kind, outcome });
       }
     } catch (error) {
       // Nothing is lost: the claim is given back, so the platform's retry is handled, not dropped.
-      if (deliveryId !== undefined && outcomes.length === 0)
+      if (deliveryId !== undefined && outcomes.length === 0 && deferred.length === 0)
         await options.accounts.releaseDelivery(installationId, deliveryId);
       throw error;
     }
-    if (deliveryId !== undefined) {
+    if (deliveryId !== undefined && deferred.length > 0) {
+      await options.accounts.deferDelivery(
+        { installationId, workspaceId, channelType },
+        deliveryId,
+        deferred,
+        outcomes,
+      );
+    } else if (deliveryId !== undefined) {
       await options.accounts.recordDelivery(
         { installationId, workspaceId, channelType },
         deliveryId,

@@ -25,6 +25,7 @@ const PEOPLE = [
   { login: 'mallory', id: 666 },
   { login: 'gina', id: 107 },
   { login: 'hank', id: 108 },
+  { login: 'quinn', id: 120 },
 ];
 
 /**
@@ -315,13 +316,55 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const asked = await grant(userId, { email: 'carol@example.com', teams: ['backend'] });
     expect(asked.body.state).toBe('invited');
     await github.accept(Number(asked.body.externalId), 'carol');
+    // The correlation asks GitHub, so it finishes after the webhook's answer.
+    await eventually(async () => ((await accountsOf(userId))[0]?.state === 'active' ? true : undefined));
     expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', externalId: '103' });
-    expect(github.teamMembers.get('backend')?.has('carol')).toBe(true);
+    await eventually(() => (github.teamMembers.get('backend')?.has('carol') ? true : undefined));
     const removed = await github.removeMember('carol');
     expect(removed?.status).toBe(200);
     const [row] = await accountsOf(userId);
     expect(row).toMatchObject({ state: 'canceled', lastError: 'revoked: removed from acme' });
     expect(row.nextStep).toBe('carol was removed on the platform; grant access again to invite them again');
+  });
+
+  it('the webhook is answered before a slow GitHub answers the correlation, and the member still ends up active', async () => {
+    const userId = await member();
+    const asked = await grant(userId, { email: 'quinn@example.com', teams: ['infra'] });
+    expect(asked.body.state).toBe('invited');
+    const order: string[] = [];
+    let openGithub!: () => void;
+    const githubHeld = new Promise<void>((resolve) => {
+      openGithub = resolve;
+    });
+    // GitHub answers the invitation lists only when the test says so (or after a long while, so
+    // that a webhook waiting on them shows up as the wrong order rather than a hang).
+    const fallback = setTimeout(() => {
+      order.push('github answered');
+      openGithub();
+    }, 20_000);
+    github.failNext(
+      { method: 'GET', path: /^\/orgs\/acme\/(failed_)?invitations$/ },
+      { until: githubHeld },
+      2,
+    );
+    const delivery = await github.accept(Number(asked.body.externalId), 'quinn');
+    order.push('webhook answered');
+    expect(delivery?.status, delivery?.body).toBe(200);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'invited' });
+    clearTimeout(fallback);
+    order.push('github answered');
+    openGithub();
+    await eventually(async () => ((await accountsOf(userId))[0]?.state === 'active' ? true : undefined));
+    expect(order).toEqual(['webhook answered', 'github answered']);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', externalId: '120' });
+    await eventually(() => (github.teamMembers.get('infra')?.has('quinn') ? true : undefined));
+    await expect(hub.runtime.stores.identities.find('github_login', 'quinn')).resolves.toMatchObject({
+      userId,
+    });
+    // The delivery is finished: a replay of it changes nothing and is answered as one.
+    if (!delivery) throw new Error('no delivery');
+    const replay = await github.redeliver(delivery);
+    expect(JSON.parse(replay.body)).toMatchObject({ ok: true, duplicate: true });
   });
 
   it('an expired invitation is found by reconcile and sent again', async () => {

@@ -95,10 +95,13 @@ export class AccountProvisioningStore {
     return count === 0 ? null : this.get(id);
   }
 
-  /** Marks the grants applied (once); false when another caller already did. */
+  /**
+   * Marks the grants applied (once); false when another caller already did, or the row stopped
+   * being active meanwhile (its revocation and reason stay as they are).
+   */
   async markGrantsApplied(id: string): Promise<boolean> {
     const { count } = await this.db.accountProvisioning.updateMany({
-      where: { id, grantsAppliedAt: null },
+      where: { id, grantsAppliedAt: null, state: 'active' },
       data: { grantsAppliedAt: new Date(), lastError: null },
     });
     return count > 0;

@@ -33,8 +33,44 @@ export class WebhookDeliveryStore {
   /** The delivery was handled: every later copy of it is a replay. */
   async finish(installationId: string, deliveryId: string): Promise<void> {
     await this.db.$executeRaw`
-      UPDATE webhook_delivery_claim SET finished_at = now()
+      UPDATE webhook_delivery_claim SET finished_at = now(), pending_events = NULL
       WHERE installation_id = ${installationId}::uuid AND delivery_id = ${deliveryId}`;
+  }
+
+  /**
+   * Keeps events of a claimed delivery whose work goes on after the answer; they stay until
+   * `finish`, so a replica that dies meanwhile leaves them to `takeAbandoned`.
+   */
+  async defer(installationId: string, deliveryId: string, events: unknown[]): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE webhook_delivery_claim
+      SET pending_events = ${JSON.stringify(events)}::jsonb, claimed_at = now()
+      WHERE installation_id = ${installationId}::uuid AND delivery_id = ${deliveryId}`;
+  }
+
+  /**
+   * Deferred deliveries of an installation unfinished for longer than `olderThanMs` (their
+   * replica died or gave up), claimed again by the caller: each is returned to one caller.
+   */
+  async takeAbandoned(
+    installationId: string,
+    olderThanMs: number,
+    limit = 100,
+  ): Promise<Array<{ deliveryId: string; events: unknown[] }>> {
+    const rows = await this.db.$queryRaw<Array<{ delivery_id: string; pending_events: unknown }>>`
+      UPDATE webhook_delivery_claim SET claimed_at = now()
+      WHERE (installation_id, delivery_id) IN (
+        SELECT installation_id, delivery_id FROM webhook_delivery_claim
+        WHERE installation_id = ${installationId}::uuid AND finished_at IS NULL
+          AND pending_events IS NOT NULL
+          AND claimed_at < now() - ${Math.round(olderThanMs)} * interval '1 millisecond'
+        ORDER BY claimed_at LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING delivery_id, pending_events`;
+    return rows.map((row) => ({
+      deliveryId: row.delivery_id,
+      events: Array.isArray(row.pending_events) ? row.pending_events : [],
+    }));
   }
 
   /** Handling failed before anything was applied: the platform's retry may claim it again. */
