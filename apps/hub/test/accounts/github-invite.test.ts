@@ -522,4 +522,42 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(new Set(batch.map((i) => i.login)).size).toBe(50);
     expect(batch).toHaveLength(50);
   });
+
+  it('PATCH of the installation rotates the token and changes teams, with the secrets rule of channels', async () => {
+    const path = `/api/v1/workspaces/gh-ws/installations/${installationId}`;
+    const status = () =>
+      hub.request('GET', `/api/v1/workspaces/gh-ws/account-installations/${installationId}/status`, {
+        token,
+      });
+    const revoked = 'github_pat_revoked_token_1';
+    const rotated = await hub.request('PATCH', path, { token, body: { config: { token: revoked } } });
+    expect(rotated.status, rotated.text).toBe(200);
+    expect(rotated.body.secretsSet).toEqual(['token', 'webhook_secret']);
+    expect(rotated.text).not.toContain(revoked);
+    // The running provisioner now uses the new token, which GitHub refuses.
+    expect((await status()).body).toMatchObject({ ok: false });
+
+    const back = await hub.request('PATCH', path, {
+      token,
+      body: { config: { token: TOKEN, allowed_teams: ['backend'] } },
+    });
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.config).toMatchObject({ org: 'acme', allowed_teams: ['backend'] });
+    expect((await status()).body).toMatchObject({ ok: true });
+
+    // Moving to another host needs every secret in the same request, as for channels.
+    const moved = await hub.request('PATCH', path, {
+      token,
+      body: { config: { api_base_url: 'http://127.0.0.1:1/api/v3' } },
+    });
+    expect(moved.status, moved.text).toBe(400);
+    expect(moved.body.error).toMatchObject({
+      code: 'secrets_required',
+      details: { changed: ['api_base_url'], missing: ['token', 'webhook_secret'] },
+    });
+    const unknown = await hub.request('PATCH', path, { token, body: { config: { nonsense: 1 } } });
+    expect(unknown.status, unknown.text).toBe(400);
+    const after = await hub.request('GET', path, { token });
+    expect(after.body.config).toMatchObject({ api_base_url: github.url, allowed_teams: ['backend'] });
+  });
 });
