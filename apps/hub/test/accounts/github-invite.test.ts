@@ -204,6 +204,15 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(afterRemoval.nextStep).toBe(
       'alice is active, but team infra was removed on the platform since; grant it there again if that was a mistake',
     );
+    // An owner puts alice back on the team on GitHub (membership.added): the row is in sync again.
+    const added = examplePayload('membership', 'added');
+    added.member = { ...(added.member as Record<string, unknown>), login: 'alice', id: 101 };
+    added.team = { ...(added.team as Record<string, unknown>), slug: 'infra', name: 'infra' };
+    added.organization = { ...(added.organization as Record<string, unknown>), login: 'acme' };
+    expect((await github.deliver('membership', added))?.status).toBe(200);
+    const [afterReAdd] = await accountsOf(userId);
+    expect(afterReAdd.detail.removedGrants).toEqual([]);
+    expect(afterReAdd.nextStep).not.toMatch(/removed on the platform/);
   });
 
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
