@@ -233,7 +233,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     ...stripUndefined(options.accountReconcile ?? {}),
   });
   if (options.workers !== false && options.accountReconcile?.disabled !== true) accountReconciler.start();
-  app.addHook('onClose', () => accountReconciler.stop());
+  app.addHook('onClose', async () => {
+    await accountReconciler.stop();
+    // Deferred webhook work finishes before the database goes (else the next pass redoes it).
+    await accounts.drain();
+  });
   await app.register(accountWebhookRoutes, {
     host: provisioners,
     accounts,

@@ -55,6 +55,19 @@ export async function installConfig(
  * Applies a partial update: keys in the patch replace stored ones (secrets included), keys left
  * out keep their stored value, and the result is prepared as a whole.
  */
+/**
+ * The patched config of an account-provisioner installation: the same merge as for channels
+ * (omitted keys, secrets included, keep their value), validated by the provisioner's schema.
+ */
+export function patchProvisionerConfig(
+  factory: Pick<ChannelFactory, 'configSchema'>,
+  stored: StoredConfig,
+  patch: JsonObject,
+): StoredConfig {
+  rejectUnknownKeys(factory, patch);
+  return prepareConfig(factory, { ...mergeSecrets(stored.config, stored.secrets), ...patch });
+}
+
 export async function patchConfig(
   factory: ChannelFactory,
   stored: StoredConfig,

@@ -7,7 +7,7 @@ import { badRequest } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { fixHintFor } from '../status/fix-hints.js';
 import { channelConfigDoc } from './channel-config-docs.js';
-import { installConfig, patchConfig, prepareConfig } from './installation-config.js';
+import { installConfig, patchConfig, patchProvisionerConfig, prepareConfig } from './installation-config.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
 import { installationDetailSchema, installationSchema, installationStatusSchema } from './responses.js';
@@ -268,12 +268,11 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const stored = await stores.installations.getWithSecrets(current.id);
       assertSecretsFollowHost(stored, body.config);
       assertEgressAllowed(options.egress, { ...stored.config, ...body.config });
-      const next = await patchConfig(
-        registry.get(current.channelType),
-        stored,
-        body.config,
-        platformDeps(request),
-      );
+      // Account-provisioner installations follow the same rules; they have no platform check.
+      const provisioner = registry.provisioner(current.channelType);
+      const next = provisioner
+        ? patchProvisionerConfig(provisioner, stored, body.config)
+        : await patchConfig(registry.get(current.channelType), stored, body.config, platformDeps(request));
       assertEgressAllowed(options.egress, next.config);
       const updated = await stores.installations.replaceConfig(workspace.id, current.id, next);
       invalidate(updated.id);

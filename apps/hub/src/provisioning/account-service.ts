@@ -32,7 +32,13 @@ export interface AccountRequestInput {
   grants?: AccountGrant[];
 }
 
-export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final';
+/** `deferred`: the event needs the platform's answers; `completeDeferred` finishes it later. */
+export type AccountEventOutcome = 'applied' | 'unknown_pending' | 'already_final' | 'deferred';
+
+type DeliveryOutcomes = Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>;
+
+/** A deferred delivery left unfinished this long was abandoned by its replica. */
+const ABANDONED_DEFERRED_MS = 60 * 1000;
 
 export interface HandleEventOptions {
   /**
@@ -41,6 +47,11 @@ export interface HandleEventOptions {
    * kept on the row and applied by the next reconcile pass.
    */
   grantBudgetMs?: number;
+  /**
+   * Do not ask the platform to correlate an account that joined without naming its invitation
+   * (that takes list calls of unbounded latency): answer `deferred` instead.
+   */
+  deferCorrelation?: boolean;
 }
 
 /** Errors the platform may get over by itself: the row stays `pending` and is tried again later. */
@@ -96,10 +107,12 @@ const sameLogin = (a: unknown, b: string | undefined) =>
  */
 export class AccountProvisioningService {
   readonly #lock = new KeyedLock();
+  /** Deferred deliveries being finished in this process, awaited by `drain`. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly options: {
-      stores: Pick<Stores, 'accounts' | 'members' | 'identities' | 'audit'>;
+      stores: Pick<Stores, 'accounts' | 'members' | 'identities' | 'audit' | 'webhookDeliveries'>;
       host: ProvisionerHost;
       namespaces: NamespaceBook;
       logger: Logger;
@@ -118,8 +131,8 @@ export class AccountProvisioningService {
     installationId: string,
     input: AccountRequestInput,
   ): Promise<{ account: AccountRecord; created: boolean }> {
-    // One request per member and installation at a time in this process: two concurrent asks
-    // make one row and one platform call.
+    // One request per member and installation at a time in this process (the database lock in
+    // #request makes it one across replicas too).
     return this.#lock.run(`${installationId}\u0000${userId}`, () =>
       this.#request(workspaceId, userId, installationId, input),
     );
@@ -127,10 +140,9 @@ export class AccountProvisioningService {
 
   async #request(workspaceId: string, userId: string, installationId: string, input: AccountRequestInput) {
     const lookup = await this.#active(installationId, workspaceId);
-    const { accounts } = this.options.stores;
-    const open = await accounts.findOpen(installationId, userId);
-    if (open) return { account: open, created: false };
-    const row = await accounts.create({
+    // The open-or-create runs under a database lock per installation and member, so replicas
+    // racing on one person make one row, and only the one that created it asks the platform.
+    const { account: row, created } = await this.options.stores.accounts.openOrCreate({
       workspaceId,
       userId,
       installationId,
@@ -142,6 +154,7 @@ export class AccountProvisioningService {
         ...(input.role ? { role: input.role } : {}),
       },
     });
+    if (!created) return { account: row, created: false };
     return { account: await this.#attempt(row, lookup.provisioner), created: true };
   }
 
@@ -229,23 +242,65 @@ export class AccountProvisioningService {
     );
   }
 
-  /** True when a webhook delivery with this id was handled for the installation before. */
-  async deliverySeen(installationId: string, workspaceId: string, deliveryId: string): Promise<boolean> {
-    const { entries } = await this.options.stores.audit.list({
-      workspaceId,
-      installationId,
-      reason: 'account_delivery',
-      platformEventId: deliveryId,
-      limit: 1,
-    });
-    return entries.length > 0;
+  /**
+   * Takes a webhook delivery on for this replica: true exactly once per delivery id and
+   * installation across replicas (an unfinished claim of a replica that died is taken over later).
+   */
+  claimDelivery(installationId: string, deliveryId: string): Promise<boolean> {
+    return this.options.stores.webhookDeliveries.claim(installationId, deliveryId);
+  }
+
+  /** Gives a claimed delivery back when nothing of it was applied, so a redelivery is handled. */
+  releaseDelivery(installationId: string, deliveryId: string): Promise<void> {
+    return this.options.stores.webhookDeliveries.release(installationId, deliveryId);
+  }
+
+  /**
+   * Keeps the events of a claimed delivery whose work goes on after the answer, then finishes
+   * them in the background: the webhook is answered without waiting on the platform. If this
+   * process dies first, the next reconcile pass finishes them (`reconcile`).
+   */
+  async deferDelivery(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    events: AccountEvent[],
+    outcomes: DeliveryOutcomes,
+  ): Promise<void> {
+    await this.options.stores.webhookDeliveries.defer(record.installationId, deliveryId, events);
+    const work = this.#completeDeferred(record, deliveryId, events, outcomes)
+      .catch((error: unknown) => {
+        this.options.logger.warn(
+          { installationId: record.installationId, deliveryId, err: error },
+          'finishing a deferred delivery failed; the next reconcile pass tries again',
+        );
+      })
+      .finally(() => this.#inFlight.delete(work));
+    this.#inFlight.add(work);
+  }
+
+  async #completeDeferred(
+    record: { installationId: string; workspaceId: string; channelType: string },
+    deliveryId: string,
+    events: AccountEvent[],
+    outcomes: DeliveryOutcomes,
+  ): Promise<void> {
+    const done = [...outcomes];
+    for (const event of events) {
+      done.push({ kind: event.kind, outcome: await this.handleEvent(record.installationId, event) });
+    }
+    await this.recordDelivery(record, deliveryId, done);
+  }
+
+  /** Waits for the deferred deliveries this process is finishing (on shutdown, in tests). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
   /** Records a handled webhook delivery (what its events did), which also marks it seen. */
   async recordDelivery(
     record: { installationId: string; workspaceId: string; channelType: string },
     deliveryId: string,
-    outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }>,
+    outcomes: DeliveryOutcomes,
   ): Promise<void> {
     await this.options.stores.audit.record({
       reason: 'account_delivery',
@@ -255,6 +310,7 @@ export class AccountProvisioningService {
       platformEventId: deliveryId,
       detail: { events: outcomes },
     });
+    await this.options.stores.webhookDeliveries.finish(record.installationId, deliveryId);
   }
 
   /** What the installation's provisioner reads of its standing on the platform. */
@@ -376,6 +432,7 @@ export class AccountProvisioningService {
     if (lookup.status === 'active' && lookup.provisioner.reconcile) {
       const candidates = invited.filter((row) => typeof row.detail.login !== 'string');
       const pending = candidates.flatMap((row) => pendingRequest(row) ?? []);
+      if (pending.length > 0 && options.deferCorrelation) return 'deferred';
       const events =
         pending.length > 0 ? await lookup.provisioner.reconcile(pending, { joined: account }) : [];
       let outcome: AccountEventOutcome | undefined;
@@ -454,6 +511,20 @@ export class AccountProvisioningService {
     if (lookup.status !== 'active') return 0;
     const { accounts } = this.options.stores;
     let changed = 0;
+    // Deliveries answered before their work was done, left by a replica that died meanwhile.
+    const abandoned = await this.options.stores.webhookDeliveries.takeAbandoned(
+      installationId,
+      ABANDONED_DEFERRED_MS,
+    );
+    for (const { deliveryId, events } of abandoned) {
+      const record = {
+        installationId,
+        workspaceId: lookup.record.workspaceId,
+        channelType: lookup.record.channelType,
+      };
+      await this.#completeDeferred(record, deliveryId, events as AccountEvent[], []);
+      changed += 1;
+    }
     const invited = await accounts.listWhere({ installationId, states: ['invited'] });
     const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
     if (lookup.provisioner.reconcile && pending.length > 0) {

@@ -8,7 +8,6 @@ import { toWebhookRequest } from '../ingress/webhook-request.js';
 import { hookDocs, keepBodiesAsBytes } from '../ingress/webhook-route.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { AccountEventOutcome, AccountProvisioningService } from './account-service.js';
-import { DeliveryDedup } from './delivery-dedup.js';
 import type { ProvisionerHost } from './provisioner-host.js';
 
 /** Platforms time webhooks out after about 10 s; deferred grants may use this much of it. */
@@ -26,11 +25,9 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
   accounts: AccountProvisioningService;
   metrics?: PipelineMetrics;
   unknownLimiter?: UnknownInstallationLimiter;
-  dedup?: DeliveryDedup;
 }> = async (app, options) => {
   keepBodiesAsBytes(app);
   const unknownLimiter = options.unknownLimiter ?? new UnknownInstallationLimiter();
-  const dedup = options.dedup ?? new DeliveryDedup();
 
   const handler = async (
     request: FastifyRequest<{ Params: { installationId: string } }>,
@@ -87,28 +84,44 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
     }
     const { deliveryId } = parsed;
     const { workspaceId, channelType } = lookup.record;
-    if (
-      deliveryId !== undefined &&
-      (dedup.has(installationId, deliveryId) ||
-        (await options.accounts.deliverySeen(installationId, workspaceId, deliveryId)))
-    ) {
+    // The claim is one insert on (installation, delivery id): of replicas receiving one delivery
+    // at the same instant, exactly one goes on; the others answer as for a replay.
+    if (deliveryId !== undefined && !(await options.accounts.claimDelivery(installationId, deliveryId))) {
       return reply.code(200).send({ ok: true, duplicate: true });
     }
     // Row transitions commit before the answer; slow grant calls do not hold it past the budget.
+    // Work that must ask the platform first (correlating an account that joined) is kept with
+    // the claim and finished after the answer.
     const outcomes: Array<{ kind: AccountEvent['kind']; outcome: AccountEventOutcome }> = [];
-    for (const event of parsed.events) {
-      const outcome = await options.accounts.handleEvent(installationId, event, {
-        grantBudgetMs: GRANT_BUDGET_MS,
-      });
-      outcomes.push({ kind: event.kind, outcome });
+    const deferred: AccountEvent[] = [];
+    try {
+      for (const event of parsed.events) {
+        const outcome = await options.accounts.handleEvent(installationId, event, {
+          grantBudgetMs: GRANT_BUDGET_MS,
+          deferCorrelation: deliveryId !== undefined,
+        });
+        if (outcome === 'deferred') deferred.push(event);
+        else outcomes.push({ kind: event.kind, outcome });
+      }
+    } catch (error) {
+      // Nothing is lost: the claim is given back, so the platform's retry is handled, not dropped.
+      if (deliveryId !== undefined && outcomes.length === 0 && deferred.length === 0)
+        await options.accounts.releaseDelivery(installationId, deliveryId);
+      throw error;
     }
-    if (deliveryId !== undefined) {
+    if (deliveryId !== undefined && deferred.length > 0) {
+      await options.accounts.deferDelivery(
+        { installationId, workspaceId, channelType },
+        deliveryId,
+        deferred,
+        outcomes,
+      );
+    } else if (deliveryId !== undefined) {
       await options.accounts.recordDelivery(
         { installationId, workspaceId, channelType },
         deliveryId,
         outcomes,
       );
-      dedup.remember(installationId, deliveryId);
     }
     if (parsed.response) {
       if (parsed.response.headers) reply.headers(parsed.response.headers);

@@ -25,6 +25,7 @@ const PEOPLE = [
   { login: 'mallory', id: 666 },
   { login: 'gina', id: 107 },
   { login: 'hank', id: 108 },
+  { login: 'quinn', id: 120 },
 ];
 
 /**
@@ -203,6 +204,15 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(afterRemoval.nextStep).toBe(
       'alice is active, but team infra was removed on the platform since; grant it there again if that was a mistake',
     );
+    // An owner puts alice back on the team on GitHub (membership.added): the row is in sync again.
+    const added = examplePayload('membership', 'added');
+    added.member = { ...(added.member as Record<string, unknown>), login: 'alice', id: 101 };
+    added.team = { ...(added.team as Record<string, unknown>), slug: 'infra', name: 'infra' };
+    added.organization = { ...(added.organization as Record<string, unknown>), login: 'acme' };
+    expect((await github.deliver('membership', added))?.status).toBe(200);
+    const [afterReAdd] = await accountsOf(userId);
+    expect(afterReAdd.detail.removedGrants).toEqual([]);
+    expect(afterReAdd.nextStep).not.toMatch(/removed on the platform/);
   });
 
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
@@ -315,13 +325,55 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const asked = await grant(userId, { email: 'carol@example.com', teams: ['backend'] });
     expect(asked.body.state).toBe('invited');
     await github.accept(Number(asked.body.externalId), 'carol');
+    // The correlation asks GitHub, so it finishes after the webhook's answer.
+    await eventually(async () => ((await accountsOf(userId))[0]?.state === 'active' ? true : undefined));
     expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', externalId: '103' });
-    expect(github.teamMembers.get('backend')?.has('carol')).toBe(true);
+    await eventually(() => (github.teamMembers.get('backend')?.has('carol') ? true : undefined));
     const removed = await github.removeMember('carol');
     expect(removed?.status).toBe(200);
     const [row] = await accountsOf(userId);
     expect(row).toMatchObject({ state: 'canceled', lastError: 'revoked: removed from acme' });
     expect(row.nextStep).toBe('carol was removed on the platform; grant access again to invite them again');
+  });
+
+  it('the webhook is answered before a slow GitHub answers the correlation, and the member still ends up active', async () => {
+    const userId = await member();
+    const asked = await grant(userId, { email: 'quinn@example.com', teams: ['infra'] });
+    expect(asked.body.state).toBe('invited');
+    const order: string[] = [];
+    let openGithub!: () => void;
+    const githubHeld = new Promise<void>((resolve) => {
+      openGithub = resolve;
+    });
+    // GitHub answers the invitation lists only when the test says so (or after a long while, so
+    // that a webhook waiting on them shows up as the wrong order rather than a hang).
+    const fallback = setTimeout(() => {
+      order.push('github answered');
+      openGithub();
+    }, 20_000);
+    github.failNext(
+      { method: 'GET', path: /^\/orgs\/acme\/(failed_)?invitations$/ },
+      { until: githubHeld },
+      2,
+    );
+    const delivery = await github.accept(Number(asked.body.externalId), 'quinn');
+    order.push('webhook answered');
+    expect(delivery?.status, delivery?.body).toBe(200);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'invited' });
+    clearTimeout(fallback);
+    order.push('github answered');
+    openGithub();
+    await eventually(async () => ((await accountsOf(userId))[0]?.state === 'active' ? true : undefined));
+    expect(order).toEqual(['webhook answered', 'github answered']);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', externalId: '120' });
+    await eventually(() => (github.teamMembers.get('infra')?.has('quinn') ? true : undefined));
+    await expect(hub.runtime.stores.identities.find('github_login', 'quinn')).resolves.toMatchObject({
+      userId,
+    });
+    // The delivery is finished: a replay of it changes nothing and is answered as one.
+    if (!delivery) throw new Error('no delivery');
+    const replay = await github.redeliver(delivery);
+    expect(JSON.parse(replay.body)).toMatchObject({ ok: true, duplicate: true });
   });
 
   it('an expired invitation is found by reconcile and sent again', async () => {
@@ -478,5 +530,43 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     const batch = github.invitations.filter((i) => i.login?.startsWith('batch-'));
     expect(new Set(batch.map((i) => i.login)).size).toBe(50);
     expect(batch).toHaveLength(50);
+  });
+
+  it('PATCH of the installation rotates the token and changes teams, with the secrets rule of channels', async () => {
+    const path = `/api/v1/workspaces/gh-ws/installations/${installationId}`;
+    const status = () =>
+      hub.request('GET', `/api/v1/workspaces/gh-ws/account-installations/${installationId}/status`, {
+        token,
+      });
+    const revoked = 'github_pat_revoked_token_1';
+    const rotated = await hub.request('PATCH', path, { token, body: { config: { token: revoked } } });
+    expect(rotated.status, rotated.text).toBe(200);
+    expect(rotated.body.secretsSet).toEqual(['token', 'webhook_secret']);
+    expect(rotated.text).not.toContain(revoked);
+    // The running provisioner now uses the new token, which GitHub refuses.
+    expect((await status()).body).toMatchObject({ ok: false });
+
+    const back = await hub.request('PATCH', path, {
+      token,
+      body: { config: { token: TOKEN, allowed_teams: ['backend'] } },
+    });
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.config).toMatchObject({ org: 'acme', allowed_teams: ['backend'] });
+    expect((await status()).body).toMatchObject({ ok: true });
+
+    // Moving to another host needs every secret in the same request, as for channels.
+    const moved = await hub.request('PATCH', path, {
+      token,
+      body: { config: { api_base_url: 'http://127.0.0.1:1/api/v3' } },
+    });
+    expect(moved.status, moved.text).toBe(400);
+    expect(moved.body.error).toMatchObject({
+      code: 'secrets_required',
+      details: { changed: ['api_base_url'], missing: ['token', 'webhook_secret'] },
+    });
+    const unknown = await hub.request('PATCH', path, { token, body: { config: { nonsense: 1 } } });
+    expect(unknown.status, unknown.text).toBe(400);
+    const after = await hub.request('GET', path, { token });
+    expect(after.body.config).toMatchObject({ api_base_url: github.url, allowed_teams: ['backend'] });
   });
 });

@@ -95,10 +95,13 @@ export class AccountProvisioningStore {
     return count === 0 ? null : this.get(id);
   }
 
-  /** Marks the grants applied (once); false when another caller already did. */
+  /**
+   * Marks the grants applied (once); false when another caller already did, or the row stopped
+   * being active meanwhile (its revocation and reason stay as they are).
+   */
   async markGrantsApplied(id: string): Promise<boolean> {
     const { count } = await this.db.accountProvisioning.updateMany({
-      where: { id, grantsAppliedAt: null },
+      where: { id, grantsAppliedAt: null, state: 'active' },
       data: { grantsAppliedAt: new Date(), lastError: null },
     });
     return count > 0;
@@ -117,6 +120,45 @@ export class AccountProvisioningStore {
     const row = await this.db.accountProvisioning.findUnique({ where: { id } });
     if (!row) throw new NotFoundError('account', id);
     return toRecord(row);
+  }
+
+  /**
+   * The user's open request on the installation, else a new `pending` row. Serialized per
+   * installation and user with a transaction-scoped advisory lock, so replicas racing on one
+   * person make one row (and so one platform call).
+   */
+  async openOrCreate(input: {
+    workspaceId: string;
+    userId: string;
+    installationId: string;
+    channelType: string;
+    grants: AccountGrant[];
+    detail?: Record<string, unknown>;
+  }): Promise<{ account: AccountRecord; created: boolean }> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`account:${input.installationId}:${input.userId}`}))`;
+      const open = await tx.accountProvisioning.findFirst({
+        where: {
+          installationId: input.installationId,
+          userId: input.userId,
+          state: { in: [...OPEN_ACCOUNT_STATES] },
+        },
+        orderBy: { createdAt: 'desc' },
+      });
+      if (open) return { account: toRecord(open), created: false };
+      const row = await tx.accountProvisioning.create({
+        data: {
+          workspaceId: input.workspaceId,
+          userId: input.userId,
+          installationId: input.installationId,
+          channelType: input.channelType,
+          state: 'pending',
+          grants: input.grants as unknown as Prisma.InputJsonValue,
+          detail: (input.detail ?? {}) as Prisma.InputJsonValue,
+        },
+      });
+      return { account: toRecord(row), created: true };
+    });
   }
 
   /** The user's request on this installation that is still open, if any. */

@@ -17,6 +17,7 @@ import { MemberStore } from './members.js';
 import { OutboundStore } from './outbound.js';
 import { RetentionStore } from './retention.js';
 import { UserStore } from './users.js';
+import { WebhookDeliveryStore } from './webhook-deliveries.js';
 import { WorkspaceStore } from './workspaces.js';
 
 export interface Stores {
@@ -38,6 +39,7 @@ export interface Stores {
   identities: IdentityStore;
   outbound: OutboundStore;
   retention: RetentionStore;
+  webhookDeliveries: WebhookDeliveryStore;
 }
 
 export function createStores(
@@ -65,6 +67,7 @@ export function createStores(
     identities: new IdentityStore(db),
     outbound: new OutboundStore(db),
     retention: new RetentionStore(db),
+    webhookDeliveries: new WebhookDeliveryStore(db),
   };
 }
 
@@ -87,4 +90,5 @@ export * from './normalize-text.js';
 export * from './outbound.js';
 export * from './retention.js';
 export * from './users.js';
+export * from './webhook-deliveries.js';
 export * from './workspaces.js';

@@ -13,6 +13,11 @@ export interface FakeGithubDelay {
   delayMs: number;
 }
 
+/** A failNext answer held until `until` settles, then the normal one (a GitHub slow for as long as a test wants). */
+export interface FakeGithubHold {
+  until: Promise<unknown>;
+}
+
 const validationFailed = (
   message: string,
   docs = `${DOCS}/orgs/members#create-an-organization-invitation`,

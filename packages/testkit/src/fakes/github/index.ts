@@ -2,6 +2,7 @@ export {
   type AlreadyMemberSpelling,
   type FakeGithubAnswer,
   type FakeGithubDelay,
+  type FakeGithubHold,
   githubErrors,
 } from './errors.js';
 export { examplePayload } from './payloads.js';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
-import { type FakeGithubAnswer, type FakeGithubDelay, githubErrors } from './errors.js';
+import { type FakeGithubAnswer, type FakeGithubDelay, type FakeGithubHold, githubErrors } from './errors.js';
 import { examplePayload, userObject } from './payloads.js';
 
 export interface FakeGithubUser {
@@ -85,7 +85,7 @@ export interface FakeGithub {
   /** The next `times` requests matching `method` and `path` answer this instead. */
   failNext(
     match: { method?: string; path: RegExp },
-    answer: FakeGithubAnswer | FakeGithubDelay,
+    answer: FakeGithubAnswer | FakeGithubDelay | FakeGithubHold,
     times?: number,
   ): void;
   /** Every API call answers the primary rate limit until `reset()`; returns the reset epoch. */
@@ -151,7 +151,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
   const failures: Array<{
     method?: string;
     path: RegExp;
-    answer: FakeGithubAnswer | FakeGithubDelay;
+    answer: FakeGithubAnswer | FakeGithubDelay | FakeGithubHold;
     times: number;
   }> = [];
   let rateLimitReset: number | undefined;
@@ -357,8 +357,10 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(path));
     if (failure) {
       if (--failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
-      if (!('delayMs' in failure.answer)) return json(res, failure.answer);
-      await new Promise((resolve) => setTimeout(resolve, (failure.answer as FakeGithubDelay).delayMs));
+      const answer = failure.answer;
+      if ('until' in answer) await answer.until.catch(() => {});
+      else if ('delayMs' in answer) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      else return json(res, answer);
     }
     remaining = Math.max(remaining - 1, 1);
     res.setHeader('x-ratelimit-limit', '5000');
