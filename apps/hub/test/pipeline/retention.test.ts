@@ -19,7 +19,7 @@ describe.each(testDatabaseKinds())('retention job [%s]', (kind) => {
     await hub?.close();
   });
 
-  it('purges old inbox rows, old audit rows and expired binding tokens on its schedule, and keeps the rest', async () => {
+  it('purges old inbox rows, old audit rows, expired binding tokens and finished delivery claims on its schedule, and keeps the rest', async () => {
     const prisma = hub.runtime.database.prisma;
     const installationId = '00000000-0000-4000-8000-0000000000aa';
     await prisma.$executeRaw`
@@ -35,8 +35,16 @@ describe.each(testDatabaseKinds())('retention job [%s]', (kind) => {
       INSERT INTO channel_binding_token (id, token_hash, installation_id, channel_type, channel_user_id, expires_at)
       VALUES (gen_random_uuid(), 'expired-hash', ${installationId}::uuid, 'echo', 'U1', now() - interval '1 second'),
              (gen_random_uuid(), 'live-hash', ${installationId}::uuid, 'echo', 'U2', now() + interval '10 minutes')`;
+    await prisma.$executeRaw`
+      INSERT INTO webhook_delivery_claim (installation_id, delivery_id, claimed_at, finished_at)
+      VALUES (${installationId}::uuid, 'old-finished', now() - interval '2 minutes', now() - interval '2 minutes'),
+             (${installationId}::uuid, 'old-unfinished', now() - interval '2 minutes', NULL),
+             (${installationId}::uuid, 'fresh-finished', now(), now())`;
 
     await eventually(async () => ((await prisma.channelBindingToken.count()) === 1 ? true : undefined));
+    await eventually(async () => ((await prisma.webhookDeliveryClaim.count()) === 2 ? true : undefined));
+    const claims = await prisma.webhookDeliveryClaim.findMany({ orderBy: { deliveryId: 'asc' } });
+    expect(claims.map((row) => row.deliveryId)).toEqual(['fresh-finished', 'old-unfinished']);
     await eventually(async () => ((await prisma.channelInboundAudit.count()) === 1 ? true : undefined));
     expect((await prisma.channelInboundAudit.findFirst())?.reason).toBe('delivered');
     const inbox = await prisma.channelInboundMessageDedup.findMany({ orderBy: { platformEventId: 'asc' } });

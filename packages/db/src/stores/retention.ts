@@ -16,6 +16,7 @@ export interface PurgeCounts {
   audit: number;
   bindingTokens: number;
   outbound: number;
+  deliveryClaims: number;
 }
 
 /** Deletes what has outlived its purpose. Ages are measured on the database clock. */
@@ -37,6 +38,11 @@ export class RetentionStore {
       DELETE FROM channel_outbound_message
       WHERE status IN ('sent', 'failed')
         AND updated_at < now() - ${Math.round(policy.outboundMs)} * interval '1 millisecond'`;
-    return { inbox, audit, bindingTokens, outbound };
+    // A finished claim only has to outlive the platform's redeliveries, like an inbox row.
+    const deliveryClaims = await this.db.$executeRaw`
+      DELETE FROM webhook_delivery_claim
+      WHERE finished_at IS NOT NULL
+        AND claimed_at < now() - ${Math.round(policy.inboxMs)} * interval '1 millisecond'`;
+    return { inbox, audit, bindingTokens, outbound, deliveryClaims };
   }
 }
