@@ -17,11 +17,14 @@ import {
 } from './feishu-support.js';
 
 const TOKEN = 'feishu-verification-token-01';
-const USERS = 100;
+// PGlite has one connection, so its run is the same race at a fifth of the size: at full size it
+// only measures how long one connection takes to serialise 1,000 provisioning transactions.
+const PEOPLE = { postgres: 100, pglite: 20 } as const;
 const EVENTS_PER_USER = 10;
 
 /** Auto-provisioning and tenant proof through the webhook (verification token, no encrypt key). */
 describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%s]', (kind) => {
+  const USERS = PEOPLE[kind];
   let hub: HubFixture;
   let feishu: FakeFeishu;
   let agent: FakeAgent;
@@ -67,7 +70,7 @@ describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%
     await agent?.close();
   });
 
-  it('turns 1,000 concurrent first contacts from 100 people into exactly 100 users and identities', async () => {
+  it('turns 10 concurrent first contacts per person into exactly one user and identity each (1,000 from 100 people on PostgreSQL)', async () => {
     const bodies: unknown[] = [];
     for (let n = 0; n < EVENTS_PER_USER; n++) {
       for (let i = 0; i < USERS; i++) {
