@@ -7,6 +7,7 @@ import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
 import { machineBusySeconds, postgresCpuSeconds, processCpuSeconds } from './lib/cpu.js';
+import { benchHubEnv } from './lib/hub-env.js';
 import { BENCH_DIR, checkIntegrity, HUB_DIR, runLoad, waitFor } from './lib/measure.js';
 import { readOptions } from './lib/options.js';
 import { printReport, type ServerRun, type WorkerRun } from './lib/report.js';
@@ -26,19 +27,7 @@ const agent = await startCountingAgent();
 const slack = await startFakeSlack();
 const db = await seedBenchDatabase(agent, slack.url);
 const dataDir = await mkdtemp(join(tmpdir(), 'sb-bench-'));
-const hubEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  DATABASE_URL: db.url,
-  SWITCHBOARD_SECRET_KEY: db.secretKey,
-  SWITCHBOARD_DATA_DIR: dataDir,
-  LOG_LEVEL: 'info',
-  PORT: '0',
-  // The load comes from one address, far above any per-client limit: measure the hub, not it.
-  SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: '0',
-  SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: '0',
-  // The agent and the fake Slack listen on loopback, which the egress policy refuses by default.
-  SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost',
-};
+const hubEnv = benchHubEnv(db, { SWITCHBOARD_DATA_DIR: dataDir });
 const children: Child[] = [];
 // V8 CPU profiles of both hub processes (file names carry the pid), written when they exit.
 const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];

@@ -10,6 +10,7 @@ import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import autocannon from 'autocannon';
 import { type Child, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
+import { benchHubEnv } from './lib/hub-env.js';
 import { HUB_DIR } from './lib/measure.js';
 import { seedBenchDatabase } from './lib/seed.js';
 import { APP, BOT_USER, SIGNING_SECRET, slackEventBody, slackHeaders, TEAM } from './lib/slack-events.js';
@@ -32,18 +33,7 @@ const agent = await startCountingAgent();
 const slack = await startFakeSlack();
 const db = await seedBenchDatabase(agent, slack.url);
 const dataDir = await mkdtemp(join(tmpdir(), 'sb-bench-installations-'));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  DATABASE_URL: db.url,
-  SWITCHBOARD_SECRET_KEY: db.secretKey,
-  SWITCHBOARD_DATA_DIR: dataDir,
-  LOG_LEVEL: 'info',
-  LOG_FORMAT: 'json',
-  PORT: '0',
-  SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: '0',
-  SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: '0',
-  SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost',
-};
+const env = benchHubEnv(db, { SWITCHBOARD_DATA_DIR: dataDir, LOG_FORMAT: 'json' });
 
 /** Installations in the seeded workspace, each with its own agent and Slack app, all in one team. */
 async function seedInstallations(count: number): Promise<string[]> {

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
+import { benchHubEnv } from './lib/hub-env.js';
 import { HUB_DIR, runLoad, waitFor } from './lib/measure.js';
 import { startRoundRobinProxy } from './lib/round-robin-proxy.js';
 import { seedBenchDatabase } from './lib/seed.js';
@@ -69,19 +70,12 @@ const agent = await startCountingAgent();
 const slack = await startFakeSlack();
 const db = await seedBenchDatabase(agent, slack.url);
 const baseDir = await mkdtemp(join(tmpdir(), 'sb-bench-replicas-'));
-const hubEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  DATABASE_URL: db.url,
-  SWITCHBOARD_SECRET_KEY: db.secretKey,
+const hubEnv = benchHubEnv(db, {
   LOG_LEVEL: 'warn',
   LOG_FORMAT: 'json',
-  PORT: '0',
-  SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: '0',
-  SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: '0',
-  SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1,::1,localhost',
   // A killed replica's claims are taken over after this, not after the 5 min production default.
   SWITCHBOARD_INBOX_STALE_MS: '5000',
-};
+});
 const children: Child[] = [];
 
 async function startReplica(index: number): Promise<Child> {

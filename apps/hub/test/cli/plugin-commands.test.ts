@@ -1,23 +1,10 @@
-import { spawn } from 'node:child_process';
 import { checkPlugin, definePlugin, InvalidPluginError } from '@switchboard/core';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/client.js';
 import { mayNamePluginCommand, registerPluginCommands } from '../../src/cli/plugin-commands.js';
 import { buildProgram } from '../../src/cli/program.js';
-import { HUB_BIN } from '../support/hub-process.js';
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [HUB_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../support/hub-process.js';
 
 const greeter = definePlugin({
   namespaces: [{ scheme: 'greeter', format: '<id>', normalize: (id) => id }],

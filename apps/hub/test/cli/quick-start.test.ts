@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -8,26 +7,8 @@ import { join } from 'node:path';
 import { type FakeSlack, signSlackRequest, startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody, verifyBodySignature } from '../../src/agent-delivery/signature.js';
-import { HUB_BIN, type HubProcess, startHubProcess } from '../support/hub-process.js';
+import { type HubProcess, startHubProcess, runCli as switchboard } from '../support/hub-process.js';
 import { eventually } from '../support/slack-scenario.js';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function switchboard(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [HUB_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 /** Runs a command that must succeed and answers its --json output. */
 async function json(args: string[], env: NodeJS.ProcessEnv): Promise<any> {
