@@ -7,6 +7,11 @@ import { describeSendChecks } from './send-checks.js';
 import { describeWebhookChecks } from './webhook-checks.js';
 
 export { CONFORMANCE_INSTALLATION_ID } from './harness.js';
+export {
+  describeMembershipEventChecks,
+  type MembershipConformance,
+  type MembershipNotice,
+} from './membership-checks.js';
 export type {
   ChallengeVerification,
   ChannelConformanceOptions,
