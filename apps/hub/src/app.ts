@@ -39,6 +39,7 @@ import { createHttpServer } from './http/server.js';
 import { createProvisioner } from './identity/provisioner.js';
 import { singleFlight } from './identity/single-flight.js';
 import { AppInstallationDirectory } from './ingress/app-installations.js';
+import { backfillAppInstallationKeys } from './ingress/app-keys.js';
 import { appRoutes } from './ingress/app-route.js';
 import { createAppRouteMetrics } from './ingress/app-route-metrics.js';
 import type { UnknownInstallationLimiter } from './ingress/unknown-rate-limit.js';
@@ -125,6 +126,8 @@ export interface HubApp {
  */
 export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   const { runtime } = options;
+  // Before anything reads installations by app: rows older than their type's key rule get keys.
+  await backfillAppInstallationKeys(runtime.registry, runtime.stores.installations, options.logger);
   const app = createHttpServer({ logger: options.logger, checkResponses: options.checkResponses ?? false });
   const limits: RateLimits =
     options.rateLimit === false

@@ -41,38 +41,42 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
     }
   });
 
-  it('enforces the hand-written unique index on (channel_type, config->>app_id)', async () => {
+  it('enforces the hand-written unique index on (channel_type, app_key, installation_key)', async () => {
     const test = await createTestDatabase(kind);
     try {
       const { prisma } = test.db;
       const ws = await prisma.workspace.create({ data: { slug: 'acme', name: 'Acme' } });
-      const a1 = await prisma.agent.create({
-        data: { workspaceId: ws.id, name: 'a1', deliveryUrl: 'http://x' },
-      });
-      const a2 = await prisma.agent.create({
-        data: { workspaceId: ws.id, name: 'a2', deliveryUrl: 'http://x' },
-      });
-      await prisma.channelInstallation.create({
-        data: { workspaceId: ws.id, agentId: a1.id, channelType: 'slack', config: { app_id: 'A1' } },
-      });
-      await expect(
+      const agents = await Promise.all(
+        ['a1', 'a2', 'a3', 'a4', 'a5'].map((name) =>
+          prisma.agent.create({ data: { workspaceId: ws.id, name, deliveryUrl: 'http://x' } }),
+        ),
+      );
+      const install = (agent: number, channelType: string, appKey: string | null, installationKey = '') =>
         prisma.channelInstallation.create({
-          data: { workspaceId: ws.id, agentId: a2.id, channelType: 'slack', config: { app_id: 'A1' } },
-        }),
-      ).rejects.toMatchObject({ code: 'P2002' });
+          data: {
+            workspaceId: ws.id,
+            agentId: agents[agent]?.id ?? '',
+            channelType,
+            config: {},
+            appKey,
+            installationKey,
+          },
+        });
+      await install(0, 'slack', 'A1');
+      await expect(install(1, 'slack', 'A1')).rejects.toMatchObject({ code: 'P2002' });
+      // Another installation of the same app (another tenant of an ISV app) is its own key.
+      await install(1, 'slack', 'A1', 'tenant-b');
+      await expect(install(2, 'slack', 'A1', 'tenant-b')).rejects.toMatchObject({ code: 'P2002' });
       // Another platform may use the same app id, and installations without one never collide.
-      await prisma.channelInstallation.create({
-        data: { workspaceId: ws.id, agentId: a2.id, channelType: 'feishu', config: { app_id: 'A1' } },
-      });
-      await prisma.channelInstallation.create({
-        data: { workspaceId: ws.id, agentId: a2.id, channelType: 'slack', config: {} },
-      });
+      await install(2, 'feishu', 'A1');
+      await install(3, 'slack', null);
+      await install(4, 'slack', null);
     } finally {
       await test.drop();
     }
   });
 
-  it('frees an app id when its installation is revoked (unique among active installations only)', async () => {
+  it('frees an app key when its installation is revoked (unique among active installations only)', async () => {
     const test = await createTestDatabase(kind);
     try {
       const { prisma } = test.db;
@@ -84,13 +88,12 @@ describe.each(testDatabaseKinds())('migration runner [%s]', (kind) => {
       const a2 = await prisma.agent.create({
         data: { workspaceId: other.id, name: 'a2', deliveryUrl: 'http://x' },
       });
+      const keys = { channelType: 'slack', config: { app_id: 'A1' }, appKey: 'A1', installationKey: 't' };
       const first = await prisma.channelInstallation.create({
-        data: { workspaceId: ws.id, agentId: a1.id, channelType: 'slack', config: { app_id: 'A1' } },
+        data: { workspaceId: ws.id, agentId: a1.id, ...keys },
       });
       await prisma.channelInstallation.update({ where: { id: first.id }, data: { status: 'revoked' } });
-      await prisma.channelInstallation.create({
-        data: { workspaceId: other.id, agentId: a2.id, channelType: 'slack', config: { app_id: 'A1' } },
-      });
+      await prisma.channelInstallation.create({ data: { workspaceId: other.id, agentId: a2.id, ...keys } });
       // Re-activating the revoked one while the new one is active collides again.
       await expect(
         prisma.channelInstallation.update({ where: { id: first.id }, data: { status: 'active' } }),

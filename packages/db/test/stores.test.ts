@@ -1,7 +1,13 @@
 import { NotFoundError } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecretKey, SecretBox } from '../src/secrets/secret-box.js';
-import { ConflictError, createStores, type Stores } from '../src/stores/index.js';
+import {
+  ConflictError,
+  configKey,
+  createStores,
+  type InstallationKeyRule,
+  type Stores,
+} from '../src/stores/index.js';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '../src/testing/index.js';
 
 describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
@@ -172,6 +178,70 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
         secrets: {},
       }),
     ).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('keeps installation keys of one app unique with a rule, and backfills rows written without it', async () => {
+    // A rule like the hub's for an app-level route: the app id names the app, `tenant` the installation.
+    const rule: InstallationKeyRule = (_type, config) => ({
+      appKey: configKey(config, 'app_id'),
+      installationKey: configKey(config, 'tenant') ?? '',
+      installationKeyField: 'tenant',
+    });
+    const keyed = createStores(test.db.prisma, box, { installationKeys: rule });
+    const a = await workspaceWithAgent('keys-a');
+    const b = await workspaceWithAgent('keys-b');
+    const c = await workspaceWithAgent('keys-c');
+    const install = (ws: { ws: { id: string }; agent: { id: string } }, tenant: string) =>
+      keyed.installations.create({
+        workspaceId: ws.ws.id,
+        agentId: ws.agent.id,
+        channelType: 'isv',
+        config: { app_id: 'ISV-APP', tenant },
+        secrets: {},
+      });
+    const first = await install(a, 't1');
+    await install(b, 't2');
+    await expect(install(c, 't1')).rejects.toThrow(
+      /this isv app is already installed for that tenant \(t1\)/,
+    );
+    expect(
+      (await keyed.installations.listActiveByAppKey('isv', 'ISV-APP')).map((i) => i.config.tenant),
+    ).toEqual(['t1', 't2']);
+    // Changing the config moves the key; the freed one can be taken.
+    await keyed.installations.replaceConfig(a.ws.id, first.id, {
+      config: { app_id: 'ISV-APP', tenant: 't3' },
+      secrets: {},
+    });
+    await install(c, 't1');
+
+    // Written by a store without the rule (app id only), then given its key by the backfill.
+    const d = await workspaceWithAgent('keys-d');
+    await expect(
+      stores.installations.create({
+        workspaceId: d.ws.id,
+        agentId: d.agent.id,
+        channelType: 'isv-old',
+        config: { app_id: 'OLD', tenant: 't1' },
+        secrets: {},
+      }),
+    ).resolves.toMatchObject({ status: 'active' });
+    const e = await workspaceWithAgent('keys-e');
+    const second = {
+      workspaceId: e.ws.id,
+      agentId: e.agent.id,
+      channelType: 'isv-old',
+      config: { app_id: 'OLD', tenant: 't2' },
+      secrets: {},
+    };
+    await expect(stores.installations.create(second)).rejects.toThrow(
+      /this isv-old app is already installed$/,
+    );
+    const fields = { appKeyField: 'app_id', installationKeyField: 'tenant' };
+    expect(await stores.installations.backfillAppKeys('isv-old', fields)).toBe(1);
+    expect(await stores.installations.backfillAppKeys('isv-old', fields)).toBe(0);
+    await expect(
+      createStores(test.db.prisma, box, { installationKeys: rule }).installations.create(second),
+    ).resolves.toMatchObject({ status: 'active' });
   });
 
   it('revokes an installation, keeps the row, and re-activates it on a new install', async () => {

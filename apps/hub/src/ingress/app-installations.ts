@@ -61,11 +61,7 @@ export class AppInstallationDirectory {
   async #load(factory: ChannelFactory, appKey: string): Promise<AppInstallations> {
     const route = factory.appRoute;
     if (!route) return { installations: [], brokenKeys: new Set() };
-    const rows = await this.options.installations.listActiveByConfigValue(
-      factory.type,
-      route.appKeyField,
-      appKey,
-    );
+    const rows = await this.options.installations.listActiveByAppKey(factory.type, appKey);
     const installations: AppInstallation[] = [];
     const brokenKeys = new Set<string>();
     for (const { secrets, ...record } of rows) {

@@ -10,6 +10,7 @@ import {
 } from '@switchboard/db';
 import { loadChannelRegistry } from '../channels/registry.js';
 import { NamespaceBook } from '../identity/namespaces.js';
+import { appInstallationKeys } from '../ingress/app-keys.js';
 
 export interface HubRuntime {
   readonly database: Database;
@@ -48,6 +49,7 @@ export function createHubRuntime(parts: {
     stores: createStores(parts.database.prisma, parts.secrets, {
       ...(parts.database.ingressSql ? { ingressSql: parts.database.ingressSql } : {}),
       ...(parts.database.workerSql ? { workerSql: parts.database.workerSql } : {}),
+      installationKeys: appInstallationKeys(parts.registry),
     }),
     registry: parts.registry,
     namespaces: new NamespaceBook(parts.registry.namespaceRules()),

@@ -11,7 +11,7 @@ import { openSchemaEngine } from './schema-engine.js';
  * removed from generated migrations.
  */
 export const HAND_WRITTEN_INDEXES = [
-  'channel_installation_active_app_id_key',
+  'channel_installation_active_app_key_key',
   'identity_scope_key',
   'channel_inbound_message_dedup_open_conversation_idx',
   'channel_inbound_message_dedup_open_idx',

@@ -11,7 +11,7 @@ import { IdentityStore } from './identities.js';
 import { InboxStore } from './inbox.js';
 import { InstallationParkingStore } from './installation-parking.js';
 import { InstallationStatusStore } from './installation-status.js';
-import { InstallationStore } from './installations.js';
+import { type InstallationKeyRule, InstallationStore } from './installations.js';
 import { InvitationStore } from './invitations.js';
 import { MemberStore } from './members.js';
 import { OutboundStore } from './outbound.js';
@@ -45,7 +45,12 @@ export interface Stores {
 export function createStores(
   db: Db,
   secrets: SecretBox,
-  options: { ingressSql?: SqlRunner; workerSql?: SqlRunner } = {},
+  options: {
+    ingressSql?: SqlRunner;
+    workerSql?: SqlRunner;
+    /** How installations' app and installation keys derive from their config (the hub's rule). */
+    installationKeys?: InstallationKeyRule;
+  } = {},
 ): Stores {
   const bindings = new BindingStore(db, options.workerSql);
   return {
@@ -53,7 +58,7 @@ export function createStores(
     users: new UserStore(db),
     members: new MemberStore(db),
     agents: new AgentStore(db, secrets),
-    installations: new InstallationStore(db, secrets),
+    installations: new InstallationStore(db, secrets, options.installationKeys),
     installationStatus: new InstallationStatusStore(db),
     installationParking: new InstallationParkingStore(db),
     accounts: new AccountProvisioningStore(db),

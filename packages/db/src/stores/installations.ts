@@ -9,6 +9,37 @@ const SECRETS_PURPOSE = 'channel_installation.secrets';
 export type InstallationStatus = 'active' | 'revoked';
 type JsonObject = Record<string, unknown>;
 
+/**
+ * Which app an installation belongs to (`app_key`, null for none) and which installation of that
+ * app it is (`installation_key`, '' when the app has one installation). At most one active
+ * installation holds a given (channel type, app key, installation key).
+ */
+export interface InstallationKeys {
+  appKey: string | null;
+  installationKey: string;
+  /** The config field the installation key comes from, named in the conflict message. */
+  installationKeyField?: string;
+}
+
+/** Derives the keys of an installation from its public config (the hub knows each type's rule). */
+export type InstallationKeyRule = (channelType: string, config: JsonObject) => InstallationKeys;
+
+/** A config value usable as a key: a non-empty string or a number; anything else is no key. */
+export function configKey(config: JsonObject, field: string): string | null {
+  const value = config[field];
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/**
+ * The rule for channel types without an app-level route: the app id names the app, and an app has
+ * one active installation.
+ */
+export const appIdInstallationKeys: InstallationKeyRule = (_channelType, config) => ({
+  appKey: configKey(config, 'app_id'),
+  installationKey: '',
+});
+
 /** An installation without its secrets: safe to log and to return from the API. */
 export interface InstallationRecord {
   id: string;
@@ -43,6 +74,14 @@ const installationSelect = {
 
 type Row = Prisma.ChannelInstallationGetPayload<{ select: typeof installationSelect }>;
 
+type KeyColumns = { appKey: string | null; installationKey: string };
+
+function appConflictMessage(channelType: string, keys: InstallationKeys): string {
+  if (keys.installationKey === '') return `this ${channelType} app is already installed`;
+  const what = keys.installationKeyField ?? 'installation key';
+  return `this ${channelType} app is already installed for that ${what} (${keys.installationKey})`;
+}
+
 function toRecord(row: Row): InstallationRecord {
   return { ...row, config: (row.config ?? {}) as JsonObject };
 }
@@ -51,17 +90,23 @@ export class InstallationStore {
   constructor(
     private readonly db: Db,
     private readonly secretBox: SecretBox,
+    private readonly keysOf: InstallationKeyRule = appIdInstallationKeys,
   ) {}
+
+  private keyColumns(channelType: string, config: JsonObject): { keys: InstallationKeys; data: KeyColumns } {
+    const keys = this.keysOf(channelType, config);
+    return { keys, data: { appKey: keys.appKey, installationKey: keys.installationKey } };
+  }
 
   private seal(secrets: JsonObject): string | null {
     return Object.keys(secrets).length === 0 ? null : this.secretBox.sealJson(secrets, SECRETS_PURPOSE);
   }
 
-  private conflict(error: unknown, channelType: string): never {
+  private conflict(error: unknown, channelType: string, keys: InstallationKeys): never {
     if (isUniqueViolation(error)) {
       const target = uniqueViolationTarget(error);
-      const message = /app_id/.test(target)
-        ? `this ${channelType} app is already installed`
+      const message = /app_key|installation_key/.test(target)
+        ? appConflictMessage(channelType, keys)
         : `the agent already has a ${channelType} installation`;
       throw new ConflictError('installation', message, { cause: error });
     }
@@ -80,7 +125,9 @@ export class InstallationStore {
     secrets: JsonObject;
     installedByUserId?: string;
   }): Promise<InstallationRecord> {
+    const { keys, data: keyData } = this.keyColumns(input.channelType, input.config);
     const data = {
+      ...keyData,
       config: input.config as Prisma.InputJsonValue,
       secretsSealed: this.seal(input.secrets),
       installedByUserId: input.installedByUserId ?? null,
@@ -116,7 +163,7 @@ export class InstallationStore {
       });
       return toRecord(row);
     } catch (error) {
-      this.conflict(error, input.channelType);
+      this.conflict(error, input.channelType, keys);
     }
   }
 
@@ -175,9 +222,11 @@ export class InstallationStore {
     secrets: JsonObject;
     installedByUserId?: string;
   }): Promise<InstallationRecord> {
+    const { keys, data: keyData } = this.keyColumns(input.channelType, input.config);
     try {
       const row = await this.db.channelInstallation.create({
         data: {
+          ...keyData,
           workspaceId: input.workspaceId,
           agentId: null,
           channelType: input.channelType,
@@ -189,25 +238,44 @@ export class InstallationStore {
       });
       return toRecord(row);
     } catch (error) {
-      this.conflict(error, input.channelType);
+      this.conflict(error, input.channelType, keys);
     }
   }
 
   /**
-   * The active installations of a type whose public config has `key` = `value`, oldest first, with
-   * secrets (the app-level route finds an app's installations by its app key this way).
+   * The active installations of one app (channel type + app key), oldest first, with secrets: the
+   * app-level route finds them this way, on the index that keeps their installation keys unique.
    */
-  async listActiveByConfigValue(
-    channelType: string,
-    key: string,
-    value: string,
-  ): Promise<InstallationWithSecrets[]> {
+  async listActiveByAppKey(channelType: string, appKey: string): Promise<InstallationWithSecrets[]> {
     const rows = await this.db.channelInstallation.findMany({
-      where: { channelType, status: 'active', config: { path: [key], equals: value } },
-      select: { id: true },
+      where: { channelType, appKey, status: 'active' },
+      select: { ...installationSelect, secretsSealed: true },
       orderBy: { createdAt: 'asc' },
     });
-    return Promise.all(rows.map((row) => this.getWithSecrets(row.id)));
+    return rows.map(({ secretsSealed, ...rest }) => ({
+      ...toRecord(rest),
+      secrets:
+        secretsSealed === null ? {} : this.secretBox.openJson<JsonObject>(secretsSealed, SECRETS_PURPOSE),
+    }));
+  }
+
+  /**
+   * Sets the keys of one channel type's installations written before the hub knew its rule (the
+   * migration could fill only the app id): rows still without an installation key whose config
+   * has `installationKeyField`. Idempotent and cheap once done; returns the rows it changed.
+   */
+  async backfillAppKeys(
+    channelType: string,
+    fields: { appKeyField: string; installationKeyField: string },
+  ): Promise<number> {
+    return this.db.$executeRaw`
+      UPDATE "channel_installation"
+      SET "app_key" = "config"->>${fields.appKeyField},
+          "installation_key" = "config"->>${fields.installationKeyField}
+      WHERE "channel_type" = ${channelType}
+        AND "installation_key" = ''
+        AND "config"->>${fields.appKeyField} <> ''
+        AND "config"->>${fields.installationKeyField} <> ''`;
   }
 
   /** Replaces the config and secrets (the caller has merged and validated the patch). */
@@ -217,15 +285,20 @@ export class InstallationStore {
     input: { config: JsonObject; secrets: JsonObject },
   ): Promise<InstallationRecord> {
     const current = await this.get(workspaceId, id);
+    const { keys, data: keyData } = this.keyColumns(current.channelType, input.config);
     try {
       const row = await this.db.channelInstallation.update({
         where: { id: current.id },
-        data: { config: input.config as Prisma.InputJsonValue, secretsSealed: this.seal(input.secrets) },
+        data: {
+          ...keyData,
+          config: input.config as Prisma.InputJsonValue,
+          secretsSealed: this.seal(input.secrets),
+        },
         select: installationSelect,
       });
       return toRecord(row);
     } catch (error) {
-      this.conflict(error, current.channelType);
+      this.conflict(error, current.channelType, keys);
     }
   }
 
