@@ -106,8 +106,35 @@ describe.each(testDatabaseKinds())('app-level route [%s]', (kind) => {
     expect(await inboxRows()).toHaveLength(3);
   });
 
+  it('refuses a second installation of a phone number the app has (409)', async () => {
+    const { token } = await hub.seedWorkspace('dup-install');
+    const agent = await hub.request('POST', '/api/v1/workspaces/dup-install/agents', {
+      token,
+      body: { name: 'assistant', deliveryUrl: 'http://127.0.0.1:9/deliver' },
+    });
+    const refused = await hub.request('POST', '/api/v1/workspaces/dup-install/installations', {
+      token,
+      body: {
+        agentId: agent.body.id,
+        channelType: 'app-chat',
+        config: { ...APP_CHAT_APP, phone_number_id: 'pn-111' },
+      },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('installation_exists');
+    expect(refused.body.error.message).toBe(
+      'this app-chat app is already installed for that phone_number_id (pn-111)',
+    );
+  });
+
   it('writes nothing for a phone number two active installations claim, and counts it', async () => {
-    for (const slug of ['dup-one', 'dup-two']) {
+    // The index refuses such a pair, so it is made as a stale row would be: a config changed
+    // behind the hub's back, its installation key left as it was.
+    const ids: string[] = [];
+    for (const [slug, phone] of [
+      ['dup-one', 'pn-dup'],
+      ['dup-two', 'pn-dup-stale'],
+    ] as const) {
       const { token } = await hub.seedWorkspace(slug);
       const agent = await hub.request('POST', `/api/v1/workspaces/${slug}/agents`, {
         token,
@@ -118,11 +145,16 @@ describe.each(testDatabaseKinds())('app-level route [%s]', (kind) => {
         body: {
           agentId: agent.body.id,
           channelType: 'app-chat',
-          config: { ...APP_CHAT_APP, phone_number_id: 'pn-dup' },
+          config: { ...APP_CHAT_APP, phone_number_id: phone },
         },
       });
       expect(created.status, created.text).toBe(201);
+      ids.push(created.body.id);
     }
+    await hub.database.db.prisma.channelInstallation.update({
+      where: { id: ids[1] },
+      data: { config: { app_key: APP_CHAT_APP.app_key, phone_number_id: 'pn-dup' } },
+    });
     const before = await inboxRows();
     const res = await postAppBatch(hub, appChatBatch({ 'pn-dup': ['dup-1'], 'pn-111': ['a-9'] }));
     expect(res.status).toBe(200);
