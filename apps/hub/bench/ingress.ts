@@ -3,14 +3,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
 import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
 import { machineBusySeconds, postgresCpuSeconds, processCpuSeconds } from './lib/cpu.js';
+import { FS_APP_ID, FS_APP_SECRET, FS_BOT, FS_TENANT } from './lib/feishu-events.js';
+import { percentile, pushFeishuEvents } from './lib/feishu-run.js';
 import { benchHubEnv } from './lib/hub-env.js';
 import { BENCH_DIR, checkIntegrity, HUB_DIR, runLoad, waitFor } from './lib/measure.js';
 import { readOptions } from './lib/options.js';
-import { printReport, type ServerRun, type WorkerRun } from './lib/report.js';
+import { type FeishuRun, printFeishuRun, printReport, type ServerRun, type WorkerRun } from './lib/report.js';
 import { seedBenchDatabase } from './lib/seed.js';
 import { SIGNING_SECRET } from './lib/slack-events.js';
 import { WA_APP_ID, WA_APP_SECRET, WA_BATCH } from './lib/whatsapp-events.js';
@@ -251,6 +254,88 @@ async function hubWhatsApp(): Promise<ServerRun> {
   return run;
 }
 
+/**
+ * The hub (workers on) with a Feishu installation on a long connection to the fake Feishu: the
+ * fake pushes events as pbbp2 frames, the hub acks each after its inbox commit, the workers
+ * deliver to the agent. Acked, recorded and delivered must agree (nothing acked may be lost).
+ */
+async function hubFeishu(): Promise<FeishuRun> {
+  const name = 'hub (feishu long connection)';
+  const feishu = await startFakeFeishu({
+    appId: FS_APP_ID,
+    appSecret: FS_APP_SECRET,
+    tenantKey: FS_TENANT,
+    botOpenId: FS_BOT,
+  });
+  try {
+    await db.addFeishuInstallation(feishu.url);
+    const child = await spawnNode(
+      [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start', '--role', 'all'],
+      HUB_LISTENING,
+      hubEnv,
+      HUB_DIR,
+    );
+    children.push(child);
+    log(`${name}: waiting for the long connection`);
+    if (!(await waitFor(() => feishu.connections() > 0, 60_000))) {
+      throw new Error('the hub did not open the Feishu long connection');
+    }
+    const push = (prefix: string, count: number) =>
+      pushFeishuEvents(feishu, {
+        prefix,
+        count,
+        window: options.connections,
+        conversations: options.conversations,
+      });
+    const warmupCount = Math.min(500, options.warmup);
+    const rows0 = await db.inboxRows();
+    log(`${name}: warm-up, ${warmupCount} events`);
+    const warm = await push('fsW', warmupCount);
+    const rows1 = await db.inboxRows();
+    log(`${name}: ${options.feishuEvents} events`);
+    const cpu0 = await processCpuSeconds(child.process.pid);
+    const t0 = performance.now();
+    const pushed = await push('fsL', options.feishuEvents);
+    const cpuSeconds = (await processCpuSeconds(child.process.pid)) - cpu0;
+    const rows2 = await db.inboxRows();
+    log(`${name}: waiting for the workers to deliver`);
+    const drained = await waitFor(
+      () => agent.ofRun('fsL').distinct >= pushed.acked,
+      options.drainTimeoutSec * 1000,
+    );
+    const delivered = agent.ofRun('fsL');
+    const peak = await peakRssMb(child.process.pid);
+    await stop(child.process);
+    const recorded = rows2 - rows1;
+    const lost = Math.max(0, pushed.acked - delivered.distinct);
+    return {
+      name,
+      window: options.connections,
+      warmup: { pushed: warm.pushed, acked: warm.acked, recorded: rows1 - rows0 },
+      load: {
+        pushed: pushed.pushed,
+        acked: pushed.acked,
+        refused: pushed.refused,
+        timedOut: pushed.timedOut,
+        recorded,
+        ackedPerSec: pushed.acked / pushed.seconds,
+        p50Ms: percentile(pushed.latenciesMs, 50),
+        p99Ms: percentile(pushed.latenciesMs, 99),
+      },
+      delivered: delivered.distinct,
+      deliveredPerSec: delivered.distinct / (Math.max(1, delivered.lastAt - t0) / 1000),
+      drained,
+      lost,
+      peakRssMb: peak,
+      cpuPercent: (100 * cpuSeconds) / pushed.seconds,
+      // An ack means committed: every acked event is recorded and reaches the agent.
+      ok: lost === 0 && recorded >= pushed.acked && rows1 - rows0 >= warm.acked,
+    };
+  } finally {
+    await feishu.close();
+  }
+}
+
 async function bolt(): Promise<ServerRun> {
   const child = await spawnNode(
     ['--conditions=source', '--import', 'tsx', `${BENCH_DIR}bolt-app.ts`],
@@ -277,9 +362,13 @@ try {
   }
   if (options.ingressOnly) runs.push(await hubIngressOnly());
   if (options.whatsapp) runs.push(await hubWhatsApp());
+  const feishuRun = options.feishu ? await hubFeishu() : undefined;
   runs.push(await bolt());
   printReport(runs, workerRuns, options);
-  failed = runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok));
+  if (feishuRun) printFeishuRun(feishuRun);
+  failed =
+    runs.some((run) => run.integrity && (!run.integrity.warmup.ok || !run.integrity.load.ok)) ||
+    feishuRun?.ok === false;
   if (failed) console.log('\nINTEGRITY CHECK FAILED: the hub acknowledged events it had not recorded');
 } finally {
   for (const child of children) await stop(child.process);

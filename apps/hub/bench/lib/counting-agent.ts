@@ -9,6 +9,8 @@ export interface CountingAgent {
   distinct(): number;
   /** Every delivery request, repeats included. */
   requests(): number;
+  /** Distinct deliveries of one load run (`load <run> <n>` texts), and when the last one came. */
+  ofRun(run: string): { distinct: number; lastAt: number };
   /** performance.now() of the last new delivery. */
   lastAt(): number;
   /** While down, every delivery is answered 503 (an agent outage). */
@@ -31,6 +33,7 @@ const LOAD_NUMBER = /load (\S+) (\d+)/;
 export async function startCountingAgent(secret = 'bench-agent-secret-0001'): Promise<CountingAgent> {
   const seen = new Set<string>();
   const newestByChat = new Map<string, number>();
+  const runs = new Map<string, { distinct: number; lastAt: number }>();
   let requests = 0;
   let lastAt = 0;
   let down = false;
@@ -60,7 +63,10 @@ export async function startCountingAgent(secret = 'bench-agent-secret-0001'): Pr
       const match = LOAD_NUMBER.exec(message.text ?? '');
       const n = Number(match?.[2]);
       const chat = message.source?.chatId && match ? `${message.source.chatId}/${match[1]}` : undefined;
-      if (!chat || !Number.isFinite(n)) return;
+      if (!match || !Number.isFinite(n)) return;
+      const run = runs.get(match[1] ?? '') ?? { distinct: 0, lastAt: 0 };
+      runs.set(match[1] ?? '', { distinct: run.distinct + 1, lastAt: performance.now() });
+      if (!chat) return;
       const newest = newestByChat.get(chat);
       if (newest !== undefined && n < newest) violations++;
       else newestByChat.set(chat, n);
@@ -77,6 +83,7 @@ export async function startCountingAgent(secret = 'bench-agent-secret-0001'): Pr
     distinct: () => seen.size,
     requests: () => requests,
     lastAt: () => lastAt,
+    ofRun: (run) => runs.get(run) ?? { distinct: 0, lastAt: 0 },
     setDown: (value) => {
       down = value;
     },

@@ -14,6 +14,10 @@ export interface BenchOptions {
   split: boolean;
   /** Also run the hub on WhatsApp webhook batches (10 messages per post). */
   whatsapp: boolean;
+  /** Also run the hub on a Feishu long connection (events pushed by the fake, acks collected). */
+  feishu: boolean;
+  /** Events the fake Feishu pushes in the measured part of that run. */
+  feishuEvents: number;
   /** Write a V8 CPU profile of the hub (workers on) into this directory. */
   cpuProfDir?: string;
   /** Longest wait for the workers to deliver everything after the load stops. */
@@ -32,6 +36,8 @@ const HELP = `pnpm bench:ingress [-- options]
   --no-ingress-only    skip the extra run of the hub with its workers off
   --no-split           skip the run of the hub as an ingress process plus a worker process
   --no-whatsapp        skip the run of the hub on WhatsApp batches (10 messages per post)
+  --no-feishu          skip the run of the hub on a Feishu long connection
+  --feishu-events N    events pushed over it after 500 warm-up events (BENCH_FEISHU_EVENTS, default 5000)
   --cpu-prof DIR       write CPU profiles of the hub processes into DIR
   (BENCH_HUB_LOG=FILE  saves what the hub printed)
   --drain-timeout S    longest wait for delivery to the agent (default 180)
@@ -62,6 +68,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       'no-ingress-only': { type: 'boolean', default: false },
       'no-split': { type: 'boolean', default: false },
       'no-whatsapp': { type: 'boolean', default: false },
+      'no-feishu': { type: 'boolean', default: false },
+      'feishu-events': { type: 'string' },
       'cpu-prof': { type: 'string' },
       'drain-timeout': { type: 'string' },
       outage: { type: 'string' },
@@ -82,6 +90,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     ingressOnly: !values['no-ingress-only'],
     split: !values['no-split'],
     whatsapp: !values['no-whatsapp'],
+    feishu: !values['no-feishu'],
+    feishuEvents: positiveInt(values['feishu-events'] ?? env.BENCH_FEISHU_EVENTS, 5000, 'feishu-events'),
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     drainTimeoutSec: positiveInt(values['drain-timeout'], 180, 'drain-timeout'),
     outageSec: nonNegativeInt(values.outage ?? env.BENCH_OUTAGE_SEC, 60, 'outage'),

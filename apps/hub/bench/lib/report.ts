@@ -44,6 +44,56 @@ export interface WorkerRun {
   };
 }
 
+/** The Feishu long-connection run: events pushed by the fake, acked after commit, delivered. */
+export interface FeishuRun {
+  name: string;
+  window: number;
+  warmup: { pushed: number; acked: number; recorded: number };
+  load: {
+    pushed: number;
+    acked: number;
+    refused: number;
+    timedOut: number;
+    recorded: number;
+    ackedPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+  };
+  /** Distinct events of the measured part that reached the agent. */
+  delivered: number;
+  /** From the first measured push until the last of them reached the agent. */
+  deliveredPerSec: number;
+  drained: boolean;
+  /** Acked but never delivered (must be 0). */
+  lost: number;
+  peakRssMb: number | undefined;
+  cpuPercent: number;
+  ok: boolean;
+}
+
+export function printFeishuRun(run: FeishuRun): void {
+  const { load, warmup } = run;
+  console.log(`
+${run.name} (the fake pushes pbbp2 frames, ${run.window} in flight, and collects the acks):`);
+  console.log(
+    `  warm-up          ${cell(warmup.pushed)} pushed, ${cell(warmup.acked)} acked, ${cell(warmup.recorded)} recorded`,
+  );
+  console.log(
+    `  acked            ${cell(load.ackedPerSec)} events/s after commit (${cell(load.acked)} of ${cell(load.pushed)}; ` +
+      `${cell(load.refused)} refused, ${cell(load.timedOut)} without ack)`,
+  );
+  console.log(`  ack latency      p50 ${cell(load.p50Ms, 1)} ms, p99 ${cell(load.p99Ms, 1)} ms`);
+  console.log(
+    `  delivered        ${cell(run.delivered)} to the agent, ${cell(run.deliveredPerSec)} events/s from first push to last delivery${run.drained ? '' : ' (TIMED OUT: not everything delivered)'}`,
+  );
+  console.log(
+    `  acked vs recorded vs delivered  ${cell(load.acked)} / ${cell(load.recorded)} / ${cell(run.delivered)}: lost ${cell(run.lost)} ${run.ok ? 'ok' : 'FAILED'}`,
+  );
+  console.log(
+    `  hub              peak RSS ${cell(run.peakRssMb)} MB, CPU ${cell(run.cpuPercent)} % of one core`,
+  );
+}
+
 const P99_TARGET_MS = 20;
 const RATIO_TARGET = 1.0;
 

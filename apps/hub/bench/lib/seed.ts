@@ -2,6 +2,7 @@ import { applyMigrations, createStores, generateSecretKey, openDatabase, SecretB
 import { createPostgresDatabase } from '@switchboard/db/testing';
 import pg from 'pg';
 import { seedSlackWorkspace } from '../../test/support/seed-slack.js';
+import { FS_APP_ID, FS_APP_SECRET, FS_SENDERS, FS_TENANT, feishuSender } from './feishu-events.js';
 import { APP, BOT_USER, SENDERS, SIGNING_SECRET, senderId, TEAM } from './slack-events.js';
 import {
   WA_APP_ID,
@@ -20,6 +21,11 @@ export interface BenchDatabase {
   whatsappInstallationId: string;
   /** Rows in the inbox (channel_inbound_message_dedup): one per recorded event. */
   inboxRows(): Promise<number>;
+  /**
+   * Adds a Feishu installation (long connection to `apiBaseUrl`) to the same workspace and agent,
+   * its senders bound; only the Feishu run needs it, so the other runs keep no connection open.
+   */
+  addFeishuInstallation(apiBaseUrl: string): Promise<string>;
   drop(): Promise<void>;
 }
 
@@ -37,11 +43,12 @@ export async function seedBenchDatabase(
   const db = await openDatabase({ url: created.url });
   let installationId: string;
   let whatsappInstallationId: string;
+  let workspaceId: string;
+  let ownerId: string;
+  let agentId: string;
   try {
     await applyMigrations({ adapterFactory: db.adapterFactory });
     const stores = createStores(db.prisma, SecretBox.fromSpec(secretKey));
-    let workspaceId: string;
-    let ownerId: string;
     ({ installationId, workspaceId, ownerId } = await seedSlackWorkspace(stores, {
       slug: 'bench',
       agentUrl: agent.url,
@@ -55,6 +62,7 @@ export async function seedBenchDatabase(
     }));
     const [seededAgent] = await stores.agents.list(workspaceId);
     if (!seededAgent) throw new Error('the seeded workspace has no agent');
+    agentId = seededAgent.id;
     const whatsapp = await stores.installations.create({
       workspaceId,
       agentId: seededAgent.id,
@@ -91,6 +99,30 @@ export async function seedBenchDatabase(
     secretKey,
     installationId,
     whatsappInstallationId,
+    addFeishuInstallation: async (apiBaseUrl) => {
+      const opened = await openDatabase({ url: created.url });
+      try {
+        const stores = createStores(opened.prisma, SecretBox.fromSpec(secretKey));
+        const feishu = await stores.installations.create({
+          workspaceId,
+          agentId,
+          channelType: 'feishu',
+          config: { app_id: FS_APP_ID, mode: 'websocket', tenant_key: FS_TENANT, api_base_url: apiBaseUrl },
+          secrets: { app_secret: FS_APP_SECRET },
+        });
+        for (let lane = 0; lane < FS_SENDERS; lane++) {
+          await stores.bindings.bind({
+            installationId: feishu.id,
+            channelType: 'feishu',
+            channelUserId: feishuSender(lane),
+            userId: ownerId,
+          });
+        }
+        return feishu.id;
+      } finally {
+        await opened.close();
+      }
+    },
     inboxRows: async () => {
       const { rows } = await client.query<{ n: string }>(
         'SELECT count(*) AS n FROM channel_inbound_message_dedup',
