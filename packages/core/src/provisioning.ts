@@ -64,6 +64,13 @@ export interface DirectoryProfile {
   name?: string;
   tenant?: string;
   isGuest: boolean;
+  /**
+   * Set when the directory knows the person but their account may not be used (e.g. `frozen`,
+   * `resigned`, `unjoined`): the hub denies them with audit `inactive_user`, the status in the
+   * detail. A directory should also report `isGuest` for them, so a consumer that reads only
+   * `isGuest` denies them too.
+   */
+  inactive?: string;
 }
 
 export interface ProvisionUserRequest {

@@ -49,8 +49,9 @@ export function inactiveStatus(user: ContactUser): 'frozen' | 'resigned' | 'unjo
 /**
  * The contact API's view of a sender. The union id is canonical; the open id stands in only when
  * the app cannot see union ids (never an empty id). The contact API names no tenant: tenancy
- * comes from the event. A frozen, resigned or never-joined person is reported as not a member of
- * the tenant (`isGuest`), so the hub denies them per message.
+ * comes from the event. A frozen, resigned or never-joined person is reported `inactive` with that
+ * status, so the hub denies them per message (`inactive_user`); `isGuest` is set for them too, for
+ * a consumer that reads only that.
  */
 export async function fetchFeishuProfile(api: FeishuApi, sender: Sender): Promise<DirectoryProfile> {
   let body: Awaited<ReturnType<FeishuApi['call']>>;
@@ -68,6 +69,7 @@ export async function fetchFeishuProfile(api: FeishuApi, sender: Sender): Promis
   const user = (body.data?.user ?? {}) as ContactUser;
   const canonicalId = user.union_id || sender.unionId || user.open_id || sender.id;
   const email = user.enterprise_email || user.email || undefined;
+  const inactive = inactiveStatus(user);
   return {
     canonicalId,
     ...(email ? { email } : {}),
@@ -77,6 +79,7 @@ export async function fetchFeishuProfile(api: FeishuApi, sender: Sender): Promis
     ...(user.name || user.en_name || sender.displayName
       ? { name: user.name || user.en_name || sender.displayName }
       : {}),
-    isGuest: inactiveStatus(user) !== undefined || sender.isExternal,
+    isGuest: inactive !== undefined || sender.isExternal,
+    ...(inactive ? { inactive } : {}),
   };
 }

@@ -54,8 +54,14 @@ describe('the Open API against a fake Feishu', () => {
       isGuest: false,
     });
     expect((await fetchFeishuProfile(api, sender('ou_nounion'))).canonicalId).toBe('ou_nounion');
-    expect((await fetchFeishuProfile(api, sender('ou_gone'))).isGuest).toBe(true);
-    expect((await fetchFeishuProfile(api, sender('ou_frozen'))).isGuest).toBe(true);
+    expect(await fetchFeishuProfile(api, sender('ou_gone'))).toMatchObject({
+      isGuest: true,
+      inactive: 'resigned',
+    });
+    expect(await fetchFeishuProfile(api, sender('ou_frozen'))).toMatchObject({
+      isGuest: true,
+      inactive: 'frozen',
+    });
     await expect(fetchFeishuProfile(api, sender('ou_unknown'))).rejects.toMatchObject({ code: 'not_found' });
   });
 

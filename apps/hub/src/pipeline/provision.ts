@@ -46,6 +46,9 @@ export async function autoProvision(
   const profile = await deps.profiles.get(installation.id, sender.unionId ?? sender.id, () =>
     fetchProfile(sender),
   );
+  if (profile.inactive) {
+    return { status: 'denied', reason: 'inactive_user', detail: { status: profile.inactive } };
+  }
   if (profile.isGuest) return { status: 'denied', reason: 'external_guest', detail: { source: 'directory' } };
   if (profile.tenant && profile.tenant !== home) {
     return { status: 'denied', reason: 'wrong_tenant', detail: { profileTenant: profile.tenant } };

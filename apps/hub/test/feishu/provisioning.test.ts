@@ -61,6 +61,11 @@ describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%
       union_id: 'on_resigned',
       status: { is_resigned: true },
     });
+    feishu.users.set('ou_frozen', {
+      open_id: 'ou_frozen',
+      union_id: 'on_frozen',
+      status: { is_frozen: true },
+    });
     feishu.users.set('ou_nounion', { open_id: 'ou_nounion', name: 'No Union' });
     setup = await installFeishu(hub, feishu, agent, 'fsprov', { mode: 'webhook', verification_token: TOKEN });
   });
@@ -109,7 +114,7 @@ describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%
     expect(await prisma.channelInboundAudit.count({ where: { reason: 'provisioned' } })).toBe(USERS);
   }, 200_000);
 
-  it('denies another tenant, an external guest and a resigned user, each with its audit reason', async () => {
+  it('denies another tenant, an external guest and a resigned or frozen user, each with its audit reason', async () => {
     await post(
       feishuMessage({ eventId: 'ev_wrong', openId: 'ou_new0001', tenant: OTHER_TENANT, token: TOKEN }),
     );
@@ -117,13 +122,33 @@ describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%
       feishuMessage({ eventId: 'ev_guest', openId: 'ou_guest', senderTenant: OTHER_TENANT, token: TOKEN }),
     );
     await post(feishuMessage({ eventId: 'ev_resigned', openId: 'ou_resigned', token: TOKEN }));
+    await post(feishuMessage({ eventId: 'ev_frozen', openId: 'ou_frozen', token: TOKEN }));
     expect(await reasons('ev_wrong')).toEqual(['wrong_tenant']);
     expect(await reasons('ev_guest')).toEqual(['external_guest']);
-    // The directory says the person left the tenant: denied, never provisioned.
-    expect(await reasons('ev_resigned')).toEqual(['external_guest']);
-    expect(await hub.runtime.database.prisma.identity.count({ where: { identifier: 'on_resigned' } })).toBe(
+    // The directory knows the person but their account is not active: denied, never provisioned.
+    for (const [eventId, status] of [
+      ['ev_resigned', 'resigned'],
+      ['ev_frozen', 'frozen'],
+    ] as const) {
+      expect(
+        (await decided(hub, 'fsprov', setup.token, eventId)).map(({ reason, detail }) => ({
+          reason,
+          detail,
+        })),
+      ).toEqual([{ reason: 'inactive_user', detail: { status } }]);
+    }
+    const { prisma } = hub.runtime.database;
+    expect(await prisma.identity.count({ where: { identifier: { in: ['on_resigned', 'on_frozen'] } } })).toBe(
       0,
     );
+    expect(
+      await prisma.channelUserBinding.count({
+        where: { channelUserId: { in: ['ou_resigned', 'ou_frozen'] } },
+      }),
+    ).toBe(0);
+    expect(
+      agent.deliveries.filter((d) => ['ev_resigned', 'ev_frozen'].includes(String(d.body.eventId ?? ''))),
+    ).toEqual([]);
   });
 
   it('provisions a sender without a union id on their open id, never on an empty id', async () => {

@@ -14,6 +14,8 @@ export const auditReasons = [
   'wrong_tenant',
   'wrong_app',
   'external_guest',
+  // The directory knows the sender but their account is not active (detail: status).
+  'inactive_user',
   'group_disabled',
   'not_addressed_in_group',
   'not_bound',
