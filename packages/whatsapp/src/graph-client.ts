@@ -89,18 +89,33 @@ export class GraphClient {
   }
 }
 
-/** Reads at most `max` bytes of a body; a longer one is refused, never buffered whole. */
-export async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+/**
+ * Reads at most `max` bytes of a body; a longer one is refused, never buffered whole.
+ * `tooLarge` makes the refusal (default: a permanent `PlatformError`).
+ */
+export async function readCapped(
+  res: Response,
+  max: number,
+  tooLarge: (declared?: number) => Error = (declared) =>
+    new PlatformError(
+      'permanent',
+      declared === undefined
+        ? `answer exceeds the ${max}-byte cap`
+        : `answer of ${declared} bytes exceeds the ${max}-byte cap`,
+    ),
+): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (declared > max) {
     await res.body?.cancel();
-    throw new PlatformError('permanent', `answer of ${declared} bytes exceeds the ${max}-byte cap`);
+    throw tooLarge(declared);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+  const reader = (res.body ?? []) as AsyncIterable<Uint8Array>;
+  for await (const chunk of reader) {
     total += chunk.byteLength;
-    if (total > max) throw new PlatformError('permanent', `answer exceeds the ${max}-byte cap`);
+    // Leaving the loop cancels the body: nothing more is read.
+    if (total > max) throw tooLarge();
     chunks.push(chunk);
   }
   const out = new Uint8Array(total);
