@@ -18,6 +18,7 @@ import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
 import { operatorRoutes } from './api/operator.js';
+import { mediaRoutes } from './api/media.js';
 import { outboundRoutes } from './api/outbound.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -301,7 +302,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
-    await api.register(outboundRoutes, { runtime, pipeline });
+    await api.register(outboundRoutes, { runtime, pipeline, egress });
+    await api.register(mediaRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });
   await app.register(consolePlugin, {
