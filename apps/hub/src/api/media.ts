@@ -41,7 +41,10 @@ function mediaOf(event: InboundEvent): MediaRef[] {
   const message =
     event.kind === 'message' ? event.message : event.kind === 'edit' ? event.edit.message : undefined;
   if (!message) return [];
-  return (message.media ?? []).map((ref) => ({ ...ref, messageId: ref.messageId ?? message.platformMessageId }));
+  return (message.media ?? []).map((ref) => ({
+    ...ref,
+    messageId: ref.messageId ?? message.platformMessageId,
+  }));
 }
 
 /** `attachment; filename*=UTF-8''…`: any name, quoted safely. */
@@ -91,14 +94,19 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
       const { maxBytes = MAX_INBOUND_MEDIA_BYTES } = query.parse(request.query);
       const recorded = await runtime.stores.inbox.eventByDelivery(installation.id, deliveryId);
       const ref = recorded ? mediaOf(recorded.payload as InboundEvent)[index] : undefined;
-      if (!ref) throw new ApiError(404, 'media_not_found', 'no such media in a delivery of this installation');
+      if (!ref)
+        throw new ApiError(404, 'media_not_found', 'no such media in a delivery of this installation');
       const lookup = await pipeline.channels.lookup(installation.id);
       if (lookup.status !== 'active') {
         throw new ApiError(503, 'installation_unavailable', `the installation is ${lookup.status}`);
       }
       const { channel } = lookup.installation;
       if (!channel.downloadMedia) {
-        throw new ApiError(422, 'media_download_unsupported', `${channel.type} channels cannot download media`);
+        throw new ApiError(
+          422,
+          'media_download_unsupported',
+          `${channel.type} channels cannot download media`,
+        );
       }
       let media: Awaited<ReturnType<NonNullable<typeof channel.downloadMedia>>>;
       try {

@@ -96,10 +96,15 @@ export const outboundRoutes: FastifyPluginAsync<OutboundRouteOptions> = async (
       const body = outboundBody.parse(withIdempotencyKey(request));
       if (body.media) {
         if (!(await sendsMedia(pipeline.channels, runtime, installation.id, installation.channelType))) {
-          throw new ApiError(422, 'media_unsupported', `${installation.channelType} channels cannot send media`);
+          throw new ApiError(
+            422,
+            'media_unsupported',
+            `${installation.channelType} channels cannot send media`,
+          );
         }
         if (body.updateOf) throw new ApiError(422, 'media_unsupported', 'an edit cannot change media');
-        const verdict = body.media.url !== undefined ? egress.checkUrl(body.media.url) : { ok: true as const };
+        const verdict =
+          body.media.url !== undefined ? egress.checkUrl(body.media.url) : { ok: true as const };
         if (!verdict.ok) throw new ApiError(422, 'media_url_refused', verdict.error.message);
       }
       if (body.updateOf) {
