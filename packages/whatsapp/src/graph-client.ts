@@ -63,7 +63,7 @@ export class GraphClient {
     return this.request(this.url(path), {
       method,
       ...(body instanceof FormData
-        ? { body }
+        ? await multipart(body)
         : body !== undefined
           ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
           : {}),
@@ -87,6 +87,19 @@ export class GraphClient {
     if (!res.ok) throw await graphError(res);
     return res;
   }
+}
+
+/**
+ * A form as `multipart/form-data` bytes and their content type. Encoded here, not by the `fetch`
+ * given: a `fetch` from another undici than the global one (the hub's egress-checked one) does
+ * not recognise this runtime's `FormData` and would send it as text.
+ */
+async function multipart(form: FormData): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
+  const encoded = new Response(form);
+  return {
+    body: new Uint8Array(await encoded.arrayBuffer()),
+    headers: { 'content-type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
+  };
 }
 
 /**
