@@ -16,6 +16,7 @@ import { identityVerificationRoutes } from './api/identity-verification.js';
 import { installationParkingRoutes } from './api/installation-parking.js';
 import { installationRoutes } from './api/installations.js';
 import { acceptInvitation, invitationRoutes } from './api/invitations.js';
+import { mediaRoutes } from './api/media.js';
 import { memberRoutes } from './api/members.js';
 import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
@@ -304,7 +305,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(bindingRoutes, { runtime });
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
-    await api.register(outboundRoutes, { runtime, pipeline });
+    await api.register(outboundRoutes, { runtime, pipeline, egress });
+    await api.register(mediaRoutes, { runtime, pipeline });
     await api.register(sessionRoutes, { runtime, pipeline });
   });
   await app.register(consolePlugin, {

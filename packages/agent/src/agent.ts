@@ -15,6 +15,7 @@ import {
 import {
   type Content,
   createHubClient,
+  type DownloadedMedia,
   type HubClient,
   type ReplyPlacement,
   type SendRequest,
@@ -75,6 +76,8 @@ export interface MessageContext extends EventContext<MessageEvent> {
   reply(content: Content, options?: ReplyOptions): Promise<SentMessage>;
   /** Names this conversation's session; the hub hands it back with the conversation's next messages. */
   setSession(id: string): void;
+  /** The bytes of `message.media[index]`, fetched through the hub from the platform now. */
+  downloadMedia(index: number, options?: { maxBytes?: number }): Promise<DownloadedMedia>;
 }
 
 export type ContextFor<T extends AgentEventType> = T extends 'message'
@@ -267,6 +270,13 @@ export class Agent {
           idempotencyKey: `reply:${event.id}:${++replies}`,
         }),
       setSession,
+      downloadMedia: (index, options) =>
+        this.#hub.downloadMedia({
+          installationId: event.installationId,
+          deliveryId: event.id,
+          index,
+          ...(options?.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        }),
     };
   }
 

@@ -2,10 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 
-/** What a message says: text, a platform card (Slack blocks…), or both. */
+/**
+ * An attachment to send: exactly one of `url` (the hub fetches it, within its egress policy) and
+ * `data` (base64, at most 10 MiB decoded). Only channels with the media capability send it.
+ */
+export interface MediaContent {
+  kind: 'image' | 'file' | 'audio' | 'video';
+  url?: string;
+  data?: string;
+  name?: string;
+  mimeType?: string;
+  caption?: string;
+}
+
+/** What a message says: text, a platform card (Slack blocks…), media, or several of them. */
 export interface MessageContent {
   text?: string;
   card?: Record<string, unknown>;
+  media?: MediaContent;
 }
 
 /** A plain string is `{ text }`. */
@@ -47,8 +61,25 @@ export interface HubClientOptions {
   now?: () => number;
 }
 
+/** Which inbound media to fetch: `message.media[index]` of the delivery `deliveryId`. */
+export interface MediaDownloadRequest {
+  installationId: string;
+  deliveryId: string;
+  index: number;
+  /** Refuse (413 `media_too_large`) media larger than this; the hub caps it at 25 MiB. */
+  maxBytes?: number;
+}
+
+export interface DownloadedMedia {
+  bytes: Uint8Array;
+  mimeType: string;
+  name?: string;
+}
+
 export interface HubClient {
   send(request: SendRequest): Promise<SentMessage>;
+  /** The bytes of inbound media, read from the platform now (`GET …/deliveries/:id/media/:index`). */
+  downloadMedia(request: MediaDownloadRequest): Promise<DownloadedMedia>;
 }
 
 /** The hub refused a request or could not be reached; `status` is absent when nothing answered. */
@@ -69,12 +100,13 @@ const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.st
 export function toContent(content: Content): MessageContent {
   const value = typeof content === 'string' ? { text: content } : content;
   const text = value.text === '' ? undefined : value.text;
-  if (text === undefined && value.card === undefined) {
-    throw new TypeError('a message needs text or a card');
+  if (text === undefined && value.card === undefined && value.media === undefined) {
+    throw new TypeError('a message needs text, a card or media');
   }
   return {
     ...(text !== undefined ? { text } : {}),
     ...(value.card !== undefined ? { card: value.card } : {}),
+    ...(value.media !== undefined ? { media: value.media } : {}),
   };
 }
 
@@ -83,7 +115,40 @@ export function createHubClient(options: HubClientOptions): HubClient {
   const base = options.hubUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
+  const refusal = async (response: Response): Promise<HubRequestError> => {
+    const envelope = errorSchema.safeParse(safeJson(await response.text().catch(() => '')));
+    const detail = envelope.success ? envelope.data.error : undefined;
+    return new HubRequestError(
+      `hub answered HTTP ${response.status}${detail ? `: ${detail.message}` : ''}`,
+      response.status,
+      detail?.code,
+    );
+  };
   return {
+    async downloadMedia(request) {
+      const path =
+        `/api/v1/installations/${encodeURIComponent(request.installationId)}` +
+        `/deliveries/${encodeURIComponent(request.deliveryId)}/media/${request.index}` +
+        (request.maxBytes !== undefined ? `?maxBytes=${request.maxBytes}` : '');
+      let response: Response;
+      try {
+        // A GET has no body: the signature covers the request line, so it is good for this URL only.
+        response = await doFetch(`${base}${path}`, {
+          headers: { [SIGNATURE_HEADER]: sign(options.secret, `GET ${path}`, now()) },
+          signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+        });
+      } catch (error) {
+        throw new HubRequestError(`hub unreachable at ${base}: ${(error as Error).message}`);
+      }
+      if (!response.ok) throw await refusal(response);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const name = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+      return {
+        bytes,
+        mimeType: response.headers.get('content-type') ?? 'application/octet-stream',
+        ...(name ? { name: decodeURIComponent(name) } : {}),
+      };
+    },
     async send(request) {
       const content = toContent(request);
       const body = JSON.stringify({

@@ -41,9 +41,12 @@ export {
 export {
   type Content,
   createHubClient,
+  type DownloadedMedia,
   type HubClient,
   type HubClientOptions,
   HubRequestError,
+  type MediaContent,
+  type MediaDownloadRequest,
   type MessageContent,
   type ReplyPlacement,
   type SendRequest,

@@ -226,8 +226,16 @@ describe('reply and send', () => {
     expect(hub.sends[0]).toMatchObject({ installationId: 'inst-2', signatureValid: true });
     expect(hub.sends[0]?.body.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     await expect(agent.send({ installationId: 'inst-2', chatId: 'C1', text: '' })).rejects.toThrow(
-      /text or a card/,
+      /text, a card or media/,
     );
+  });
+
+  it('agent.send carries media alone', async () => {
+    const agent = agentFor();
+    const media = { kind: 'image' as const, url: 'https://cdn.example.com/a.png', caption: 'a' };
+    await agent.send({ installationId: 'inst-2', chatId: 'C1', media });
+    expect(hub.sends[0]?.body).toMatchObject({ target: { chatId: 'C1' }, media });
+    expect(hub.sends[0]?.body.text).toBeUndefined();
   });
 
   it('a hub refusal fails the handler (500), and the retried delivery then gets its one reply', async () => {

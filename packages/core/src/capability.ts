@@ -6,6 +6,7 @@ import { UnknownCapabilityError } from './errors.js';
  */
 export const Capability = {
   Text: 1 << 0,
+  /** Sends `OutboundMessage.media`; `Channel.downloadMedia` reads inbound media where the platform needs a call. */
   Media: 1 << 1,
   Threads: 1 << 2,
   Reactions: 1 << 3,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AppRoute } from './app-route.js';
 import { type Capabilities, Capability, has } from './capability.js';
 import type { InboundEvent } from './envelope/events.js';
-import type { InboundMessage, Sender, Source } from './envelope/inbound.js';
+import type { InboundMessage, MediaRef, Sender, Source } from './envelope/inbound.js';
 import type { OutboundMessage, SendResult } from './envelope/outbound.js';
 import type { Logger } from './logger.js';
 import type {
@@ -38,6 +38,13 @@ export interface Channel {
   connect(ctx: ChannelContext): Promise<void>;
   disconnect(): Promise<void>;
   send(msg: OutboundMessage): Promise<SendResult>;
+  /**
+   * `Capability.Media` (optional even then: some platforms hand out plain URLs). The bytes of an
+   * inbound `MediaRef`, read lazily and never more than `maxBytes`: rejects with
+   * `MediaNotFoundError` when the platform has no such media, `MediaTooLargeError` above the cap,
+   * and `PlatformError` for anything else the platform answers.
+   */
+  downloadMedia?(ref: MediaRef, options: { maxBytes: number }): Promise<DownloadedMedia>;
   /** `Capability.Edit` */
   update?(platformMessageId: string, msg: OutboundMessage): Promise<SendResult>;
   /** `Capability.Webhook` */
@@ -81,6 +88,13 @@ export interface Channel {
    * hub can recognise commands such as `/link` typed after a mention. Default: the text as is.
    */
   commandText?(message: InboundMessage): string;
+}
+
+/** What `Channel.downloadMedia` answers. */
+export interface DownloadedMedia {
+  bytes: Uint8Array;
+  mimeType?: string;
+  name?: string;
 }
 
 export interface ChannelDeps {
@@ -154,6 +168,14 @@ const capabilityMembers: ReadonlyArray<{ flag: number; flagName: string; member:
 ];
 
 /**
+ * Members that need their flag but that the flag does not need: a channel may declare `Media`
+ * (it sends `OutboundMessage.media`) on a platform whose inbound media need no download call.
+ */
+const flagRequiringMembers: ReadonlyArray<{ flag: number; flagName: string; member: keyof Channel }> = [
+  { flag: Capability.Media, flagName: 'Media', member: 'downloadMedia' },
+];
+
+/**
  * Mismatches between the capabilities a channel declares and the members it implements, one
  * sentence each; empty when honest. The hub trusts the bits, so a lie here breaks routing.
  */
@@ -165,6 +187,11 @@ export function checkDeclaredCapabilities(channel: Channel): string[] {
     if (has(declared, flag) && !implemented) {
       problems.push(`declares ${flagName} but does not implement ${member}`);
     } else if (!has(declared, flag) && implemented) {
+      problems.push(`implements ${member} but does not declare ${flagName}`);
+    }
+  }
+  for (const { flag, flagName, member } of flagRequiringMembers) {
+    if (!has(declared, flag) && channel[member] !== undefined) {
       problems.push(`implements ${member} but does not declare ${flagName}`);
     }
   }

@@ -203,3 +203,31 @@ export class UsernameExhaustedError extends SwitchboardError {
     this.attempts = attempts;
   }
 }
+
+/** `Channel.downloadMedia`: the platform no longer has (or never had) the media a ref names. */
+export class MediaNotFoundError extends SwitchboardError {
+  constructor(message = 'the media was not found on the platform', options?: { cause?: unknown }) {
+    super('media_not_found', message, options);
+  }
+}
+
+/**
+ * Media larger than the caller's cap: `Channel.downloadMedia` stops reading at `maxBytes`, and a
+ * send refuses a `url` whose body exceeds what the platform or the hub accepts.
+ */
+export class MediaTooLargeError extends SwitchboardError {
+  readonly maxBytes: number;
+  /** The size the platform declared, when it did. */
+  readonly size?: number;
+
+  constructor(maxBytes: number, size?: number) {
+    super(
+      'media_too_large',
+      size === undefined
+        ? `the media exceeds the ${maxBytes}-byte cap`
+        : `the media is ${size} bytes, over the ${maxBytes}-byte cap`,
+    );
+    this.maxBytes = maxBytes;
+    if (size !== undefined) this.size = size;
+  }
+}

@@ -66,4 +66,15 @@ describe('checkDeclaredCapabilities', () => {
       'implements accounts but does not declare AccountProvisioning',
     ]);
   });
+
+  it('lets a Media channel omit downloadMedia, but not the other way round', () => {
+    const downloadMedia = async () => ({ bytes: new Uint8Array() });
+    expect(checkDeclaredCapabilities(channel(capabilities(Capability.Text, Capability.Media)))).toEqual([]);
+    expect(
+      checkDeclaredCapabilities(channel(capabilities(Capability.Text, Capability.Media), { downloadMedia })),
+    ).toEqual([]);
+    expect(checkDeclaredCapabilities(channel(Capability.Text, { downloadMedia }))).toEqual([
+      'implements downloadMedia but does not declare Media',
+    ]);
+  });
 });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  base64DecodedLength,
   InvalidEnvelopeError,
   inboundEventScope,
   inboundEventSender,
   inboundMessageSchema,
+  MAX_OUTBOUND_MEDIA_BYTES,
   parseInboundEvent,
   parseInboundMessage,
   parseOutboundMessage,
@@ -111,7 +113,7 @@ describe('outbound envelope', () => {
     );
   });
 
-  it('rejects a message with neither text nor card', () => {
+  it('rejects a message with neither text, card nor media', () => {
     const issues = issuesOf(() => parseOutboundMessage({ target, idempotencyKey: 'k' }));
     expect(issues.map((issue) => issue.path.join('.'))).toEqual(['text']);
     expect(safeParseOutboundMessage({ target, text: '', idempotencyKey: 'k' }).success).toBe(false);
@@ -125,6 +127,46 @@ describe('outbound envelope', () => {
     expect(safeParseOutboundMessage({ target, text: 'hi', idempotencyKey: 'k'.repeat(129) }).success).toBe(
       false,
     );
+  });
+
+  it('accepts media by url or by base64 data, alone or with text', () => {
+    const data = Buffer.from('png bytes').toString('base64');
+    expect(
+      parseOutboundMessage({ target, media: { kind: 'image', data }, idempotencyKey: 'm1' }).media,
+    ).toEqual({ kind: 'image', data });
+    const byUrl = parseOutboundMessage({
+      target,
+      text: 'the report',
+      media: { kind: 'file', url: 'https://files.example.com/r.pdf', name: 'r.pdf' },
+      idempotencyKey: 'm2',
+    });
+    expect(byUrl.media?.url).toBe('https://files.example.com/r.pdf');
+  });
+
+  it('refuses media with both or neither of url and data, bad base64, or a non-http url', () => {
+    const bad = [
+      { kind: 'image' },
+      { kind: 'image', url: 'https://x.example/a.png', data: 'aGk=' },
+      { kind: 'image', data: 'not base64!' },
+      { kind: 'image', url: 'file:///etc/passwd' },
+      { kind: 'sticker', data: 'aGk=' },
+    ];
+    for (const media of bad) {
+      expect(safeParseOutboundMessage({ target, media, idempotencyKey: 'k' }).success).toBe(false);
+    }
+  });
+
+  it('caps media data at MAX_OUTBOUND_MEDIA_BYTES decoded', () => {
+    const atCap = Buffer.alloc(MAX_OUTBOUND_MEDIA_BYTES).toString('base64');
+    const over = Buffer.alloc(MAX_OUTBOUND_MEDIA_BYTES + 1).toString('base64');
+    expect(base64DecodedLength(atCap)).toBe(MAX_OUTBOUND_MEDIA_BYTES);
+    expect(
+      safeParseOutboundMessage({ target, media: { kind: 'file', data: atCap }, idempotencyKey: 'k' }).success,
+    ).toBe(true);
+    const issues = issuesOf(() =>
+      parseOutboundMessage({ target, media: { kind: 'file', data: over }, idempotencyKey: 'k' }),
+    );
+    expect(issues.map((issue) => issue.path.join('.'))).toEqual(['media.data']);
   });
 
   it('requires a target chat id', () => {

@@ -4,6 +4,8 @@ import {
   isNotFound,
   isRetryable,
   MalformedPayloadError,
+  MediaNotFoundError,
+  MediaTooLargeError,
   NotFoundError,
   PlatformError,
   SwitchboardError,
@@ -71,5 +73,15 @@ describe('errors', () => {
 
   it('marks malformed payloads with their own code', () => {
     expect(new MalformedPayloadError('body is not JSON').code).toBe('malformed_payload');
+  });
+});
+
+describe('media errors', () => {
+  it('carry stable codes and the cap', () => {
+    expect(new MediaNotFoundError().code).toBe('media_not_found');
+    const tooLarge = new MediaTooLargeError(100, 250);
+    expect(tooLarge).toMatchObject({ code: 'media_too_large', maxBytes: 100, size: 250 });
+    expect(tooLarge.message).toMatch(/250 bytes, over the 100-byte cap/);
+    expect(new MediaTooLargeError(100).size).toBeUndefined();
   });
 });

@@ -7,9 +7,11 @@ import {
   type ChannelFactory,
   capabilities,
   type DirectoryProfile,
+  type DownloadedMedia,
   type IdentityKey,
   type InboundMessage,
   type Logger,
+  type MediaRef,
   type OutboundMessage,
   type Sender,
   type SendResult,
@@ -22,6 +24,7 @@ import { fetchFeishuBotOpenId, fetchFeishuProfile, fetchFeishuTenantKey } from '
 import { parseJsonObject, readFeishuEnvelope } from './envelope.js';
 import { FEISHU_UNION_NAMESPACE, feishuCommandText, feishuSenderIdentities } from './identity.js';
 import { FeishuLongConnection } from './long-connection.js';
+import { downloadFeishuMedia } from './media.js';
 import { type FeishuParseContext, parseFeishuEvent } from './parse.js';
 import { prepareFeishuConfig } from './prepare-config.js';
 import { sendFeishuMessage, updateFeishuMessage } from './send.js';
@@ -50,6 +53,8 @@ export class FeishuChannel implements Channel {
   #botOpenId: string | undefined;
   #connection: FeishuLongConnection | undefined;
   readonly #lookup: ChannelDeps['lookup'];
+  /** The hub's egress-checked fetch, for media URLs agents name (Open API calls use the SDK). */
+  readonly #fetch: typeof globalThis.fetch;
 
   constructor(config: FeishuChannelConfig, deps: ChannelDeps, options: FeishuChannelOptions = {}) {
     this.#config = config;
@@ -65,6 +70,7 @@ export class FeishuChannel implements Channel {
       lookup: deps.lookup,
     });
     this.#lookup = deps.lookup;
+    this.#fetch = deps.fetch ?? globalThis.fetch;
     this.#parseContext = {
       installationId: deps.installationId,
       appId: config.app_id,
@@ -77,6 +83,7 @@ export class FeishuChannel implements Channel {
   capabilities(): Capabilities {
     return capabilities(
       Capability.Text,
+      Capability.Media,
       Capability.Threads,
       Capability.Cards,
       Capability.Edit,
@@ -176,7 +183,12 @@ export class FeishuChannel implements Channel {
   }
 
   send(msg: OutboundMessage): Promise<SendResult> {
-    return sendFeishuMessage(this.#api, msg);
+    return sendFeishuMessage(this.#api, msg, this.#fetch);
+  }
+
+  /** An inbound image or file through the message-resource API, refused above `maxBytes`. */
+  downloadMedia(ref: MediaRef, options: { maxBytes: number }): Promise<DownloadedMedia> {
+    return downloadFeishuMedia(this.#api, ref, options.maxBytes);
   }
 
   update(platformMessageId: string, msg: OutboundMessage): Promise<SendResult> {
@@ -216,6 +228,7 @@ export function createFeishuChannelFactory(options: FeishuChannelOptions = {}): 
     displayName: 'Feishu / Lark',
     capabilities: capabilities(
       Capability.Text,
+      Capability.Media,
       Capability.Threads,
       Capability.Cards,
       Capability.Edit,

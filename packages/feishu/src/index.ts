@@ -69,10 +69,14 @@ export default definePlugin({
   namespaces: feishuNamespaceRules,
 });
 export {
+  downloadFeishuMedia,
   downloadFeishuResource,
+  FEISHU_MAX_FILE_UPLOAD_BYTES,
+  FEISHU_MAX_IMAGE_UPLOAD_BYTES,
   FEISHU_MAX_MEDIA_BYTES,
   type FeishuUpload,
   sendFeishuMedia,
   uploadFeishuFile,
   uploadFeishuImage,
+  uploadOutboundMedia,
 } from './media.js';

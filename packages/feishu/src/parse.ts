@@ -128,7 +128,8 @@ function parseMessage(
     },
     msgType: content.msgType,
     ...(text !== undefined ? { text } : {}),
-    media: content.media,
+    // The resource API needs the message beside the key.
+    media: content.media.map((ref) => ({ ...ref, messageId })),
     ...(parentId || rootId
       ? {
           reply: {

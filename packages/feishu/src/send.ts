@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OutboundMessage, SendResult } from '@switchboard/core';
 import { PlatformError } from '@switchboard/core';
 import type { FeishuApi } from './api.js';
+import { feishuMediaPayload, uploadOutboundMedia } from './media.js';
 import { splitFeishuText } from './split.js';
 
 /** Feishu's `uuid` (idempotent for about an hour) is at most 50 characters. */
@@ -62,7 +63,12 @@ async function sendOne(
  * carries a `uuid` derived from the idempotency key, so a retried send posts nothing twice.
  * Answers the first piece's message id.
  */
-export async function sendFeishuMessage(api: FeishuApi, msg: OutboundMessage): Promise<SendResult> {
+export async function sendFeishuMessage(
+  api: FeishuApi,
+  msg: OutboundMessage,
+  fetch: typeof globalThis.fetch = globalThis.fetch,
+): Promise<SendResult> {
+  if (msg.media) return sendFeishuMediaMessage(api, msg, msg.media, fetch);
   if (msg.card) {
     const id = await sendOne(
       api,
@@ -85,6 +91,34 @@ export async function sendFeishuMessage(api: FeishuApi, msg: OutboundMessage): P
   }
   if (!first) throw new PlatformError('permanent', 'nothing to send');
   return { platformMessageId: first };
+}
+
+/**
+ * Media: uploaded (a `url` fetched first), then sent as an image or file message. Feishu's
+ * media messages have no caption, so `caption` (else `text`) follows as a text message. The
+ * media message is piece 0 of the idempotency key, the text pieces 1 and on; the answer is the
+ * media message's id.
+ */
+async function sendFeishuMediaMessage(
+  api: FeishuApi,
+  msg: OutboundMessage,
+  media: NonNullable<OutboundMessage['media']>,
+  fetch: typeof globalThis.fetch,
+): Promise<SendResult> {
+  const uploaded = await uploadOutboundMedia(api, media, fetch);
+  const id = await sendOne(api, msg, feishuMediaPayload(uploaded), feishuUuid(msg.idempotencyKey));
+  const caption = media.caption ?? msg.text;
+  if (caption) {
+    for (const [index, piece] of splitFeishuText(caption).entries()) {
+      await sendOne(
+        api,
+        msg,
+        { msg_type: 'text', content: JSON.stringify({ text: piece }) },
+        feishuUuid(msg.idempotencyKey, index + 1),
+      );
+    }
+  }
+  return { platformMessageId: id };
 }
 
 /** A card is updated with `PATCH` (≤ 14 days, `update_multi`); a text message is edited with `PUT`. */

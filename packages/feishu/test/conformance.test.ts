@@ -112,6 +112,21 @@ const shared: Omit<ChannelConformanceOptions<FeishuChannelConfig>, 'validConfig'
       pushEvent: async () => {
         await running.push(messageEnvelope({ eventId: 'ev_pushed', text: 'pushed' }));
       },
+      media: {
+        sentMedia: (_target, id) => {
+          const message = running.messages.find((m) => m.message_id === id);
+          if (!message) return undefined;
+          const content = JSON.parse(message.content) as { image_key?: string; file_key?: string };
+          const bytes = running.uploads.get(content.image_key ?? content.file_key ?? '');
+          return { kind: message.msg_type, ...(bytes ? { bytes: new Uint8Array(bytes) } : {}) };
+        },
+        addInboundMedia: (bytes, kind) => {
+          const n = running.resources.size + 1;
+          running.resources.set(`om_conf${n}/media_conf${n}`, bytes);
+          return { kind, id: `media_conf${n}`, messageId: `om_conf${n}` };
+        },
+        missingRef: () => ({ kind: 'image', id: 'img_missing', messageId: 'om_missing' }),
+      },
       close: () => running.close(),
     };
   },

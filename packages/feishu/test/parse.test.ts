@@ -118,6 +118,18 @@ describe('parsing Feishu events', () => {
     }
   });
 
+  it('names the message beside the key in every media ref (the resource API needs both)', () => {
+    const [event] = parse(
+      messageEnvelope({
+        messageId: 'om_media1',
+        messageType: 'image',
+        content: JSON.stringify({ image_key: 'img_9' }),
+      }),
+    );
+    if (event?.kind !== 'message') throw new Error('expected a message');
+    expect(event.message.media).toEqual([{ kind: 'image', id: 'img_9', messageId: 'om_media1' }]);
+  });
+
   it('keeps a message whose content is not JSON, or is huge, as unknown instead of failing', () => {
     const [notJson] = parse(messageEnvelope({ content: 'not json {' }));
     expect(notJson).toMatchObject({

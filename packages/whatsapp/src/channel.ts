@@ -5,7 +5,9 @@ import {
   type ChannelDeps,
   type ChannelFactory,
   capabilities,
+  type DownloadedMedia,
   type IdentityKey,
+  type MediaRef,
   type OutboundMessage,
   type SendResult,
   type Source,
@@ -13,7 +15,7 @@ import {
 import { type WhatsAppChannelConfig, whatsappConfigSchema } from './config.js';
 import { GraphClient } from './graph-client.js';
 import { whatsappSenderIdentities, whatsappVerificationChatId } from './identity.js';
-import { type DownloadedMedia, downloadWhatsAppMedia } from './media.js';
+import { downloadWhatsAppRef } from './media.js';
 import { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';
 import { prepareWhatsAppConfig } from './prepare-config.js';
 import { SentParts, sendWhatsAppMessage } from './send.js';
@@ -78,9 +80,9 @@ export class WhatsAppChannel implements Channel {
     });
   }
 
-  /** The bytes of a received `MediaRef` (its `id`), within the configured size cap. */
-  downloadMedia(mediaId: string): Promise<DownloadedMedia> {
-    return downloadWhatsAppMedia(this.#graph, mediaId, this.#config.max_media_bytes);
+  /** The bytes of a received `MediaRef` (its `id`), within the smaller of the two caps. */
+  downloadMedia(ref: MediaRef, options: { maxBytes: number }): Promise<DownloadedMedia> {
+    return downloadWhatsAppRef(this.#graph, ref, Math.min(options.maxBytes, this.#config.max_media_bytes));
   }
 
   homeTenant(): string {

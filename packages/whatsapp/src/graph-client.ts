@@ -63,7 +63,7 @@ export class GraphClient {
     return this.request(this.url(path), {
       method,
       ...(body instanceof FormData
-        ? { body }
+        ? await multipart(body)
         : body !== undefined
           ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
           : {}),
@@ -89,18 +89,46 @@ export class GraphClient {
   }
 }
 
-/** Reads at most `max` bytes of a body; a longer one is refused, never buffered whole. */
-export async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+/**
+ * A form as `multipart/form-data` bytes and their content type. Encoded here, not by the `fetch`
+ * given: a `fetch` from another undici than the global one (the hub's egress-checked one) does
+ * not recognise this runtime's `FormData` and would send it as text.
+ */
+async function multipart(form: FormData): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
+  const encoded = new Response(form);
+  return {
+    body: new Uint8Array(await encoded.arrayBuffer()),
+    headers: { 'content-type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
+  };
+}
+
+/**
+ * Reads at most `max` bytes of a body; a longer one is refused, never buffered whole.
+ * `tooLarge` makes the refusal (default: a permanent `PlatformError`).
+ */
+export async function readCapped(
+  res: Response,
+  max: number,
+  tooLarge: (declared?: number) => Error = (declared) =>
+    new PlatformError(
+      'permanent',
+      declared === undefined
+        ? `answer exceeds the ${max}-byte cap`
+        : `answer of ${declared} bytes exceeds the ${max}-byte cap`,
+    ),
+): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (declared > max) {
     await res.body?.cancel();
-    throw new PlatformError('permanent', `answer of ${declared} bytes exceeds the ${max}-byte cap`);
+    throw tooLarge(declared);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+  const reader = (res.body ?? []) as AsyncIterable<Uint8Array>;
+  for await (const chunk of reader) {
     total += chunk.byteLength;
-    if (total > max) throw new PlatformError('permanent', `answer exceeds the ${max}-byte cap`);
+    // Leaving the loop cancels the body: nothing more is read.
+    if (total > max) throw tooLarge();
     chunks.push(chunk);
   }
   const out = new Uint8Array(total);

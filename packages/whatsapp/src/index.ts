@@ -30,7 +30,7 @@ export {
   whatsappSenderIdentities,
   whatsappVerificationChatId,
 } from './identity.js';
-export { type DownloadedMedia, downloadWhatsAppMedia } from './media.js';
+export { type DownloadedMedia, downloadWhatsAppMedia, downloadWhatsAppRef } from './media.js';
 export { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';
 export { GRAPH_UNREACHABLE, prepareWhatsAppConfig } from './prepare-config.js';
 export { MAX_TEXT_LENGTH, recipientOf, sendWhatsAppMessage, splitText, whatsappCardSchema } from './send.js';

@@ -1,4 +1,9 @@
-import { type OutboundMessage, PlatformError, parseOutboundMessage } from '@switchboard/core';
+import {
+  type OutboundMedia,
+  type OutboundMessage,
+  PlatformError,
+  parseOutboundMessage,
+} from '@switchboard/core';
 import { z } from 'zod';
 import type { GraphClient } from './graph-client.js';
 import { isBsuid } from './identity.js';
@@ -106,8 +111,14 @@ export async function sendWhatsAppMessage(
   };
   const bodies: Record<string, unknown>[] = [];
   if (message.card) bodies.push({ ...base, ...(await cardBody(message.card, ctx)) });
-  if (message.text) {
-    for (const part of splitText(message.text))
+  let text = message.text;
+  if (message.media) {
+    const media = await mediaBody(message.media, text, ctx);
+    bodies.push({ ...base, ...media.body });
+    text = media.followingText;
+  }
+  if (text) {
+    for (const part of splitText(text))
       bodies.push({ ...base, type: 'text', text: { body: part, preview_url: false } });
   }
   let last = '';
@@ -126,6 +137,69 @@ export async function sendWhatsAppMessage(
     ctx.sent.set(key, last);
   }
   return { platformMessageId: last };
+}
+
+/** WhatsApp's message type for each core media kind: a file is a `document`. */
+const MEDIA_TYPE = { image: 'image', file: 'document', audio: 'audio', video: 'video' } as const;
+/** Captions are at most 1,024 characters, and audio takes none. */
+const MAX_CAPTION = 1024;
+
+/** Types Meta accepts without a MIME type the agent named, by the bytes' signature. */
+function sniffMimeType(bytes: Buffer, kind: OutboundMedia['kind']): string {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
+  if (
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return 'image/webp';
+  if (bytes.subarray(4, 8).toString('latin1') === 'ftyp') return kind === 'audio' ? 'audio/mp4' : 'video/mp4';
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
+  return kind === 'file' ? 'application/octet-stream' : `${kind}/unknown`;
+}
+
+/**
+ * `OutboundMessage.media` as a message body: by `link` (Meta fetches the URL itself) or, for
+ * `data`, uploaded to the number's media endpoint first and sent by `id`. The caption (else the
+ * message text) goes on the media when it fits and the type takes one; what does not follows as
+ * text (`followingText`).
+ */
+async function mediaBody(
+  media: OutboundMedia,
+  text: string | undefined,
+  ctx: SendContext,
+): Promise<{ body: Record<string, unknown>; followingText: string | undefined }> {
+  const type = MEDIA_TYPE[media.kind];
+  const candidate = media.caption ?? text;
+  const fits = type !== 'audio' && candidate !== undefined && candidate.length <= MAX_CAPTION;
+  const caption = fits ? candidate : undefined;
+  const rest = [fits ? undefined : media.caption, fits && media.caption === undefined ? undefined : text];
+  const following = rest.filter((part): part is string => part !== undefined && part !== '').join('\n\n');
+  let handle: { link: string } | { id: string };
+  if (media.url !== undefined) {
+    handle = { link: media.url };
+  } else {
+    const bytes = Buffer.from(media.data ?? '', 'base64');
+    handle = {
+      id: await uploadMedia(ctx, {
+        base64: media.data ?? '',
+        mime_type: media.mimeType ?? sniffMimeType(bytes, media.kind),
+        ...(media.name ? { filename: media.name } : {}),
+      }),
+    };
+  }
+  return {
+    body: {
+      type,
+      [type]: {
+        ...handle,
+        ...(caption !== undefined ? { caption } : {}),
+        ...(type === 'document' && media.name ? { filename: media.name } : {}),
+      },
+    },
+    followingText: following === '' ? undefined : following,
+  };
 }
 
 async function cardBody(card: Record<string, unknown>, ctx: SendContext): Promise<Record<string, unknown>> {

@@ -22,6 +22,24 @@ describeChannelConformance({
         if (!message || message.recipient !== target.chatId) return undefined;
         return (message.body.text as { body?: string } | undefined)?.body;
       },
+      media: {
+        sentMedia: (_target, id) => {
+          const body = fake.messages.get(id)?.body;
+          const type = String(body?.type ?? '');
+          const handle = body?.[type] as { id?: string; link?: string } | undefined;
+          if (!handle) return undefined;
+          const kind = type === 'document' ? 'file' : type;
+          if (handle.link) return { kind, link: handle.link };
+          const uploaded = handle.id ? fake.media.get(handle.id) : undefined;
+          return { kind, ...(uploaded ? { bytes: uploaded.bytes } : {}) };
+        },
+        addInboundMedia: (bytes, kind) => {
+          const id = `${7000000000 + fake.media.size}`;
+          fake.addMedia(id, { bytes, mimeType: 'image/png' });
+          return { kind, id, mimeType: 'image/png' };
+        },
+        missingRef: () => ({ kind: 'image', id: '1234567890' }),
+      },
       close: () => fake.close(),
     };
   },

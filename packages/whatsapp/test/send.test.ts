@@ -1,4 +1,10 @@
-import { type OutboundMessage, PlatformError, validateConfig } from '@switchboard/core';
+import {
+  MediaNotFoundError,
+  MediaTooLargeError,
+  type OutboundMessage,
+  PlatformError,
+  validateConfig,
+} from '@switchboard/core';
 import { type FakeWhatsApp, startFakeWhatsApp } from '@switchboard/testkit/fakes/whatsapp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -190,7 +196,7 @@ describe('send errors', () => {
 describe('media download', () => {
   it('downloads by media id with the bearer', async () => {
     fake.addMedia('media-1', { bytes: new TextEncoder().encode('png-bytes'), mimeType: 'image/png' });
-    const media = await channel.downloadMedia('media-1');
+    const media = await channel.downloadMedia({ kind: 'image', id: 'media-1' }, { maxBytes: 1024 });
     expect(new TextDecoder().decode(media.bytes)).toBe('png-bytes');
     expect(media.mimeType).toBe('image/png');
     expect(fake.calls.map((c) => [c.path, c.authorization])).toEqual([
@@ -199,16 +205,72 @@ describe('media download', () => {
     ]);
   });
 
-  it('answers not_found for a media id that 404s', async () => {
-    expect(await failure(channel.downloadMedia('media-gone'))).toMatchObject({
-      kind: 'not_found',
-      platformCode: '100',
-    });
+  it('answers MediaNotFoundError for a media id that 404s', async () => {
+    const error = await channel
+      .downloadMedia({ kind: 'image', id: 'media-gone' }, { maxBytes: 1024 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaNotFoundError);
+    expect((error as MediaNotFoundError).cause).toMatchObject({ kind: 'not_found', platformCode: '100' });
   });
 
-  it('refuses media larger than the cap before downloading it', async () => {
+  it('refuses media larger than the config cap before downloading it', async () => {
     fake.addMedia('media-big', { bytes: new Uint8Array(4096), mimeType: 'video/mp4' });
-    expect((await failure(channel.downloadMedia('media-big'))).message).toContain('cap');
+    await expect(
+      channel.downloadMedia({ kind: 'video', id: 'media-big' }, { maxBytes: 1_000_000 }),
+    ).rejects.toMatchObject({ code: 'media_too_large', maxBytes: 1024, size: 4096 });
     expect(fake.calls.map((c) => c.path)).toEqual(['/v23.0/media-big']);
+  });
+
+  it('refuses media larger than the caller cap, and names a document by its ref', async () => {
+    fake.addMedia('media-doc', { bytes: new Uint8Array(600), mimeType: 'application/pdf' });
+    await expect(
+      channel.downloadMedia({ kind: 'file', id: 'media-doc' }, { maxBytes: 500 }),
+    ).rejects.toBeInstanceOf(MediaTooLargeError);
+    const doc = await channel.downloadMedia(
+      { kind: 'file', id: 'media-doc', name: 'q3.pdf' },
+      { maxBytes: 600 },
+    );
+    expect(doc).toMatchObject({ mimeType: 'application/pdf', name: 'q3.pdf' });
+  });
+});
+
+describe('sending media', () => {
+  const recipient = '4915123456789';
+
+  it('sends by link with the text as caption', async () => {
+    const sent = await channel.send(
+      message({ text: 'the chart', media: { kind: 'image', url: 'https://cdn.example.com/chart.png' } }),
+    );
+    expect(fake.messages.get(sent.platformMessageId)?.body).toMatchObject({
+      to: recipient,
+      type: 'image',
+      image: { link: 'https://cdn.example.com/chart.png', caption: 'the chart' },
+    });
+    expect(fake.messages.size).toBe(1);
+  });
+
+  it('uploads data, then sends a document by the id answered, with its file name', async () => {
+    const pdf = Buffer.from('%PDF-1.7 tiny');
+    const sent = await channel.send(
+      message({ text: undefined, media: { kind: 'file', data: pdf.toString('base64'), name: 'q3.pdf' } }),
+    );
+    const body = fake.messages.get(sent.platformMessageId)?.body as {
+      type: string;
+      document: { id: string; filename: string };
+    };
+    expect(body.type).toBe('document');
+    expect(body.document.filename).toBe('q3.pdf');
+    const uploaded = fake.media.get(body.document.id);
+    expect(Buffer.from(uploaded?.bytes ?? [])).toEqual(pdf);
+    expect(uploaded?.mimeType).toBe('application/pdf');
+  });
+
+  it('sends audio without a caption: the text follows as its own message', async () => {
+    await channel.send(
+      message({ text: 'listen', media: { kind: 'audio', url: 'https://cdn.example.com/a.ogg' } }),
+    );
+    const bodies = [...fake.messages.values()].map((m) => m.body);
+    expect(bodies.map((b) => b.type)).toEqual(['audio', 'text']);
+    expect(bodies[0]?.audio).toEqual({ link: 'https://cdn.example.com/a.ogg' });
   });
 });

@@ -38,6 +38,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'Body over the size limit',
   422: 'Understood but not applicable',
   429: 'Rate limited; see Retry-After',
+  502: 'The platform failed to answer',
   503: 'A dependency (the database) is down; retry later',
 };
 

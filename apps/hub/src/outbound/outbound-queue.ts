@@ -1,10 +1,15 @@
-import type { InboundMessage } from '@switchboard/core';
+import type { InboundMessage, OutboundMedia } from '@switchboard/core';
 import type { InstallationRecord, OutboundStore } from '@switchboard/db';
 
 export interface OutboundRequest {
   installation: InstallationRecord;
   chatId: string;
-  message: { text?: string; card?: Record<string, unknown>; reply?: InboundMessage['reply'] };
+  message: {
+    text?: string;
+    card?: Record<string, unknown>;
+    media?: OutboundMedia;
+    reply?: InboundMessage['reply'];
+  };
   idempotencyKey: string;
   updateOfId?: string;
 }
@@ -26,6 +31,8 @@ export class OutboundQueue {
       target: { chatId, ...(message.reply ? { reply: message.reply } : {}) },
       ...(message.text !== undefined ? { text: message.text } : {}),
       ...(message.card !== undefined ? { card: message.card } : {}),
+      // Stored with the row like text (data included), so a retry after a restart still has it.
+      ...(message.media !== undefined ? { media: message.media } : {}),
       idempotencyKey,
     };
     const queued = await this.store.enqueue({

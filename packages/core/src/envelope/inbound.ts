@@ -50,6 +50,11 @@ export const mediaRefSchema = z.object({
   kind: z.enum(['image', 'file', 'audio', 'video', 'sticker']),
   /** The platform's handle for the media; only its adapter can turn it into bytes. */
   id: z.string().min(1),
+  /**
+   * The message the media came in, where the platform needs it beside `id` to serve the bytes
+   * (Feishu's message-resource API takes a message id and a file key).
+   */
+  messageId: z.string().min(1).optional(),
   url: z.string().optional(),
   mimeType: z.string().optional(),
   name: z.string().optional(),

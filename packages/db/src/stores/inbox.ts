@@ -280,6 +280,19 @@ export class InboxStore {
         AND d.state = 'pending' AND d.next_attempt_at > now()`;
   }
 
+  /**
+   * The event recorded under `deliveryId` for this installation (the id its agent was sent), or
+   * null when this installation has none: callers scope by installation, so a delivery id of
+   * another installation reads as unknown.
+   */
+  async eventByDelivery(installationId: string, deliveryId: string): Promise<{ payload: unknown } | null> {
+    const row = await this.db.channelInboundMessageDedup.findFirst({
+      where: { installationId, deliveryId },
+      select: { payload: true },
+    });
+    return row ? { payload: row.payload } : null;
+  }
+
   async backlog(installationId: string): Promise<InboxBacklog> {
     const [row] = await this.db.$queryRaw<
       Array<{ pending: bigint; dead_letters: bigint; last_inbound_at: Date | null }>

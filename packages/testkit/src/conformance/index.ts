@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { describeAppRouteChecks } from './app-route-checks.js';
 import { describeConfigChecks } from './config-checks.js';
 import { describeCapabilityChecks, describeLifecycleChecks } from './lifecycle-checks.js';
+import { describeMediaChecks } from './media-checks.js';
 import type { ChannelConformanceOptions, ConformancePlatform } from './options.js';
 import { describeSendChecks } from './send-checks.js';
 import { describeWebhookChecks } from './webhook-checks.js';
@@ -17,6 +18,7 @@ export type {
   ChannelConformanceOptions,
   ConformanceAppRoute,
   ConformanceFixture,
+  ConformanceMedia,
   ConformancePlatform,
   ConformanceWebhook,
   HmacVerification,
@@ -53,6 +55,7 @@ export function describeChannelConformance<C extends Record<string, unknown>>(
         running = undefined;
       });
       describeSendChecks(options, platform);
+      describeMediaChecks(options, platform);
       describeLifecycleChecks(options, platform);
     });
   });

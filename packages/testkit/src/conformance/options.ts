@@ -1,4 +1,4 @@
-import type { ChannelFactory, OutboundTarget } from '@switchboard/core';
+import type { ChannelFactory, MediaRef, OutboundTarget } from '@switchboard/core';
 
 /** A running fake of the platform, started fresh for each test that talks to it. */
 export interface ConformancePlatform {
@@ -16,7 +16,25 @@ export interface ConformancePlatform {
    * would a real one); the suite expects a valid event at `ctx.emit`.
    */
   pushEvent?(): Promise<void>;
+  /** Required iff the channel declares `Media`. */
+  media?: ConformanceMedia;
   close(): Promise<void>;
+}
+
+/** How the suite sees media on the fake platform. */
+export interface ConformanceMedia {
+  /**
+   * What the platform holds for a media message the channel sent: its kind in the suite's terms
+   * (`image`, `file`…) and the bytes uploaded, or the `link` it was given instead.
+   */
+  sentMedia(
+    target: OutboundTarget,
+    platformMessageId: string,
+  ): { kind: string; bytes?: Uint8Array; link?: string } | undefined;
+  /** Makes the platform serve `bytes` as received media; answers the ref an inbound event carries. */
+  addInboundMedia(bytes: Uint8Array, kind: MediaRef['kind']): MediaRef | Promise<MediaRef>;
+  /** A ref the platform has no media for. */
+  missingRef(): MediaRef;
 }
 
 /** A raw webhook body as the platform posts it. */
@@ -42,6 +60,11 @@ export interface ChannelConformanceOptions<C extends Record<string, unknown>> {
   sendTargets: OutboundTarget[];
   /** Required iff the factory declares `appRoute`. */
   appRoute?: ConformanceAppRoute;
+  /**
+   * Why a channel declaring `Media` skips the media checks (it declares inbound media only and
+   * cannot send `OutboundMessage.media` yet); otherwise `ConformancePlatform.media` is required.
+   */
+  skipMediaChecks?: string;
 }
 
 /** App-level routing: two installations of one app and batches that address them. */

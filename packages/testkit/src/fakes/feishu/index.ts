@@ -4,8 +4,10 @@ export {
   type FakeFeishuAck,
   type FakeFeishuCall,
   type FakeFeishuFailure,
+  type FakeFeishuFilePart,
   type FakeFeishuMessage,
   type FakeFeishuOptions,
+  type FakeFeishuResource,
   type FakeFeishuUser,
   startFakeFeishu,
 } from './server.js';

@@ -46,6 +46,13 @@ export interface FakeFeishuMessage {
   updates: Array<{ method: 'PATCH' | 'PUT'; content: string }>;
 }
 
+/** A message resource with the headers Feishu serves it with. */
+export interface FakeFeishuResource {
+  bytes: Uint8Array;
+  mimeType?: string;
+  name?: string;
+}
+
 export interface FakeFeishuAck {
   messageId: string;
   code: number;
@@ -68,8 +75,13 @@ export interface FakeFeishu {
   acks: FakeFeishuAck[];
   /** Uploaded images and files by the key the fake answered. */
   uploads: Map<string, Buffer>;
-  /** Inbound media served by the message-resource API, keyed `<message id>/<file key>`. */
-  resources: Map<string, Uint8Array>;
+  /** The `file_name` each uploaded file carried, by file key. */
+  uploadNames: Map<string, string>;
+  /**
+   * Inbound media served by the message-resource API, keyed `<message id>/<file key>`; a key not
+   * here answers Feishu's `234003 File not in msg.`.
+   */
+  resources: Map<string, Uint8Array | FakeFeishuResource>;
   /** Queues a failure for the next call whose path starts with `pathPrefix`. */
   fail(pathPrefix: string, failure: FakeFeishuFailure): void;
   /** Open long connections (a client counts once its WebSocket is up). */
@@ -98,18 +110,36 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 };
 
+/** An uploaded file part as the fake parsed it from `multipart/form-data`. */
+export interface FakeFeishuFilePart {
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
-  if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
-    // Uploads: the fields are kept as text, the file as its size (enough to assert on).
-    const text = raw.toString('latin1');
+  const contentType = req.headers['content-type'] ?? '';
+  if (contentType.startsWith('multipart/form-data')) {
+    // Uploads: parsed as a real server would (boundary, parts); text fields stay strings and
+    // file parts become `FakeFeishuFilePart`s.
     const fields: Record<string, unknown> = { multipartBytes: raw.length };
-    for (const match of text.matchAll(
-      /name="([^"]+)"(?:; filename="[^"]*")?\r\n(?:Content-Type: [^\r]*\r\n)?\r\n([\s\S]*?)\r\n--/g,
-    )) {
-      fields[match[1] as string] = match[2];
+    try {
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      for (const [name, value] of form.entries()) {
+        fields[name] =
+          typeof value === 'string'
+            ? value
+            : ({
+                filename: value.name,
+                contentType: value.type,
+                bytes: Buffer.from(await value.arrayBuffer()),
+              } satisfies FakeFeishuFilePart);
+      }
+    } catch {
+      fields.malformedMultipart = true;
     }
     return fields;
   }
@@ -123,9 +153,13 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+const isFilePart = (value: unknown): value is FakeFeishuFilePart =>
+  typeof value === 'object' && value !== null && Buffer.isBuffer((value as FakeFeishuFilePart).bytes);
+
 /**
  * A small Feishu: the token endpoint, bot info, tenant query, contact users, im/v1 messages
- * (send, reply, PATCH, PUT) with `uuid` idempotency, Feishu's error bodies and rate limits, and
+ * (send, reply, PATCH, PUT) with `uuid` idempotency, image and file uploads (multipart) and
+ * the message-resource download, Feishu's error bodies and rate limits, and
  * the long connection (`POST /callback/ws/endpoint`, then pbbp2 frames over a WebSocket).
  */
 export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeFeishu> {
@@ -140,7 +174,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
   const sockets = new Set<WebSocket>();
   const waiting = new Map<string, (ack: FakeFeishuAck) => void>();
   const uploads = new Map<string, Buffer>();
-  const resources = new Map<string, Uint8Array>();
+  const resources = new Map<string, Uint8Array | FakeFeishuResource>();
+  const uploadNames = new Map<string, string>();
   let pingCount = 0;
   let silent = false;
   let nextId = 1;
@@ -203,30 +238,46 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
         return json(res, 400, { code: failure.code, msg: failure.msg ?? 'error' });
       }
       if (path === '/open-apis/im/v1/images' && req.method === 'POST') {
-        if (typeof body.image !== 'string' || body.image_type !== 'message')
-          return json(res, 400, { code: 234001, msg: 'invalid image' });
+        if (!isFilePart(body.image) || body.image_type !== 'message')
+          return json(res, 400, { code: 234001, msg: 'Invalid request param.' });
+        if (body.image.bytes.length > 10 * 1024 * 1024)
+          return json(res, 400, { code: 234006, msg: 'The file size exceed the max value.' });
         const imageKey = `img_v3_fake${String(nextId++).padStart(4, '0')}`;
-        uploads.set(imageKey, Buffer.from(body.image, 'latin1'));
+        uploads.set(imageKey, body.image.bytes);
         return json(res, 200, { code: 0, msg: 'success', data: { image_key: imageKey } });
       }
       if (path === '/open-apis/im/v1/files' && req.method === 'POST') {
-        if (typeof body.file !== 'string' || typeof body.file_name !== 'string')
-          return json(res, 400, { code: 234001, msg: 'invalid file' });
+        if (
+          !isFilePart(body.file) ||
+          typeof body.file_name !== 'string' ||
+          typeof body.file_type !== 'string'
+        )
+          return json(res, 400, { code: 234001, msg: 'Invalid request param.' });
+        if (body.file.bytes.length > 30 * 1024 * 1024)
+          return json(res, 400, { code: 234006, msg: 'The file size exceed the max value.' });
         const fileKey = `file_v3_fake${String(nextId++).padStart(4, '0')}`;
-        uploads.set(fileKey, Buffer.from(body.file, 'latin1'));
+        uploads.set(fileKey, body.file.bytes);
+        uploadNames.set(fileKey, body.file_name);
         return json(res, 200, { code: 0, msg: 'success', data: { file_key: fileKey } });
       }
       const resource = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/.exec(path);
       if (resource && req.method === 'GET') {
-        const bytes = resources.get(
+        const type = url.searchParams.get('type');
+        if (type !== 'image' && type !== 'file')
+          return json(res, 400, { code: 234001, msg: 'Invalid request param.' });
+        const entry = resources.get(
           `${decodeURIComponent(resource[1] as string)}/${decodeURIComponent(resource[2] as string)}`,
         );
-        if (!bytes) return json(res, 400, { code: 234003, msg: 'resource not found' });
+        if (!entry) return json(res, 400, { code: 234003, msg: 'File not in msg.' });
+        const item = entry instanceof Uint8Array ? { bytes: entry } : entry;
         res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'content-length': String(bytes.length),
+          'content-type': item.mimeType ?? 'application/octet-stream',
+          'content-length': String(item.bytes.length),
+          ...(item.name
+            ? { 'content-disposition': `attachment; filename="${encodeURIComponent(item.name)}"` }
+            : {}),
         });
-        return res.end(bytes);
+        return res.end(Buffer.from(item.bytes));
       }
       if (path === '/open-apis/bot/v3/info') {
         return json(res, 200, {
@@ -348,6 +399,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions): Promise<FakeF
     messages,
     acks,
     uploads,
+    uploadNames,
     resources,
     fail: (prefix, failure) => failures.push({ prefix, failure }),
     connections: () => [...sockets].filter((ws) => ws.readyState === ws.OPEN).length,
