@@ -94,6 +94,8 @@ export const messageSchema = z.object({
       new_wa_id: z.string().optional(),
       user_id: z.string().optional(),
       previous_user_id: z.string().optional(),
+      parent_user_id: z.string().optional(),
+      previous_parent_user_id: z.string().optional(),
     })
     .optional(),
 });
