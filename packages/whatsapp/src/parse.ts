@@ -13,6 +13,7 @@ import {
   type Source,
 } from '@switchboard/core';
 import { bsuidKeys, waIdKeys } from './identity.js';
+import { outboundIdOfTag } from './outbound-tag.js';
 import {
   batchSchema,
   changeValueSchema,
@@ -307,6 +308,7 @@ function statusEvent(status: WaStatus, scope: WhatsAppScope): InboundEvent {
   }
   const error = status.errors?.[0];
   const chatId = status.recipient_id ?? status.recipient_user_id;
+  const outboundId = outboundIdOfTag(status.biz_opaque_callback_data);
   return {
     kind: 'status',
     eventId,
@@ -318,6 +320,7 @@ function statusEvent(status: WaStatus, scope: WhatsAppScope): InboundEvent {
         appId: scope.appId,
       },
       platformMessageId: status.id,
+      ...(outboundId ? { outboundId } : {}),
       ...(chatId ? { chatId } : {}),
       state,
       ...(error ? { errorCode: String(error.code) } : {}),
