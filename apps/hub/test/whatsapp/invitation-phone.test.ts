@@ -129,8 +129,10 @@ describe.each(testDatabaseKinds())('a phone given with an invitation [%s]', (kin
     const max = await signedInAs('max', 'max@acme.test');
     expect((await accept(max.token, first.body.token)).body.phone.outcome).toBe('linked');
     await hub.request('DELETE', `/api/v1/workspaces/${slug}/members/${max.id}`, { token: admin.token });
-    const again = await invite({ email: 'max@acme.test', phone: '015123456798', role: 'member' });
-    expect(again.body.phone).toMatchObject({ outcome: 'invalid_phone' });
+    // A national number without a configured region cannot be read: reported, the invitation goes.
+    const national = await invite({ email: 'max@acme.test', phone: '015123456798', role: 'member' });
+    expect(national.status).toBe(202);
+    expect(national.body.phone).toMatchObject({ outcome: 'invalid_phone' });
     const third = await invite({ email: 'max@acme.test', phone: '+49 151 23456798' });
     const rejoined = await accept(max.token, third.body.token);
     expect(rejoined.status, rejoined.text).toBe(200);
@@ -159,6 +161,13 @@ describe.each(testDatabaseKinds())('a phone given with an invitation [%s]', (kin
     expect(await identitiesOf(created.body.userId)).toEqual(
       expect.arrayContaining(['phone:+4915123456796:admin', 'wa_jid:4915123456796@s.whatsapp.net:admin']),
     );
+    // An Argentine mobile links both forms WhatsApp may know it by (with and without the 9).
+    const argentine = await invite({ username: 'sol', phone: '+54 9 11 2345-6789' });
+    expect(argentine.body.phone.identities.map((i: { identifier: string }) => i.identifier)).toEqual([
+      '+5491123456789',
+      '5491123456789@s.whatsapp.net',
+      '541123456789@s.whatsapp.net',
+    ]);
     const bad = await invite({ username: 'quinn', phone: 'not a phone' });
     expect(bad.status, bad.text).toBe(201);
     expect(bad.body.phone).toMatchObject({ outcome: 'invalid_phone' });
