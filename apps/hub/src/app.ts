@@ -262,7 +262,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   });
   await app.register(linkPageRoutes, {
     stores: runtime.stores,
-    acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId),
+    acceptInvitation: (token, userId) => acceptInvitation(runtime, token, userId, options.logger),
   });
 
   await app.register(async (api) => {

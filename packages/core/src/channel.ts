@@ -152,6 +152,11 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
   prepareConfig?(input: Record<string, unknown>, deps: PrepareConfigDeps): Promise<Record<string, unknown>>;
   /** Present when the platform sends every installation's events of one app to one URL. */
   readonly appRoute?: AppRoute<C>;
+  /**
+   * How long the platform keeps redelivering an event it thinks was not received (WhatsApp: up to
+   * 7 days). The hub keeps its dedup records at least this long, so a late retry is recognised.
+   */
+  readonly redeliveryWindowMs?: number;
 }
 
 /** One installation row: which factory, and its validated config (secrets merged back in). */

@@ -77,6 +77,10 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
     problems.push(`${named}: configSchema must be a zod schema`);
   }
   if (typeof value.create !== 'function') problems.push(`${named}: create must be a function`);
+  const window = value.redeliveryWindowMs;
+  if (window !== undefined && (typeof window !== 'number' || !Number.isInteger(window) || window < 0)) {
+    problems.push(`${named}: redeliveryWindowMs must be a whole number of milliseconds`);
+  }
   if (value.appRoute !== undefined) problems.push(...appRouteProblems(named, value.appRoute));
   return problems;
 }

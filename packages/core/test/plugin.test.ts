@@ -48,6 +48,9 @@ describe('definePlugin / checkPlugin', () => {
     expect(
       refusal({ apiVersion: API_VERSION, factories: [{ type: 'ok', configSchema: z.object({}) }] }),
     ).toContain('factory "ok": create must be a function');
+    expect(
+      refusal({ apiVersion: API_VERSION, factories: [{ ...factory('ok'), redeliveryWindowMs: '7d' }] }),
+    ).toContain('factory "ok": redeliveryWindowMs must be a whole number of milliseconds');
     expect(refusal({ apiVersion: API_VERSION, factories: [factory('ok')], provisioners: 'x' })).toContain(
       'provisioners must be an array',
     );

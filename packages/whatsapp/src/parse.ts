@@ -4,6 +4,7 @@ import {
   checkPayload,
   decodeJsonBody,
   type IdentityChange,
+  type IdentityKey,
   type InboundEvent,
   type InboundMessageInput,
   type MediaRef,
@@ -12,6 +13,7 @@ import {
   type Source,
 } from '@switchboard/core';
 import { bsuidKeys, waIdKeys } from './identity.js';
+import { outboundIdOfTag } from './outbound-tag.js';
 import {
   batchSchema,
   changeValueSchema,
@@ -23,6 +25,9 @@ import {
 } from './payload.js';
 
 export const WHATSAPP_TYPE = 'whatsapp';
+
+/** Meta retries a webhook it got no 2xx for for up to 7 days; a day of margin on top. */
+export const WHATSAPP_REDELIVERY_WINDOW_MS = 8 * 24 * 3_600_000;
 
 /** What every event of one installation is stamped with. */
 export interface WhatsAppScope {
@@ -189,34 +194,48 @@ function messageEvent(message: WaMessage, contacts: WaContact[], scope: WhatsApp
   };
 }
 
+interface AliasMove {
+  previous: IdentityKey[];
+  current: IdentityKey[];
+  /** The sender id the platform used for the previous aliases, if they were one. */
+  senderId?: string;
+}
+
+/** `previous` -> `current` when both are BSUIDs and differ. */
+function bsuidMove(previous: string | undefined, current: string | undefined): AliasMove | undefined {
+  if (!previous || !current || previous === current) return undefined;
+  return { previous: bsuidKeys(previous), current: bsuidKeys(current) };
+}
+
 /**
  * `user_changed_number` (`from` is the old wa_id, `system.wa_id` the new one; webhooks before
- * v12 named it `new_wa_id`) and, on both types, `system.previous_user_id` -> `system.user_id`
- * (a new number regenerates the BSUID): the old aliases and the new ones, for the hub to carry a
- * member's proven identities across.
+ * v12 named it `new_wa_id`) and, on both types, `system.previous_user_id` -> `system.user_id` and
+ * `system.previous_parent_user_id` -> `system.parent_user_id` (a new number regenerates the BSUID
+ * and its parent): the old aliases and the new ones, for the hub to carry a member's proven
+ * identities across. A parent BSUID is never a chat or sender id, so it has no binding to drop.
  */
 function identityChangeOf(message: WaMessage): IdentityChange | undefined {
   const system = message.system;
   if (message.type !== 'system' || !system) return undefined;
   if (system.type !== 'user_changed_number' && system.type !== 'user_changed_user_id') return undefined;
   const newWaId = [system.wa_id, system.new_wa_id].find((id) => id && message.from && id !== message.from);
-  const previousUserId = system.previous_user_id;
-  const newUserId = system.user_id && previousUserId !== system.user_id ? system.user_id : undefined;
-  const previous = [
-    ...(newWaId && message.from ? waIdKeys(message.from) : []),
-    ...(newUserId && previousUserId ? bsuidKeys(previousUserId) : []),
-  ];
-  const current = [
-    ...(newWaId && message.from ? waIdKeys(newWaId) : []),
-    ...(newUserId && previousUserId ? bsuidKeys(newUserId) : []),
-  ];
-  const previousSenderIds = [
-    ...(newWaId && message.from ? [message.from] : []),
-    ...(newUserId && previousUserId ? [previousUserId] : []),
-  ];
-  return previous.length > 0 && current.length > 0
-    ? { previous, current, ...(previousSenderIds.length > 0 ? { previousSenderIds } : {}) }
-    : undefined;
+  const number: AliasMove | undefined =
+    newWaId && message.from
+      ? { previous: waIdKeys(message.from), current: waIdKeys(newWaId), senderId: message.from }
+      : undefined;
+  const userId = bsuidMove(system.previous_user_id, system.user_id);
+  const moves = [
+    number,
+    userId ? { ...userId, senderId: system.previous_user_id } : undefined,
+    bsuidMove(system.previous_parent_user_id, system.parent_user_id),
+  ].filter((move): move is AliasMove => !!move && move.previous.length > 0 && move.current.length > 0);
+  if (moves.length === 0) return undefined;
+  const previousSenderIds = moves.flatMap((move) => (move.senderId ? [move.senderId] : []));
+  return {
+    previous: moves.flatMap((move) => move.previous),
+    current: moves.flatMap((move) => move.current),
+    ...(previousSenderIds.length > 0 ? { previousSenderIds } : {}),
+  };
 }
 
 interface Content {
@@ -289,6 +308,7 @@ function statusEvent(status: WaStatus, scope: WhatsAppScope): InboundEvent {
   }
   const error = status.errors?.[0];
   const chatId = status.recipient_id ?? status.recipient_user_id;
+  const outboundId = outboundIdOfTag(status.biz_opaque_callback_data);
   return {
     kind: 'status',
     eventId,
@@ -300,6 +320,7 @@ function statusEvent(status: WaStatus, scope: WhatsAppScope): InboundEvent {
         appId: scope.appId,
       },
       platformMessageId: status.id,
+      ...(outboundId ? { outboundId } : {}),
       ...(chatId ? { chatId } : {}),
       state,
       ...(error ? { errorCode: String(error.code) } : {}),

@@ -94,6 +94,8 @@ export const messageSchema = z.object({
       new_wa_id: z.string().optional(),
       user_id: z.string().optional(),
       previous_user_id: z.string().optional(),
+      parent_user_id: z.string().optional(),
+      previous_parent_user_id: z.string().optional(),
     })
     .optional(),
 });
@@ -105,6 +107,8 @@ export const statusSchema = z.object({
   timestamp: z.string().regex(/^\d{1,12}$/),
   recipient_id: z.string().optional(),
   recipient_user_id: z.string().optional(),
+  /** What the send put in `biz_opaque_callback_data` (see outbound-tag.ts). */
+  biz_opaque_callback_data: z.string().optional(),
   errors: z
     .array(
       z.object({

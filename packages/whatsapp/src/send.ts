@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import type { GraphClient } from './graph-client.js';
 import { isBsuid } from './identity.js';
+import { outboundTag } from './outbound-tag.js';
 
 /** WhatsApp's limit for one text message body. */
 export const MAX_TEXT_LENGTH = 4096;
@@ -129,7 +130,13 @@ export async function sendWhatsAppMessage(
       last = known;
       continue;
     }
-    const answer = await ctx.graph.json('POST', `${ctx.phoneNumberId}/messages`, body);
+    // Tagged with the outbound id: a status of a post whose answer is lost still finds its record.
+    const tag = message.delivery ? outboundTag(message.delivery.outboundId, i, bodies.length) : undefined;
+    const answer = await ctx.graph.json(
+      'POST',
+      `${ctx.phoneNumberId}/messages`,
+      tag ? { ...body, biz_opaque_callback_data: tag } : body,
+    );
     const id = z.object({ messages: z.array(z.object({ id: z.string().min(1) })).min(1) }).safeParse(answer);
     if (!id.success)
       throw new PlatformError('permanent', 'the messages endpoint answered without a message id');

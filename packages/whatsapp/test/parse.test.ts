@@ -277,6 +277,28 @@ describe('parsing a batch', () => {
                     { from: '4915123456789' },
                     { type: 'user_changed_number', wa_id: '4915123456789' },
                   ),
+                  system(
+                    'wamid.parent',
+                    { from_user_id: 'US.333' },
+                    {
+                      type: 'user_changed_user_id',
+                      user_id: 'US.333',
+                      previous_user_id: 'US.222',
+                      parent_user_id: 'US.ENT.999',
+                      previous_parent_user_id: 'US.ENT.888',
+                    },
+                  ),
+                  system(
+                    'wamid.parent-only',
+                    { from_user_id: 'US.333' },
+                    {
+                      type: 'user_changed_user_id',
+                      user_id: 'US.333',
+                      previous_user_id: 'US.333',
+                      parent_user_id: 'US.ENT.777',
+                      previous_parent_user_id: 'US.ENT.999',
+                    },
+                  ),
                   system('wamid.other', { from: '4915123456789' }, { type: 'customer_identity_changed' }),
                 ],
               },
@@ -303,6 +325,14 @@ describe('parsing a batch', () => {
     ]);
     expect(keys(change('wamid.user-id')?.previous)).toEqual(['wa_bsuid:US.111']);
     expect(keys(change('wamid.user-id')?.current)).toEqual(['wa_bsuid:US.222']);
+    expect(change('wamid.user-id')?.previousSenderIds).toEqual(['US.111']);
+    // The parent BSUID moves with the BSUID; it is never a sender id, so no binding goes with it.
+    expect(keys(change('wamid.parent')?.previous)).toEqual(['wa_bsuid:US.222', 'wa_bsuid:US.ENT.888']);
+    expect(keys(change('wamid.parent')?.current)).toEqual(['wa_bsuid:US.333', 'wa_bsuid:US.ENT.999']);
+    expect(change('wamid.parent')?.previousSenderIds).toEqual(['US.222']);
+    expect(keys(change('wamid.parent-only')?.previous)).toEqual(['wa_bsuid:US.ENT.999']);
+    expect(keys(change('wamid.parent-only')?.current)).toEqual(['wa_bsuid:US.ENT.777']);
+    expect(change('wamid.parent-only')?.previousSenderIds).toBeUndefined();
     expect(change('wamid.same')).toBeUndefined();
     expect(change('wamid.other')).toBeUndefined();
   });

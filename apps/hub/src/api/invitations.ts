@@ -1,8 +1,10 @@
+import type { Logger } from '@switchboard/core';
 import type { InvitationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
 import { badRequest, forbidden, gone } from '../http/errors.js';
+import { type InvitedPhoneOutcome, linkInvitedPhone } from '../identity/invited-phone.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { pageQuery, parsePage } from './pagination.js';
 import { invitationAcceptedSchema, invitationSchema } from './responses.js';
@@ -20,25 +22,44 @@ export function presentInvitation(invitation: InvitationRecord) {
     role: invitation.role,
     ...(invitation.email ? { email: invitation.email } : {}),
     ...(invitation.username ? { username: invitation.username } : {}),
+    ...(invitation.phone ? { phone: invitation.phone } : {}),
     expiresAt: invitation.expiresAt.toISOString(),
     createdAt: invitation.createdAt.toISOString(),
   };
 }
 
 export type AcceptAnswer =
-  | { ok: true; workspaceId: string; role: string }
+  | { ok: true; workspaceId: string; role: string; phone?: InvitedPhoneOutcome }
   | { ok: false; status: 403 | 410; code: string; message: string };
 
-/** Accepts an invitation as `userId` (shared by the API and the /invite page). */
+/**
+ * Accepts an invitation as `userId` (shared by the API and the /invite page). A phone the admin
+ * gave with it is then linked to the new member, as the admin API would; how that went is
+ * reported, and never undoes the membership.
+ */
 export async function acceptInvitation(
   runtime: HubRuntime,
   token: string,
   userId: string,
+  logger: Logger,
 ): Promise<AcceptAnswer> {
   const user = await runtime.stores.users.get(userId);
   const outcome = await runtime.stores.invitations.accept(token, user);
-  if (outcome.status === 'accepted')
-    return { ok: true, workspaceId: outcome.workspaceId, role: outcome.role };
+  if (outcome.status === 'accepted') {
+    const phone = outcome.phone
+      ? await linkInvitedPhone(
+          runtime.stores,
+          { workspaceId: outcome.workspaceId, userId, phone: outcome.phone },
+          { namespaces: runtime.namespaces, logger },
+        )
+      : undefined;
+    return {
+      ok: true,
+      workspaceId: outcome.workspaceId,
+      role: outcome.role,
+      ...(phone ? { phone } : {}),
+    };
+  }
   if (outcome.status === 'gone') {
     return {
       ok: false,
@@ -100,16 +121,24 @@ export const invitationRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = asy
         responses: { 200: invitationAcceptedSchema },
         errors: [410],
         summary:
-          'Accept an invitation as the signed-in person: 200 { workspaceId, role }; 410 unknown, used, ' +
-          'expired or canceled; 403 signed in as someone the invitation is not for',
+          'Accept an invitation as the signed-in person: 200 { workspaceId, role }, with `phone` (the ' +
+          'outcome of linking the phone the admin gave: linked, already_linked, identity_conflict, ...) ' +
+          'when there was one; 410 unknown, used, expired or canceled; 403 signed in as someone the ' +
+          'invitation is not for',
         body: acceptBody,
       }),
     },
     async (request) => {
       const principal = await requireAuth(request);
       const { token } = acceptBody.parse(request.body);
-      const answer = await acceptInvitation(runtime, token, principal.userId);
-      if (answer.ok) return { workspaceId: answer.workspaceId, role: answer.role };
+      const answer = await acceptInvitation(runtime, token, principal.userId, request.log);
+      if (answer.ok) {
+        return {
+          workspaceId: answer.workspaceId,
+          role: answer.role,
+          ...(answer.phone ? { phone: answer.phone } : {}),
+        };
+      }
       throw answer.status === 410 ? gone(answer.code, answer.message) : forbidden(answer.message);
     },
   );

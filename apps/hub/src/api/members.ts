@@ -2,7 +2,9 @@ import { type MemberRecord, type MemberRole, MembershipInvariantError } from '@s
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../http/errors.js';
+import { checkInvitedPhone, type InvitedPhoneOutcome, linkInvitedPhone } from '../identity/invited-phone.js';
 import { linkMemberIdentities } from '../identity/member-identities.js';
+import { type CountryCode, parsePhoneRegion } from '../identity/phone.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { presentInvitation } from './invitations.js';
 import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
@@ -31,6 +33,12 @@ const addMemberBody = z
   .object({
     username: usernameSchema.optional(),
     email: z.string().email().max(320).optional(),
+    /**
+     * The person's phone (E.164, or national in SWITCHBOARD_PHONE_REGION): linked to them, with the
+     * identities plugins derive from it, when they become a member; unverified until they prove it.
+     * One that does not parse is reported (`phone.outcome: invalid_phone`), never a failure.
+     */
+    phone: z.string().min(1).max(64).optional(),
     role: roleSchema.default('member'),
   })
   .refine((body) => body.username !== undefined || body.email !== undefined, {
@@ -55,6 +63,8 @@ export interface MemberRoutesOptions {
   runtime: HubRuntime;
   /** Base URL of the hub as people reach it (invitation links). */
   publicUrl: string;
+  /** Region for phone numbers written without a `+` prefix (default SWITCHBOARD_PHONE_REGION). */
+  phoneRegion?: CountryCode;
 }
 
 /**
@@ -64,8 +74,10 @@ export interface MemberRoutesOptions {
  * changes keep at least one owner and one admin (enforced under a row lock in the store), and only
  * an owner changes owners.
  */
-export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app, { runtime, publicUrl }) => {
+export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app, options) => {
+  const { runtime, publicUrl } = options;
   const { stores } = runtime;
+  const phoneRegion = options.phoneRegion ?? parsePhoneRegion(process.env.SWITCHBOARD_PHONE_REGION);
   const roleOf = (
     principal: { memberships: ReadonlyArray<{ workspaceId: string; role: MemberRole }> },
     ws: string,
@@ -86,7 +98,9 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
         summary:
           'Invite a person: an existing user (by username) or anyone by email gets an invitation (202, ' +
           'with its acceptUrl and token, shown once). A username nobody has yet creates that user as a ' +
-          'member at once (201). 409 already_member: change roles with PATCH',
+          'member at once (201). 409 already_member: change roles with PATCH. A `phone` is linked to ' +
+          'the person when they become a member (at once, or on accepting: `phone.outcome` pending); ' +
+          'one that does not parse answers phone.outcome invalid_phone and the invitation still goes',
         body: addMemberBody,
       }),
     },
@@ -98,6 +112,8 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
         WRITE_ROLES,
       );
       const body = addMemberBody.parse(request.body);
+      const phone =
+        body.phone === undefined ? undefined : checkInvitedPhone(runtime.namespaces, body.phone, phoneRegion);
       if (body.role === 'owner' && roleOf(principal, workspace.id) !== 'owner') {
         throw forbidden('only an owner can add an owner');
       }
@@ -107,7 +123,18 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
         const user = await stores.users.create({ username: body.username, email: body.email });
         const member = await stores.members.upsert(workspace.id, user.id, body.role);
         const identities = await linkMemberIdentities(stores.identities, user, request.log, workspace.id);
-        return reply.code(201).send({ ...presentMember(member), identities });
+        const phoneOutcome: InvitedPhoneOutcome | undefined = !phone
+          ? undefined
+          : phone.ok
+            ? await linkInvitedPhone(
+                stores,
+                { workspaceId: workspace.id, userId: user.id, phone: phone.phone },
+                { namespaces: runtime.namespaces, logger: request.log },
+              )
+            : { outcome: phone.outcome, message: phone.message };
+        return reply
+          .code(201)
+          .send({ ...presentMember(member), identities, ...(phoneOutcome ? { phone: phoneOutcome } : {}) });
       }
       if (existing && (await stores.members.find(workspace.id, existing.id))) {
         throw conflict('already_member', 'this user is a member already; change their role with PATCH');
@@ -116,6 +143,7 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
         workspaceId: workspace.id,
         role: body.role,
         ...(existing ? { userId: existing.id } : { email: body.email as string }),
+        ...(phone?.ok ? { phone: phone.phone } : {}),
         invitedByUserId: principal.userId,
         expiresAt: new Date(Date.now() + INVITATION_DAYS * DAY_MS),
       });
@@ -124,6 +152,13 @@ export const memberRoutes: FastifyPluginAsync<MemberRoutesOptions> = async (app,
         // The token rides in the fragment: browsers never send it to a server or a Referer.
         acceptUrl: `${publicUrl.replace(/\/$/, '')}/invite#${token}`,
         token,
+        ...(phone
+          ? {
+              phone: phone.ok
+                ? { outcome: 'pending', identifier: phone.phone }
+                : { outcome: phone.outcome, message: phone.message },
+            }
+          : {}),
       });
     },
   );

@@ -117,9 +117,24 @@ export const linkOutcomeSchema = z.union([
     outcome: z.enum(['linked', 'already_linked']),
     identities: z.array(z.object({ namespace: z.string(), identifier: z.string(), status: z.string() })),
   }),
-  z.object({ outcome: z.enum(['invalid_phone', 'invalid_identifier']), message: z.string() }),
+  z.object({
+    outcome: z.enum(['invalid_phone', 'invalid_identifier', 'unknown_namespace']),
+    message: z.string(),
+  }),
   z.object({ outcome: z.literal('no_member') }),
 ]);
+
+/** What became of a phone given with an invitation or a new member (never a failure of either). */
+export const invitedPhoneOutcomeSchema = z
+  .union([
+    ...linkOutcomeSchema.options,
+    z.object({ outcome: z.literal('pending'), identifier: z.string() }),
+    z.object({
+      outcome: z.enum(['identity_conflict', 'identity_deactivated', 'link_failed']),
+      message: z.string(),
+    }),
+  ])
+  .meta({ id: 'InvitedPhoneOutcome' });
 
 export const resolvedIdentitySchema = z.object({
   user: z.object({ id: uuid, username: z.string(), status: z.string() }),
@@ -175,12 +190,17 @@ export const invitationSchema = z
     role,
     email: z.string().optional(),
     username: z.string().optional(),
+    phone: z.string().optional().describe('E.164; linked to the invitee when they accept'),
     expiresAt: timestamp,
     createdAt: timestamp,
   })
   .meta({ id: 'Invitation' });
 
-export const invitationAcceptedSchema = z.object({ workspaceId: uuid, role });
+export const invitationAcceptedSchema = z.object({
+  workspaceId: uuid,
+  role,
+  phone: invitedPhoneOutcomeSchema.optional(),
+});
 
 export const memberSchema = z
   .object({
@@ -200,7 +220,10 @@ const identityLinkReport = z
     failed: z.array(z.object({ ...identityRef, code: z.string() })),
   })
   .describe('Identities linked for the new user (auth, email)');
-export const memberCreatedSchema = memberSchema.extend({ identities: identityLinkReport });
+export const memberCreatedSchema = memberSchema.extend({
+  identities: identityLinkReport,
+  phone: invitedPhoneOutcomeSchema.optional(),
+});
 
 export const firstAdminSchema = z.object({
   workspace: z.object({ id: uuid, slug: z.string() }),
@@ -216,6 +239,7 @@ export const invitationSentSchema = z.object({
   invitation: invitationSchema,
   acceptUrl: z.string().describe('The token rides in the fragment'),
   token: z.string().describe('Shown once'),
+  phone: invitedPhoneOutcomeSchema.optional(),
 });
 
 export const ownershipTransferSchema = z.object({ from: memberSchema, to: memberSchema });

@@ -1,3 +1,4 @@
+export * from './invited-phone.js';
 export * from './link-identity.js';
 export * from './member-identities.js';
 export * from './namespaces.js';

@@ -1,14 +1,26 @@
-import type { Logger } from '@switchboard/core';
+import type { ChannelFactory, Logger } from '@switchboard/core';
 import type { PurgeCounts, RetentionPolicy, RetentionStore } from '@switchboard/db';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
   // The dedup horizon must outlast the platform's retries. A day covers platforms that retry for
-  // hours; one that retries for days needs SWITCHBOARD_DEDUP_HORIZON_MS longer than that (the hub
-  // README lists the platforms' retry tails). Dead letters are never purged.
+  // hours; one that retries for days declares its `redeliveryWindowMs`, which lengthens it (see
+  // `retentionFor`). Dead letters are never purged.
   inboxMs: 24 * 3_600_000,
   auditMs: 30 * 24 * 3_600_000,
   outboundMs: 30 * 24 * 3_600_000,
 };
+
+/**
+ * The configured retention, with a dedup horizon no shorter than any loaded platform's redelivery
+ * window: a retry that outlived its dedup record would reach the agent twice.
+ */
+export function retentionFor(
+  policy: RetentionPolicy,
+  factories: ReadonlyArray<Pick<ChannelFactory, 'redeliveryWindowMs'>>,
+): RetentionPolicy {
+  const windows = factories.map((factory) => factory.redeliveryWindowMs ?? 0);
+  return { ...policy, inboxMs: Math.max(policy.inboxMs, ...windows) };
+}
 
 export interface RetentionJobOptions {
   store: RetentionStore;

@@ -4,6 +4,7 @@ import {
   type DeliverableEventKind,
   has,
   type InboundEvent,
+  isNotFound,
   type MembershipChange,
   type Source,
 } from '@switchboard/core';
@@ -64,22 +65,50 @@ export async function decideEvent(
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 async function decideStatus(
   row: ClaimedInboxRow,
   installation: InstallationRecord,
   status: Extract<InboundEvent, { kind: 'status' }>['status'],
   deps: ProcessEventDeps,
 ): Promise<Settlement> {
-  const update = await deps.stores.outbound.recordDeliveryState({
-    installationId: installation.id,
-    platformMessageId: status.platformMessageId,
-    state: status.state,
-    ...(status.errorCode ? { errorCode: status.errorCode } : {}),
-    at: new Date(status.occurredAt),
-  });
+  const record = () =>
+    deps.stores.outbound.recordDeliveryState({
+      installationId: installation.id,
+      platformMessageId: status.platformMessageId,
+      state: status.state,
+      ...(status.errorCode ? { errorCode: status.errorCode } : {}),
+      at: new Date(status.occurredAt),
+    });
+  let update = await record();
+  // A status naming one of this installation's outbound messages whose send answer never arrived:
+  // the message did go out, so it is recorded as sent (and not posted again by a retry).
+  let adopted = false;
+  if (!update && status.outboundId) {
+    adopted = await deps.stores.outbound.adoptPlatformMessageId({
+      installationId: installation.id,
+      id: status.outboundId,
+      platformMessageId: status.platformMessageId,
+    });
+    // Recorded again either way: when not adopted, another status of the same message may just
+    // have adopted it.
+    update = await record();
+  }
+  // Else another post of a message the hub has on record: a retry posted it twice.
+  const duplicateOf =
+    !update && status.outboundId && UUID.test(status.outboundId)
+      ? await deps.stores.outbound.get(installation.id, status.outboundId).then(
+          (existing) => existing.id,
+          (error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw error;
+          },
+        )
+      : undefined;
   const outbound = update
-    ? { outboundMessageId: update.record.id, stateChanged: update.changed }
-    : { outboundMessageId: null };
+    ? { outboundMessageId: update.record.id, stateChanged: update.changed, ...(adopted ? { adopted } : {}) }
+    : { outboundMessageId: null, ...(duplicateOf ? { duplicateOf } : {}) };
   return deliverIfSubscribed(
     row,
     installation,

@@ -2,7 +2,7 @@ import type { EgressLookup, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound } from '@switchboard/db';
 import { AgentDirectory } from '../agent-delivery/agent-directory.js';
 import { ChannelHost } from '../channels/host.js';
-import { RetentionJob } from '../jobs/retention.js';
+import { RetentionJob, retentionFor } from '../jobs/retention.js';
 import { OutboundQueue } from '../outbound/outbound-queue.js';
 import { sendOutboundRow } from '../outbound/send-outbound.js';
 import { AgentCircuits } from '../retry/circuit.js';
@@ -150,7 +150,7 @@ export class Pipeline {
     this.retention = new RetentionJob({
       store: stores.retention,
       logger,
-      policy: settings.retention,
+      policy: retentionFor(settings.retention, runtime.registry.factories()),
       intervalMs: settings.retentionIntervalMs,
     });
   }

@@ -401,6 +401,22 @@ describe.each(testDatabaseKinds())('WhatsApp end to end [%s]', (kind) => {
     expect((await postWhatsApp(hub, batch)).status).toBe(200);
     const rows = await audit(id);
     expect(rows.map((r) => r.reason)).toContain('duplicate');
+
+    // A day and more later (Meta retries for up to 7 days), past the hub's default 24 h dedup
+    // horizon: the WhatsApp plugin's redelivery window keeps the record through the purge.
+    const { prisma } = hub.runtime.database;
+    const aged = await prisma.channelInboundMessageDedup.updateMany({
+      where: { platformEventId: id },
+      data: { firstSeenAt: new Date(Date.now() - 2 * 24 * 3_600_000) },
+    });
+    expect(aged.count).toBe(1);
+    await hub.pipeline.retention.runOnce();
+    expect(await prisma.channelInboundMessageDedup.count({ where: { platformEventId: id } })).toBe(1);
+    expect((await postWhatsApp(hub, batch)).status).toBe(200);
+    await eventually(async () => {
+      const again = await audit(id);
+      return again.filter((r) => r.reason === 'duplicate').length >= 2 ? true : undefined;
+    });
     expect(agent.deliveries.filter((d) => d.body.message?.platformMessageId === id)).toHaveLength(1);
   });
 

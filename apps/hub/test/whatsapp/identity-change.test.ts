@@ -249,4 +249,61 @@ describe.each(testDatabaseKinds())('WhatsApp identity changes [%s]', (kind) => {
     ]);
     expect((await deliveryOf(next)).body.user).toEqual({ id: fay.id, username: 'fay' });
   });
+  it('moves the parent BSUID with the BSUID, and retires both old ones', async () => {
+    const gus = await newMember('gus');
+    const previous = { id: 'US.13491208655302741001', parent: 'US.ENT.13491208655302741001' };
+    const current = { id: 'US.13491208655302742002', parent: 'US.ENT.13491208655302742002' };
+    await hub.runtime.stores.identities.linkMany([
+      { namespace: 'wa_bsuid', identifier: previous.id, userId: gus.id, source: 'provisioned' },
+      { namespace: 'wa_bsuid', identifier: previous.parent, userId: gus.id, source: 'provisioned' },
+    ]);
+    const notice = wamid();
+    await postWhatsApp(hub, [
+      {
+        phoneNumberId: PHONE_NUMBER_ID,
+        messages: [
+          {
+            id: notice,
+            raw: {
+              from_user_id: current.id,
+              id: notice,
+              timestamp: '1764547200',
+              type: 'system',
+              system: {
+                body: 'User changed their user id',
+                type: 'user_changed_user_id',
+                user_id: current.id,
+                previous_user_id: previous.id,
+                parent_user_id: current.parent,
+                previous_parent_user_id: previous.parent,
+              },
+            },
+          },
+        ],
+      },
+    ]);
+    expect((await auditRows(notice)).find((r) => r.reason === 'identity_changed')).toMatchObject({
+      userId: gus.id,
+      detail: { namespaces: ['wa_bsuid'], linked: 2, retired: 2 },
+    });
+    expect(await identitiesOf(gus.id)).toEqual(
+      expect.arrayContaining([
+        `wa_bsuid:${current.id}:provisioned`,
+        `wa_bsuid:${current.parent}:provisioned`,
+      ]),
+    );
+    const old = await hub.runtime.database.prisma.identity.findMany({
+      where: { userId: gus.id, identifier: { in: [previous.id, previous.parent] } },
+      select: { status: true },
+    });
+    expect(old.map((row) => row.status)).toEqual(['deactivated', 'deactivated']);
+    const next = wamid();
+    await postWhatsApp(hub, [
+      {
+        phoneNumberId: PHONE_NUMBER_ID,
+        messages: [{ id: next, fromUserId: current.id, fromParentUserId: current.parent }],
+      },
+    ]);
+    expect((await deliveryOf(next)).body.user).toEqual({ id: gus.id, username: 'gus' });
+  });
 });

@@ -24,6 +24,12 @@ export const statusUpdateSchema = z.object({
   scope: eventScopeSchema,
   /** The id the platform answered when the hub sent the message (`SendResult.platformMessageId`). */
   platformMessageId: z.string().min(1),
+  /**
+   * The hub's outbound id, when the platform echoed one the adapter attached to the send (the
+   * message id may be one the hub never learnt: the answer to the send was lost). The hub only
+   * trusts it for outbound messages of the same installation.
+   */
+  outboundId: z.string().min(1).max(64).optional(),
   chatId: z.string().min(1).optional(),
   state: deliveryStateSchema,
   /** The platform's error code when `state` is `failed`. */

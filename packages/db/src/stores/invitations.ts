@@ -15,6 +15,8 @@ export interface InvitationRecord {
   /** The invited user's username (when the invitation names a user). */
   username: string | null;
   email: string | null;
+  /** The invitee's phone (E.164) the admin gave, linked to them when they accept. */
+  phone: string | null;
   invitedByUserId: string | null;
   expiresAt: Date;
   createdAt: Date;
@@ -23,7 +25,13 @@ export interface InvitationRecord {
 }
 
 export type AcceptOutcome =
-  | { status: 'accepted'; workspaceId: string; role: MemberRole }
+  | {
+      status: 'accepted';
+      workspaceId: string;
+      role: MemberRole;
+      /** The phone the admin gave with the invitation, for the caller to link (never in here). */
+      phone: string | null;
+    }
   /** Unknown, used, canceled or expired: indistinguishable on purpose. */
   | { status: 'gone' }
   /** The signed-in user is not the person the invitation names. */
@@ -35,6 +43,7 @@ const invitationSelect = {
   role: true,
   userId: true,
   email: true,
+  phone: true,
   invitedByUserId: true,
   expiresAt: true,
   createdAt: true,
@@ -48,6 +57,7 @@ type Row = {
   role: MemberRole;
   userId: string | null;
   email: string | null;
+  phone: string | null;
   invitedByUserId: string | null;
   expiresAt: Date;
   createdAt: Date;
@@ -83,6 +93,8 @@ export class InvitationStore {
     role: MemberRole;
     userId?: string;
     email?: string;
+    /** Already canonical (E.164): the store does not parse phone numbers. */
+    phone?: string;
     invitedByUserId?: string;
     expiresAt: Date;
   }): Promise<{ invitation: InvitationRecord; token: string }> {
@@ -94,6 +106,7 @@ export class InvitationStore {
         role: input.role,
         userId: input.userId ?? null,
         email: input.email?.toLowerCase() ?? null,
+        phone: input.phone ?? null,
         invitedByUserId: input.invitedByUserId ?? null,
         expiresAt: input.expiresAt,
       },
@@ -165,7 +178,7 @@ export class InvitationStore {
         create: { workspaceId: row.workspaceId, userId: user.id, role },
         update: { role },
       });
-      return { status: 'accepted', workspaceId: row.workspaceId, role } as const;
+      return { status: 'accepted', workspaceId: row.workspaceId, role, phone: row.phone } as const;
     }, TX_OPTIONS);
   }
 }

@@ -236,6 +236,29 @@ export class OutboundStore {
     return row ? { record: toRecord(row), changed: updated.length > 0 } : null;
   }
 
+  /**
+   * Records that an outbound message of the installation went out as `platformMessageId`, learnt
+   * from the platform's status rather than from the send's answer (lost on the wire, or the
+   * sender crashed before recording it). Only a message with no platform id yet is changed, and
+   * one still being sent loses its claim: its sender's late result changes nothing, and a claim
+   * gone stale is not taken over to post it again. True when the record changed.
+   */
+  async adoptPlatformMessageId(input: {
+    installationId: string;
+    id: string;
+    platformMessageId: string;
+  }): Promise<boolean> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.id)) return false;
+    const count = await this.db.$executeRaw`
+      UPDATE channel_outbound_message
+      SET status = 'sent', platform_message_id = ${input.platformMessageId}, sent_at = now(),
+          claim_token = NULL, last_error = NULL, updated_at = now()
+      WHERE id = ${input.id}::uuid AND installation_id = ${input.installationId}::uuid
+        AND platform_message_id IS NULL AND update_of_id IS NULL
+        AND status IN ('pending', 'sending', 'failed')`;
+    return count === 1;
+  }
+
   /** When the installation last sent something successfully. */
   async lastSentAt(installationId: string): Promise<Date | null> {
     const row = await this.db.channelOutboundMessage.aggregate({

@@ -17,10 +17,18 @@ export function registerMemberCommands(program: Command): void {
     member
       .command('invite <usernameOrEmail>')
       .description('invite a person by email or username (an admin or owner only)')
-      .option('--role <role>', 'owner, admin or member', 'member'),
-  ).action((who: string, flags: HubFlags & { role: string }) =>
+      .option('--role <role>', 'owner, admin or member', 'member')
+      .option(
+        '--phone <phone>',
+        "the person's phone (E.164, e.g. +4915123456789): linked to them, unverified, once they are a member",
+      ),
+  ).action((who: string, flags: HubFlags & { role: string; phone?: string }) =>
     withHub(flags, async (session) => {
-      const body = { ...(who.includes('@') ? { email: who } : { username: who }), role: flags.role };
+      const body = {
+        ...(who.includes('@') ? { email: who } : { username: who }),
+        role: flags.role,
+        ...(flags.phone ? { phone: flags.phone } : {}),
+      };
       const answer = await session.client.call<Record<string, unknown>>(
         'POST',
         `${await session.workspacePath()}/members`,
@@ -35,6 +43,8 @@ export function registerMemberCommands(program: Command): void {
         } else {
           printRecord({ userId: answer.userId, username: answer.username, role: answer.role });
         }
+        const phone = answer.phone as { outcome: string; message?: string } | undefined;
+        if (phone) note(`\nPhone: ${phone.outcome}${phone.message ? ` (${phone.message})` : ''}`);
       });
     }),
   );

@@ -23,6 +23,8 @@ export interface WaStatusInput {
   recipientUserId?: string;
   timestamp?: number;
   error?: { code: number; title?: string; details?: string };
+  /** Echoed as Meta echoes what the send put in `biz_opaque_callback_data`. */
+  bizOpaqueCallbackData?: string;
 }
 
 export interface WaChangeInput {
@@ -55,6 +57,7 @@ export function waStatus(input: WaStatusInput): Record<string, unknown> {
     timestamp: seconds(input.timestamp),
     ...(input.recipientId ? { recipient_id: input.recipientId } : {}),
     ...(input.recipientUserId ? { recipient_user_id: input.recipientUserId } : {}),
+    ...(input.bizOpaqueCallbackData ? { biz_opaque_callback_data: input.bizOpaqueCallbackData } : {}),
     ...(input.error
       ? {
           errors: [

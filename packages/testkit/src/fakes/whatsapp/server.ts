@@ -58,6 +58,11 @@ export interface FakeWhatsApp {
   }): void;
   /** From now on every call answers 401 code 190, as Meta does for an expired token. */
   expireToken(): void;
+  /**
+   * The next message post is sent (stored, statuses can be delivered) but its answer is lost: the
+   * connection is cut before a byte of it goes back, as when a network or the caller fails.
+   */
+  loseNextAnswer(): void;
   /** Adds media the webhook can name; `GET /{version}/{id}` then serves it. */
   addMedia(id: string, media: FakeWhatsAppMedia): void;
   /**
@@ -112,6 +117,7 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
     afterSends?: number;
   }> = [];
   let tokenExpired = false;
+  let loseAnswer = false;
   let counter = 0;
   let base = '';
 
@@ -179,6 +185,11 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
       counter += 1;
       const id = `wamid.HBgL${String(counter).padStart(6, '0')}FQIAERgS`;
       messages.set(id, { id, phoneNumberId: send[2], recipient, body });
+      if (loseAnswer) {
+        loseAnswer = false;
+        req.socket.destroy();
+        return;
+      }
       return reply(res, 200, {
         messaging_product: 'whatsapp',
         contacts: [{ input: recipient, ...(body.to ? { wa_id: recipient } : { user_id: recipient }) }],
@@ -252,6 +263,9 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
     expireToken: () => {
       tokenExpired = true;
     },
+    loseNextAnswer: () => {
+      loseAnswer = true;
+    },
     addMedia: (id, item) => media.set(id, item),
     deliverStatuses: (hookUrl, o) => {
       const message = messages.get(o.messageId);
@@ -262,6 +276,9 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions): Promise<F
             id: o.messageId,
             status,
             ...(message ? { recipientId: message.recipient } : {}),
+            ...(typeof message?.body.biz_opaque_callback_data === 'string'
+              ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data }
+              : {}),
             timestamp: Math.floor(Date.UTC(2026, 11, 1) / 1000) + i,
             ...(status === 'failed' && o.error ? { error: o.error } : {}),
           })),
