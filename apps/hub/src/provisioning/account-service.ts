@@ -70,6 +70,15 @@ function requestedGrants(input: AccountRequestInput): AccountGrant[] {
   return [...grants.values()];
 }
 
+/** The person as the row keeps them (login, email, role), what a retry asks for again. */
+function requestDetail(input: AccountRequestInput): Record<string, unknown> {
+  return {
+    ...(input.login ? { login: input.login } : {}),
+    ...(input.email ? { email: input.email.toLowerCase() } : {}),
+    ...(input.role ? { role: input.role } : {}),
+  };
+}
+
 /** What was asked, kept on the row so a retry or a re-invitation can ask again. */
 function storedInput(row: AccountRecord): AccountRequestInput {
   const text = (key: string) =>
@@ -148,11 +157,7 @@ export class AccountProvisioningService {
       installationId,
       channelType: lookup.record.channelType,
       grants: requestedGrants(input),
-      detail: {
-        ...(input.login ? { login: input.login } : {}),
-        ...(input.email ? { email: input.email.toLowerCase() } : {}),
-        ...(input.role ? { role: input.role } : {}),
-      },
+      detail: requestDetail(input),
     });
     if (!created) return { account: row, created: false };
     return { account: await this.#attempt(row, lookup.provisioner), created: true };
@@ -175,7 +180,10 @@ export class AccountProvisioningService {
     return lookup;
   }
 
-  /** Asks the platform for a `pending` row and records the answer. */
+  /**
+   * Asks the platform for a `pending` row and records the answer. The caller holds the row's
+   * attempt claim (it created the row, or `claimAttempt`), so no other replica asks too.
+   */
   async #attempt(row: AccountRecord, provisioner: AccountProvisioner): Promise<AccountRecord> {
     const input = storedInput(row);
     let result: CreateAccountResult;
@@ -206,14 +214,21 @@ export class AccountProvisioningService {
     const installationId = row.installationId;
     return this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
       const lookup = await this.#active(installationId, workspaceId);
-      if (row.state === 'pending')
-        return { account: await this.#attempt(row, lookup.provisioner), created: false };
+      const { accounts } = this.options.stores;
+      if (row.state === 'pending') {
+        // Another replica (or reconcile) asking the platform right now: its answer is the retry.
+        const claimed = await accounts.claimAttempt(row.id, STALE_PENDING_MS);
+        if (!claimed) return { account: await accounts.get(row.id), created: false };
+        return { account: await this.#attempt(claimed, lookup.provisioner), created: false };
+      }
       if (row.state === 'invited' || row.state === 'active') {
         throw new AccountRequestError(
           'not_retryable',
           `the request is ${row.state}; there is nothing to retry`,
         );
       }
+      // A new request, made under the database lock of `openOrCreate`: of two retries of one
+      // row at once (two replicas), the second finds the first's open request and returns it.
       return this.#request(workspaceId, row.userId, installationId, storedInput(row));
     });
   }
@@ -541,13 +556,15 @@ export class AccountProvisioningService {
     const now = this.#now().getTime();
     for (const row of await accounts.listWhere({ installationId, states: ['pending'] })) {
       const retryAt = typeof row.detail.retryAt === 'string' ? Date.parse(row.detail.retryAt) : undefined;
-      const due = retryAt !== undefined ? retryAt <= now : row.createdAt.getTime() < now - STALE_PENDING_MS;
-      if (!due) continue;
+      if (retryAt !== undefined && retryAt > now) continue;
+      // Without a retry time the row is being asked about, or was left by a crash mid-call: the
+      // attempt claim tells them apart (a claim older than STALE_PENDING_MS was abandoned).
       await this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
-        const fresh = await accounts.find(row.id);
-        if (fresh?.state === 'pending') await this.#attempt(fresh, lookup.provisioner);
+        const claimed = await accounts.claimAttempt(row.id, STALE_PENDING_MS);
+        if (!claimed) return;
+        await this.#attempt(claimed, lookup.provisioner);
+        changed += 1;
       });
-      changed += 1;
     }
     return changed;
   }

@@ -503,7 +503,10 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(github.invitations.filter((i) => i.email === 'frank@example.com')).toHaveLength(1);
   });
 
-  it('a rate limit in the middle of 50 invitations: nothing lost, all finish on a later pass', async () => {
+  // Fifty members and a hundred GitHub calls: slow on a loaded machine, so a longer timeout.
+  it('a rate limit in the middle of 50 invitations: nothing lost, all finish on a later pass', {
+    timeout: 180_000,
+  }, async () => {
     const userIds: string[] = [];
     for (let i = 0; i < 50; i++) userIds.push(await member());
     const first = [];
