@@ -521,7 +521,7 @@ export class AccountProvisioningService {
    * Asks the installation's provisioner about its open rows and applies what changed; tries the
    * `pending` rows whose retry time has come. Returns how many rows it moved or tried.
    */
-  async reconcile(installationId: string): Promise<number> {
+  async reconcile(installationId: string, options: { staleDeliveryMs?: number } = {}): Promise<number> {
     const lookup = await this.options.host.lookup(installationId);
     if (lookup.status !== 'active') return 0;
     const { accounts } = this.options.stores;
@@ -529,7 +529,7 @@ export class AccountProvisioningService {
     // Deliveries answered before their work was done, left by a replica that died meanwhile.
     const abandoned = await this.options.stores.webhookDeliveries.takeAbandoned(
       installationId,
-      ABANDONED_DEFERRED_MS,
+      options.staleDeliveryMs ?? ABANDONED_DEFERRED_MS,
     );
     for (const { deliveryId, events } of abandoned) {
       const record = {
