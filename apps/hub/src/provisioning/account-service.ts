@@ -376,15 +376,14 @@ export class AccountProvisioningService {
       }
       case 'grant_changed': {
         const row = await accounts.findByPendingId(installationId, event.account.id);
-        if (!row || row.state !== 'active') return 'unknown_pending';
+        if (row?.state !== 'active') return 'unknown_pending';
         if (!row.grants.some((g) => g.kind === event.grant.kind && sameLogin(g.target, event.grant.target))) {
           return 'unknown_pending';
         }
-        // Which requested grants were taken away on the platform itself (shown in the next step).
-        const key = `${event.grant.kind}:${event.grant.target.toLowerCase()}`;
-        const removed = new Set(
-          Array.isArray(row.detail.removedGrants) ? (row.detail.removedGrants as string[]) : [],
-        );
+        // Which requested grants were taken away on the platform itself: shown in the next step,
+        // and never applied again by this hub (an owner's removal is a decision, not drift).
+        const key = grantKey(event.grant);
+        const removed = removedGrants(row);
         if (event.change === 'removed') removed.add(key);
         else removed.delete(key);
         const moved = await accounts.transition(row.id, ['active'], {
@@ -644,9 +643,14 @@ export class AccountProvisioningService {
   /** Deferred grants, at most once per row; a failure is kept on the row, the account stays active. */
   async #applyGrants(row: AccountRecord, account: ProvisionedAccount, provisioner: AccountProvisioner) {
     if (row.grants.length === 0 || !provisioner.applyGrants || row.grantsAppliedAt) return;
+    // A grant removed on the platform since (membership events) stays removed: applying the
+    // rest later (a retry after a rate limit) must not put the person back where an owner took
+    // them off.
+    const removed = removedGrants(row);
+    const due = row.grants.filter((grant) => !removed.has(grantKey(grant)));
     let outcome: Awaited<ReturnType<NonNullable<AccountProvisioner['applyGrants']>>>;
     try {
-      outcome = await provisioner.applyGrants(account, row.grants);
+      outcome = due.length === 0 ? { status: 'applied' } : await provisioner.applyGrants(account, due);
     } catch (error) {
       outcome = { status: 'error', message: (error as Error).message };
     }
@@ -660,6 +664,17 @@ export class AccountProvisioningService {
       await this.options.stores.accounts.recordError(row.id, `grants: ${outcome.message}`);
     }
   }
+}
+
+/** `team:backend`: how a grant is named in `detail.removedGrants`. */
+function grantKey(grant: Pick<AccountGrant, 'kind' | 'target'>): string {
+  return `${grant.kind}:${grant.target.toLowerCase()}`;
+}
+
+/** The grants of a row that were taken away on the platform after it was active. */
+function removedGrants(row: AccountRecord): Set<string> {
+  const keys = row.detail.removedGrants;
+  return new Set(Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : []);
 }
 
 /** The account of an active row, as the platform reported it when it became active. */

@@ -235,6 +235,57 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(github.teamMembers.get('infra')?.has('gina')).toBe(true);
   });
 
+  it('a team an owner took the person off on GitHub is not granted again, and a new request changes no teams', async () => {
+    const userId = await member();
+    github.addUser({ login: 'kate', id: 111 });
+    const asked = await grant(userId, { login: 'kate', teams: ['backend', 'infra'] });
+    expect(asked.body.state).toBe('invited');
+    // At acceptance backend is granted and infra is refused for now: the grants stay due.
+    github.failNext(
+      { method: 'PUT', path: /^\/orgs\/acme\/teams\/infra\/memberships\/kate$/ },
+      githubErrors.secondaryRateLimit(3600),
+    );
+    expect((await github.accept(Number(asked.body.externalId)))?.status).toBe(200);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', grantsAppliedAt: null });
+    expect(github.teamMembers.get('backend')?.has('kate')).toBe(true);
+
+    // An owner takes kate off backend on GitHub before the pass that finishes the grants.
+    expect((await github.removeFromTeam('backend', 'kate'))?.status).toBe(200);
+    expect((await accountsOf(userId))[0].detail.removedGrants).toEqual(['team:backend']);
+    await reconciler().runOnce();
+    const [row] = await accountsOf(userId);
+    expect(row).toMatchObject({ state: 'active', lastError: null });
+    expect(row.grantsAppliedAt).toEqual(expect.any(String));
+    expect(github.teamMembers.get('infra')?.has('kate')).toBe(true);
+    expect(github.teamMembers.get('backend')?.has('kate')).toBe(false);
+    const backendPuts = github.calls.filter(
+      (c) => c.method === 'PUT' && c.path === '/orgs/acme/teams/backend/memberships/kate',
+    );
+    expect(backendPuts).toHaveLength(1);
+    expect(row.nextStep).toBe(
+      'kate is active, but team backend was removed on the platform since; grant it there again if that was a mistake',
+    );
+
+    // Asking again while the account is open answers the open request as it is: teams are not
+    // changed through a new request (they are changed on GitHub, and the row follows).
+    const again = await grant(userId, { login: 'kate', teams: ['backend'] });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      id: asked.body.id,
+      grants: [
+        { kind: 'team', target: 'backend' },
+        { kind: 'team', target: 'infra' },
+      ],
+      detail: { removedGrants: ['team:backend'] },
+    });
+    await reconciler().runOnce();
+    expect(
+      github.calls.filter(
+        (c) => c.method === 'PUT' && c.path === '/orgs/acme/teams/backend/memberships/kate',
+      ),
+    ).toHaveLength(1);
+  });
+
   it('answers the webhook without waiting out a slow team grant, which still completes', async () => {
     const userId = await member();
     github.addUser({ login: 'ivan', id: 109 });
