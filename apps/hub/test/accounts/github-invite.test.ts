@@ -78,6 +78,10 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
       token,
       body: { installationId, ...body },
     });
+  const installationStatus = () =>
+    hub.request('GET', `/api/v1/workspaces/gh-ws/account-installations/${installationId}/status`, {
+      token,
+    });
   const accountsOf = async (userId: string) =>
     (await hub.request('GET', `/api/v1/workspaces/gh-ws/members/${userId}/accounts`, { token })).body
       .accounts;
@@ -532,16 +536,45 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
       'the request was refused: the org acme has no team "ghosts"; correct it and grant access again',
     );
     github.org = { ...github.org, emu: 'cannot_be_invited' };
+    const emuMessage =
+      'invitations unavailable: EMU or missing permission: Validation Failed; Enterprise Managed Users cannot be invited to this organization; add them through your identity provider';
     try {
       const emu = await grant(await member(), { email: 'erin@example.com' });
       expect(emu.body).toMatchObject({ state: 'failed', detail: { errorCode: 'terminal' } });
-      expect(emu.body.lastError).toMatch(
-        /^invitations unavailable: EMU or missing permission: .*cannot be invited/,
-      );
+      expect(emu.body.lastError).toBe(emuMessage);
       expect(emu.body.nextStep).toMatch(/no retry will help$/);
+      // The installation status says so too, with GitHub's words.
+      expect((await installationStatus()).body).toEqual({
+        installationId,
+        channelType: 'github-invite',
+        ok: false,
+        detail: expect.objectContaining({ org: 'acme', plan: 'team', invitationsAvailable: false }),
+        message: emuMessage,
+      });
     } finally {
       github.org = { ...github.org, emu: undefined };
     }
+    // The next invitation that goes through clears it.
+    expect((await grant(await member(), { email: 'erin@example.com' })).body.state).toBe('invited');
+    expect((await installationStatus()).body).toMatchObject({ ok: true, message: null });
+  });
+
+  it('the status of an org whose invitation endpoints answer 404 (EMU, or a token without the permission)', async () => {
+    github.org = { ...github.org, emu: 'not_found' };
+    try {
+      const res = await installationStatus();
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({
+        installationId,
+        channelType: 'github-invite',
+        ok: false,
+        detail: expect.objectContaining({ org: 'acme', plan: 'team', invitationsAvailable: false }),
+        message: 'invitations unavailable: EMU or missing permission: Not Found',
+      });
+    } finally {
+      github.org = { ...github.org, emu: undefined };
+    }
+    expect((await installationStatus()).body).toMatchObject({ ok: true });
   });
 
   it('concurrent grants for one member make one row and one invitation', async () => {
