@@ -47,6 +47,12 @@ export interface AccountTransition {
   lastError?: string | null;
 }
 
+/**
+ * Replicas racing on one person queue on the advisory lock inside the transaction: Prisma's
+ * defaults (2 s to start, 5 s in all) fail such a queue on a busy database; these do not.
+ */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
 /** `account_provisioning`: one row per request for a platform account, with its lifecycle. */
 export class AccountProvisioningStore {
   constructor(private readonly db: Db) {}
@@ -180,7 +186,7 @@ export class AccountProvisioningStore {
         },
       });
       return { account: toRecord(row), created: true };
-    });
+    }, TX_OPTIONS);
   }
 
   /** The user's request on this installation that is still open, if any. */
