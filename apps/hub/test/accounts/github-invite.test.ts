@@ -219,6 +219,24 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(afterReAdd.nextStep).not.toMatch(/removed on the platform/);
   });
 
+  it('a person already in the org is active at once, with the teams granted now and the identities linked', async () => {
+    const userId = await member();
+    github.addUser({ login: 'lena', id: 112 });
+    github.members.add('lena');
+    const asked = await grant(userId, { login: 'lena', teams: ['backend'] });
+    expect(asked.status, asked.text).toBe(201);
+    expect(asked.body).toMatchObject({
+      state: 'active',
+      externalId: '112',
+      detail: { outcome: 'already_exists', login: 'lena' },
+      lastError: null,
+    });
+    expect(asked.body.grantsAppliedAt).toEqual(expect.any(String));
+    expect(github.teamMembers.get('backend')?.has('lena')).toBe(true);
+    expect(github.invitations.some((i) => i.login === 'lena')).toBe(false);
+    await expect(hub.runtime.stores.identities.find('github_id', '112')).resolves.toMatchObject({ userId });
+  });
+
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
     const userId = await member();
     const asked = await grant(userId, { login: 'gina', teams: ['infra'] });
