@@ -22,6 +22,8 @@ export interface StartHubOptions {
   operator?: OperatorCredential;
   /** What this process does (see `HubAppOptions.role`); default `all`. */
   role?: HubRole;
+  /** The pass over open account requests (SWITCHBOARD_ACCOUNT_RECONCILE_*); unset: defaults. */
+  accountReconcile?: HubAppOptions['accountReconcile'];
 }
 
 export interface RunningHub {
@@ -57,6 +59,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
       ...(options.operator ? { operator: options.operator } : {}),
       ...(options.role ? { role: options.role } : {}),
+      ...(options.accountReconcile ? { accountReconcile: options.accountReconcile } : {}),
     }));
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -14,7 +14,7 @@ import type {
   ReconcileOptions,
 } from '@switchboard/core';
 import type { GithubInviteConfig } from './config.js';
-import { classify, isAlreadyMember, status } from './errors.js';
+import { classify, type GithubFailure, isAlreadyMember, status } from './errors.js';
 import { githubIdentities } from './identity.js';
 import {
   expiresAt,
@@ -63,6 +63,12 @@ function teamGrants(req: Pick<CreateAccountRequest, 'teams' | 'grants'>): Accoun
 export class GithubInviteProvisioner implements AccountProvisioner {
   readonly #people = new KeyedMutex();
   readonly reinviteExpired: boolean;
+  /**
+   * GitHub's last refusal to invite anyone to this org (EMU: 422 "cannot be invited"). No read
+   * endpoint reveals it (the invitation lists still answer), so the status reports what the last
+   * invitation learned, until an invitation goes through again.
+   */
+  #refusal: GithubFailure | undefined;
 
   constructor(
     private readonly config: GithubInviteConfig,
@@ -132,10 +138,13 @@ export class GithubInviteProvisioner implements AccountProvisioner {
       }
       const invitation = await this.#invite(person, role);
       if ('status' in invitation) return invitation;
+      this.#refusal = undefined;
       return this.#invited(invitation, teams, undefined, warnings);
     } catch (error) {
       if (isAlreadyMember(error)) return { status: 'already_exists', ...(await this.#resolveUser(person)) };
-      return fail(classify(error, 'inviting to the org', { invitationEndpoint: true }));
+      const failure = classify(error, 'inviting to the org', { invitationEndpoint: true });
+      if (failure.code === 'terminal') this.#refusal = failure;
+      return fail(failure);
     }
   }
 
@@ -353,6 +362,10 @@ export class GithubInviteProvisioner implements AccountProvisioner {
       };
       try {
         await this.octokit.rest.orgs.listPendingInvitations({ org: this.#org, per_page: 1 });
+        const refusal = this.#refusal;
+        if (refusal) {
+          return { ok: false, detail: { ...detail, invitationsAvailable: false }, message: refusal.message };
+        }
         return { ok: true, detail: { ...detail, invitationsAvailable: true } };
       } catch (error) {
         const failure = classify(error, 'listing invitations', { invitationEndpoint: true });

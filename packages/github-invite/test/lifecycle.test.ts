@@ -121,6 +121,27 @@ describe('grants, cancel, reconcile and status', () => {
     });
   });
 
+  it('status reports an org that answers invitations 422 "cannot be invited", until one goes through', async () => {
+    const { github, provisioner } = await org({ org: { login: 'acme', plan: 'enterprise' } });
+    expect(await provisioner.status()).toMatchObject({ ok: true });
+    // Only an invitation finds out: the lists answer as for any org.
+    github.org = { ...github.org, emu: 'cannot_be_invited' };
+    const refused = await provisioner.createAccount(request({ email: 'erin@example.com' }));
+    expect(refused).toMatchObject({ status: 'error', code: 'terminal' });
+    const expected =
+      'invitations unavailable: EMU or missing permission: Validation Failed; Enterprise Managed Users cannot be invited to this organization; add them through your identity provider';
+    expect(await provisioner.status()).toEqual({
+      ok: false,
+      detail: { org: 'acme', plan: 'enterprise', seats: 50, filledSeats: 0, invitationsAvailable: false },
+      message: expected,
+    });
+    github.org = { ...github.org, emu: undefined };
+    expect(await provisioner.createAccount(request({ email: 'erin@example.com' }))).toMatchObject({
+      status: 'action_required',
+    });
+    expect(await provisioner.status()).toMatchObject({ ok: true, detail: { invitationsAvailable: true } });
+  });
+
   it('a rate limit in the middle of 50 invitations: the failed ones say when, and all finish later', async () => {
     const { github, provisioner } = await org();
     const emails = Array.from({ length: 50 }, (_, i) => `person-${i}@example.com`);

@@ -50,6 +50,9 @@ const hubEnvSchema = z.object({
   SWITCHBOARD_RETENTION_INTERVAL_MS: optionalInt(100),
   /** Long-connection lease TTL; renewed well inside it, taken over after it by another replica. */
   SWITCHBOARD_LEASE_TTL_MS: optionalInt(200),
+  /** Between passes over open account requests (invitations), and when a replica's unfinished webhook work is taken over. */
+  SWITCHBOARD_ACCOUNT_RECONCILE_INTERVAL_MS: optionalInt(100),
+  SWITCHBOARD_ACCOUNT_DELIVERY_STALE_MS: optionalInt(100),
   /** Requests per minute per client address on /api/v1 and on /hooks; 0 turns a limit off. */
   SWITCHBOARD_RATE_LIMIT_API_PER_MINUTE: optionalInt(0),
   SWITCHBOARD_RATE_LIMIT_HOOKS_PER_MINUTE: optionalInt(0),

@@ -70,6 +70,15 @@ function requestedGrants(input: AccountRequestInput): AccountGrant[] {
   return [...grants.values()];
 }
 
+/** The person as the row keeps them (login, email, role), what a retry asks for again. */
+function requestDetail(input: AccountRequestInput): Record<string, unknown> {
+  return {
+    ...(input.login ? { login: input.login } : {}),
+    ...(input.email ? { email: input.email.toLowerCase() } : {}),
+    ...(input.role ? { role: input.role } : {}),
+  };
+}
+
 /** What was asked, kept on the row so a retry or a re-invitation can ask again. */
 function storedInput(row: AccountRecord): AccountRequestInput {
   const text = (key: string) =>
@@ -148,11 +157,7 @@ export class AccountProvisioningService {
       installationId,
       channelType: lookup.record.channelType,
       grants: requestedGrants(input),
-      detail: {
-        ...(input.login ? { login: input.login } : {}),
-        ...(input.email ? { email: input.email.toLowerCase() } : {}),
-        ...(input.role ? { role: input.role } : {}),
-      },
+      detail: requestDetail(input),
     });
     if (!created) return { account: row, created: false };
     return { account: await this.#attempt(row, lookup.provisioner), created: true };
@@ -175,7 +180,10 @@ export class AccountProvisioningService {
     return lookup;
   }
 
-  /** Asks the platform for a `pending` row and records the answer. */
+  /**
+   * Asks the platform for a `pending` row and records the answer. The caller holds the row's
+   * attempt claim (it created the row, or `claimAttempt`), so no other replica asks too.
+   */
   async #attempt(row: AccountRecord, provisioner: AccountProvisioner): Promise<AccountRecord> {
     const input = storedInput(row);
     let result: CreateAccountResult;
@@ -206,14 +214,21 @@ export class AccountProvisioningService {
     const installationId = row.installationId;
     return this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
       const lookup = await this.#active(installationId, workspaceId);
-      if (row.state === 'pending')
-        return { account: await this.#attempt(row, lookup.provisioner), created: false };
+      const { accounts } = this.options.stores;
+      if (row.state === 'pending') {
+        // Another replica (or reconcile) asking the platform right now: its answer is the retry.
+        const claimed = await accounts.claimAttempt(row.id, STALE_PENDING_MS);
+        if (!claimed) return { account: await accounts.get(row.id), created: false };
+        return { account: await this.#attempt(claimed, lookup.provisioner), created: false };
+      }
       if (row.state === 'invited' || row.state === 'active') {
         throw new AccountRequestError(
           'not_retryable',
           `the request is ${row.state}; there is nothing to retry`,
         );
       }
+      // A new request, made under the database lock of `openOrCreate`: of two retries of one
+      // row at once (two replicas), the second finds the first's open request and returns it.
       return this.#request(workspaceId, row.userId, installationId, storedInput(row));
     });
   }
@@ -361,15 +376,14 @@ export class AccountProvisioningService {
       }
       case 'grant_changed': {
         const row = await accounts.findByPendingId(installationId, event.account.id);
-        if (!row || row.state !== 'active') return 'unknown_pending';
+        if (row?.state !== 'active') return 'unknown_pending';
         if (!row.grants.some((g) => g.kind === event.grant.kind && sameLogin(g.target, event.grant.target))) {
           return 'unknown_pending';
         }
-        // Which requested grants were taken away on the platform itself (shown in the next step).
-        const key = `${event.grant.kind}:${event.grant.target.toLowerCase()}`;
-        const removed = new Set(
-          Array.isArray(row.detail.removedGrants) ? (row.detail.removedGrants as string[]) : [],
-        );
+        // Which requested grants were taken away on the platform itself: shown in the next step,
+        // and never applied again by this hub (an owner's removal is a decision, not drift).
+        const key = grantKey(event.grant);
+        const removed = removedGrants(row);
         if (event.change === 'removed') removed.add(key);
         else removed.delete(key);
         const moved = await accounts.transition(row.id, ['active'], {
@@ -506,7 +520,7 @@ export class AccountProvisioningService {
    * Asks the installation's provisioner about its open rows and applies what changed; tries the
    * `pending` rows whose retry time has come. Returns how many rows it moved or tried.
    */
-  async reconcile(installationId: string): Promise<number> {
+  async reconcile(installationId: string, options: { staleDeliveryMs?: number } = {}): Promise<number> {
     const lookup = await this.options.host.lookup(installationId);
     if (lookup.status !== 'active') return 0;
     const { accounts } = this.options.stores;
@@ -514,7 +528,7 @@ export class AccountProvisioningService {
     // Deliveries answered before their work was done, left by a replica that died meanwhile.
     const abandoned = await this.options.stores.webhookDeliveries.takeAbandoned(
       installationId,
-      ABANDONED_DEFERRED_MS,
+      options.staleDeliveryMs ?? ABANDONED_DEFERRED_MS,
     );
     for (const { deliveryId, events } of abandoned) {
       const record = {
@@ -541,13 +555,15 @@ export class AccountProvisioningService {
     const now = this.#now().getTime();
     for (const row of await accounts.listWhere({ installationId, states: ['pending'] })) {
       const retryAt = typeof row.detail.retryAt === 'string' ? Date.parse(row.detail.retryAt) : undefined;
-      const due = retryAt !== undefined ? retryAt <= now : row.createdAt.getTime() < now - STALE_PENDING_MS;
-      if (!due) continue;
+      if (retryAt !== undefined && retryAt > now) continue;
+      // Without a retry time the row is being asked about, or was left by a crash mid-call: the
+      // attempt claim tells them apart (a claim older than STALE_PENDING_MS was abandoned).
       await this.#lock.run(`${installationId}\u0000${row.userId}`, async () => {
-        const fresh = await accounts.find(row.id);
-        if (fresh?.state === 'pending') await this.#attempt(fresh, lookup.provisioner);
+        const claimed = await accounts.claimAttempt(row.id, STALE_PENDING_MS);
+        if (!claimed) return;
+        await this.#attempt(claimed, lookup.provisioner);
+        changed += 1;
       });
-      changed += 1;
     }
     return changed;
   }
@@ -627,9 +643,14 @@ export class AccountProvisioningService {
   /** Deferred grants, at most once per row; a failure is kept on the row, the account stays active. */
   async #applyGrants(row: AccountRecord, account: ProvisionedAccount, provisioner: AccountProvisioner) {
     if (row.grants.length === 0 || !provisioner.applyGrants || row.grantsAppliedAt) return;
+    // A grant removed on the platform since (membership events) stays removed: applying the
+    // rest later (a retry after a rate limit) must not put the person back where an owner took
+    // them off.
+    const removed = removedGrants(row);
+    const due = row.grants.filter((grant) => !removed.has(grantKey(grant)));
     let outcome: Awaited<ReturnType<NonNullable<AccountProvisioner['applyGrants']>>>;
     try {
-      outcome = await provisioner.applyGrants(account, row.grants);
+      outcome = due.length === 0 ? { status: 'applied' } : await provisioner.applyGrants(account, due);
     } catch (error) {
       outcome = { status: 'error', message: (error as Error).message };
     }
@@ -643,6 +664,17 @@ export class AccountProvisioningService {
       await this.options.stores.accounts.recordError(row.id, `grants: ${outcome.message}`);
     }
   }
+}
+
+/** `team:backend`: how a grant is named in `detail.removedGrants`. */
+function grantKey(grant: Pick<AccountGrant, 'kind' | 'target'>): string {
+  return `${grant.kind}:${grant.target.toLowerCase()}`;
+}
+
+/** The grants of a row that were taken away on the platform after it was active. */
+function removedGrants(row: AccountRecord): Set<string> {
+  const keys = row.detail.removedGrants;
+  return new Set(Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : []);
 }
 
 /** The account of an active row, as the platform reported it when it became active. */

@@ -8,6 +8,11 @@ export interface AccountReconcileTiming {
   intervalMs?: number;
   /** How long one replica holds an installation's lease for a pass; default 5 minutes. */
   leaseTtlMs?: number;
+  /**
+   * A webhook delivery answered before its work was done, and unfinished this long, was left by
+   * a replica that died: the pass finishes it. Default 1 minute (the work takes seconds).
+   */
+  staleDeliveryMs?: number;
 }
 
 /**
@@ -49,7 +54,10 @@ export class AccountReconciler {
       }
       installations += 1;
       try {
-        changed += await this.options.accounts.reconcile(installationId);
+        changed += await this.options.accounts.reconcile(
+          installationId,
+          this.options.staleDeliveryMs !== undefined ? { staleDeliveryMs: this.options.staleDeliveryMs } : {},
+        );
       } catch (error) {
         this.options.logger.warn({ installationId, err: error }, 'account reconcile pass failed');
       } finally {

@@ -52,8 +52,9 @@ describe('switchboard account (CLI over the admin API)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  // Each command opens the embedded database in this process: minutes on a loaded machine.
   it('connects an org, grants with two teams, lists, cancels twice and retries, each with a next step', {
-    timeout: 120_000,
+    timeout: 300_000,
   }, async () => {
     await json(['workspace', 'create', 'cli-gh', '--name', 'CLI GitHub']);
     const admin = await json(['admin', 'create', '-w', 'cli-gh', '--username', 'boss']);

@@ -169,4 +169,68 @@ describe.runIf(postgresTestUrl())('GitHub invitations on two hub replicas [postg
     const invites = github.calls.filter((c) => c.method === 'POST' && c.path === '/orgs/acme/invitations');
     expect(invites.length - invitesBefore).toBe(people.length);
   });
+
+  /**
+   * Runs `calls` at once while GitHub holds its invitation list: the answers come back in order,
+   * and the hold lifts once the first one is answered (one caller asks GitHub, the others must not
+   * wait on it), or after a long while so that a wrong order fails instead of hanging.
+   */
+  async function whileGithubHeld<T>(calls: Array<() => Promise<T>>): Promise<T[]> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fallback = setTimeout(() => release(), 20_000);
+    github.failNext({ method: 'GET', path: /^\/orgs\/acme\/invitations$/ }, { until: held }, calls.length);
+    const order: T[] = [];
+    const running = calls.map((call) =>
+      call().then((answer) => {
+        order.push(answer);
+        release();
+        return answer;
+      }),
+    );
+    await Promise.all(running);
+    clearTimeout(fallback);
+    return order;
+  }
+  const invitationsSent = () =>
+    github.calls.filter((c) => c.method === 'POST' && c.path === '/orgs/acme/invitations').length;
+  type Answer = { status: number; body: { id: string; state: string } };
+
+  it('two retries of one pending request on both replicas at once send one invitation', async () => {
+    const userId = await member();
+    github.exhaustRateLimit(3600);
+    const asked = await grant(a, userId, 'person-9');
+    github.restoreRateLimit();
+    const row = asked.body as { id: string; state: string };
+    expect(row.state).toBe('pending');
+    const before = invitationsSent();
+    const retry = (hub: ReplicaHub) => () =>
+      call(hub, 'POST', `/api/v1/workspaces/gh-replicas/accounts/${row.id}/retry`) as Promise<Answer>;
+    const [first, second] = await whileGithubHeld([retry(a), retry(b)]);
+    // The replica that lost the claim answers at once with the row as it is; the other invites.
+    expect(first).toMatchObject({ status: 200, body: { id: row.id, state: 'pending' } });
+    expect(second).toMatchObject({ status: 200, body: { id: row.id, state: 'invited' } });
+    expect(invitationsSent() - before).toBe(1);
+    expect(github.invitations.filter((i) => i.login === 'person-9')).toHaveLength(1);
+  });
+
+  it('two retries of one failed request on both replicas at once make one request and one invitation', async () => {
+    const userId = await member();
+    github.org = { ...github.org, emu: 'cannot_be_invited' };
+    const asked = await grant(a, userId, 'person-10');
+    github.org = { ...github.org, emu: undefined };
+    const row = asked.body as { id: string; state: string };
+    expect(row.state).toBe('failed');
+    const before = invitationsSent();
+    const retry = (hub: ReplicaHub) => () =>
+      call(hub, 'POST', `/api/v1/workspaces/gh-replicas/accounts/${row.id}/retry`) as Promise<Answer>;
+    const [first, second] = await whileGithubHeld([retry(a), retry(b)]);
+    expect(first).toMatchObject({ status: 200, body: { state: 'pending' } });
+    expect(second).toMatchObject({ status: 201, body: { id: first?.body.id, state: 'invited' } });
+    expect(invitationsSent() - before).toBe(1);
+    const rows = await a.runtime.stores.accounts.list(workspaceId, userId);
+    expect(rows.map((r) => r.state)).toEqual(['failed', 'invited']);
+  });
 });

@@ -78,6 +78,10 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
       token,
       body: { installationId, ...body },
     });
+  const installationStatus = () =>
+    hub.request('GET', `/api/v1/workspaces/gh-ws/account-installations/${installationId}/status`, {
+      token,
+    });
   const accountsOf = async (userId: string) =>
     (await hub.request('GET', `/api/v1/workspaces/gh-ws/members/${userId}/accounts`, { token })).body
       .accounts;
@@ -215,6 +219,24 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(afterReAdd.nextStep).not.toMatch(/removed on the platform/);
   });
 
+  it('a person already in the org is active at once, with the teams granted now and the identities linked', async () => {
+    const userId = await member();
+    github.addUser({ login: 'lena', id: 112 });
+    github.members.add('lena');
+    const asked = await grant(userId, { login: 'lena', teams: ['backend'] });
+    expect(asked.status, asked.text).toBe(201);
+    expect(asked.body).toMatchObject({
+      state: 'active',
+      externalId: '112',
+      detail: { outcome: 'already_exists', login: 'lena' },
+      lastError: null,
+    });
+    expect(asked.body.grantsAppliedAt).toEqual(expect.any(String));
+    expect(github.teamMembers.get('backend')?.has('lena')).toBe(true);
+    expect(github.invitations.some((i) => i.login === 'lena')).toBe(false);
+    await expect(hub.runtime.stores.identities.find('github_id', '112')).resolves.toMatchObject({ userId });
+  });
+
   it('a team grant refused by a rate limit at acceptance is applied by a later reconcile pass', async () => {
     const userId = await member();
     const asked = await grant(userId, { login: 'gina', teams: ['infra'] });
@@ -233,6 +255,57 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(granted).toMatchObject({ state: 'active', lastError: null });
     expect(granted.grantsAppliedAt).toEqual(expect.any(String));
     expect(github.teamMembers.get('infra')?.has('gina')).toBe(true);
+  });
+
+  it('a team an owner took the person off on GitHub is not granted again, and a new request changes no teams', async () => {
+    const userId = await member();
+    github.addUser({ login: 'kate', id: 111 });
+    const asked = await grant(userId, { login: 'kate', teams: ['backend', 'infra'] });
+    expect(asked.body.state).toBe('invited');
+    // At acceptance backend is granted and infra is refused for now: the grants stay due.
+    github.failNext(
+      { method: 'PUT', path: /^\/orgs\/acme\/teams\/infra\/memberships\/kate$/ },
+      githubErrors.secondaryRateLimit(3600),
+    );
+    expect((await github.accept(Number(asked.body.externalId)))?.status).toBe(200);
+    expect((await accountsOf(userId))[0]).toMatchObject({ state: 'active', grantsAppliedAt: null });
+    expect(github.teamMembers.get('backend')?.has('kate')).toBe(true);
+
+    // An owner takes kate off backend on GitHub before the pass that finishes the grants.
+    expect((await github.removeFromTeam('backend', 'kate'))?.status).toBe(200);
+    expect((await accountsOf(userId))[0].detail.removedGrants).toEqual(['team:backend']);
+    await reconciler().runOnce();
+    const [row] = await accountsOf(userId);
+    expect(row).toMatchObject({ state: 'active', lastError: null });
+    expect(row.grantsAppliedAt).toEqual(expect.any(String));
+    expect(github.teamMembers.get('infra')?.has('kate')).toBe(true);
+    expect(github.teamMembers.get('backend')?.has('kate')).toBe(false);
+    const backendPuts = github.calls.filter(
+      (c) => c.method === 'PUT' && c.path === '/orgs/acme/teams/backend/memberships/kate',
+    );
+    expect(backendPuts).toHaveLength(1);
+    expect(row.nextStep).toBe(
+      'kate is active, but team backend was removed on the platform since; grant it there again if that was a mistake',
+    );
+
+    // Asking again while the account is open answers the open request as it is: teams are not
+    // changed through a new request (they are changed on GitHub, and the row follows).
+    const again = await grant(userId, { login: 'kate', teams: ['backend'] });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      id: asked.body.id,
+      grants: [
+        { kind: 'team', target: 'backend' },
+        { kind: 'team', target: 'infra' },
+      ],
+      detail: { removedGrants: ['team:backend'] },
+    });
+    await reconciler().runOnce();
+    expect(
+      github.calls.filter(
+        (c) => c.method === 'PUT' && c.path === '/orgs/acme/teams/backend/memberships/kate',
+      ),
+    ).toHaveLength(1);
   });
 
   it('answers the webhook without waiting out a slow team grant, which still completes', async () => {
@@ -481,16 +554,45 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
       'the request was refused: the org acme has no team "ghosts"; correct it and grant access again',
     );
     github.org = { ...github.org, emu: 'cannot_be_invited' };
+    const emuMessage =
+      'invitations unavailable: EMU or missing permission: Validation Failed; Enterprise Managed Users cannot be invited to this organization; add them through your identity provider';
     try {
       const emu = await grant(await member(), { email: 'erin@example.com' });
       expect(emu.body).toMatchObject({ state: 'failed', detail: { errorCode: 'terminal' } });
-      expect(emu.body.lastError).toMatch(
-        /^invitations unavailable: EMU or missing permission: .*cannot be invited/,
-      );
+      expect(emu.body.lastError).toBe(emuMessage);
       expect(emu.body.nextStep).toMatch(/no retry will help$/);
+      // The installation status says so too, with GitHub's words.
+      expect((await installationStatus()).body).toEqual({
+        installationId,
+        channelType: 'github-invite',
+        ok: false,
+        detail: expect.objectContaining({ org: 'acme', plan: 'team', invitationsAvailable: false }),
+        message: emuMessage,
+      });
     } finally {
       github.org = { ...github.org, emu: undefined };
     }
+    // The next invitation that goes through clears it.
+    expect((await grant(await member(), { email: 'erin@example.com' })).body.state).toBe('invited');
+    expect((await installationStatus()).body).toMatchObject({ ok: true, message: null });
+  });
+
+  it('the status of an org whose invitation endpoints answer 404 (EMU, or a token without the permission)', async () => {
+    github.org = { ...github.org, emu: 'not_found' };
+    try {
+      const res = await installationStatus();
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({
+        installationId,
+        channelType: 'github-invite',
+        ok: false,
+        detail: expect.objectContaining({ org: 'acme', plan: 'team', invitationsAvailable: false }),
+        message: 'invitations unavailable: EMU or missing permission: Not Found',
+      });
+    } finally {
+      github.org = { ...github.org, emu: undefined };
+    }
+    expect((await installationStatus()).body).toMatchObject({ ok: true });
   });
 
   it('concurrent grants for one member make one row and one invitation', async () => {
@@ -503,7 +605,10 @@ describe.each(testDatabaseKinds())('GitHub org invitations through the hub [%s]'
     expect(github.invitations.filter((i) => i.email === 'frank@example.com')).toHaveLength(1);
   });
 
-  it('a rate limit in the middle of 50 invitations: nothing lost, all finish on a later pass', async () => {
+  // Fifty members and a hundred GitHub calls: slow on a loaded machine, so a longer timeout.
+  it('a rate limit in the middle of 50 invitations: nothing lost, all finish on a later pass', {
+    timeout: 180_000,
+  }, async () => {
     const userIds: string[] = [];
     for (let i = 0; i < 50; i++) userIds.push(await member());
     const first = [];

@@ -22,6 +22,8 @@ export interface AccountRecord {
   grantsAppliedAt: Date | null;
   expiresAt: Date | null;
   lastError: string | null;
+  /** While a caller asks the platform for this `pending` row (see `claimAttempt`). */
+  attemptClaimedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -44,6 +46,12 @@ export interface AccountTransition {
   expiresAt?: Date | null;
   lastError?: string | null;
 }
+
+/**
+ * Replicas racing on one person queue on the advisory lock inside the transaction: Prisma's
+ * defaults (2 s to start, 5 s in all) fail such a queue on a busy database; these do not.
+ */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
 
 /** `account_provisioning`: one row per request for a platform account, with its lifecycle. */
 export class AccountProvisioningStore {
@@ -87,6 +95,8 @@ export class AccountProvisioningStore {
       ...(to.detail !== undefined ? { detail: to.detail as Prisma.InputJsonValue } : {}),
       ...(to.expiresAt !== undefined ? { expiresAt: to.expiresAt } : {}),
       ...(to.lastError !== undefined ? { lastError: to.lastError } : {}),
+      // Recording an answer ends whatever attempt was under way.
+      attemptClaimedAt: null,
     };
     const { count } = await this.db.accountProvisioning.updateMany({
       where: { id, state: { in: [...from] } },
@@ -105,6 +115,22 @@ export class AccountProvisioningStore {
       data: { grantsAppliedAt: new Date(), lastError: null },
     });
     return count > 0;
+  }
+
+  /**
+   * Takes the right to ask the platform for a `pending` row: one conditional update, so of
+   * replicas trying one row at the same instant (an admin's retry, a reconcile pass) exactly one
+   * goes on. A claim older than `staleMs` was left by a caller that died and is taken over.
+   * Returns the row as claimed, or null when it is not pending or someone else is asking.
+   */
+  async claimAttempt(id: string, staleMs: number): Promise<AccountRecord | null> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      UPDATE account_provisioning SET attempt_claimed_at = now()
+      WHERE id = ${id}::uuid AND state = 'pending'
+        AND (attempt_claimed_at IS NULL
+          OR attempt_claimed_at < now() - ${Math.round(staleMs)} * interval '1 millisecond')
+      RETURNING id`;
+    return rows.length === 0 ? null : this.get(id);
   }
 
   async recordError(id: string, message: string): Promise<void> {
@@ -155,10 +181,12 @@ export class AccountProvisioningStore {
           state: 'pending',
           grants: input.grants as unknown as Prisma.InputJsonValue,
           detail: (input.detail ?? {}) as Prisma.InputJsonValue,
+          // Its creator asks the platform next: nobody else tries it meanwhile.
+          attemptClaimedAt: new Date(),
         },
       });
       return { account: toRecord(row), created: true };
-    });
+    }, TX_OPTIONS);
   }
 
   /** The user's request on this installation that is still open, if any. */

@@ -52,6 +52,10 @@ export function registerStartCommand(program: Command): void {
         },
         operator,
         role: options.role ?? env.SWITCHBOARD_ROLE ?? 'all',
+        accountReconcile: {
+          intervalMs: env.SWITCHBOARD_ACCOUNT_RECONCILE_INTERVAL_MS,
+          staleDeliveryMs: env.SWITCHBOARD_ACCOUNT_DELIVERY_STALE_MS,
+        },
       });
       // Local commands find this hub and act as its operator through this file (mode 0600).
       await writeOperatorFile(dataDir, { url: hub.url, token: operator.token });
