@@ -25,6 +25,7 @@ import { FeishuLongConnection } from './long-connection.js';
 import { type FeishuParseContext, parseFeishuEvent } from './parse.js';
 import { prepareFeishuConfig } from './prepare-config.js';
 import { sendFeishuMessage, updateFeishuMessage } from './send.js';
+import { FEISHU_HEARTBEAT_MS, feishuSetupSteps } from './setup-steps.js';
 import { createFeishuWebhook, feishuAppRoute } from './webhook.js';
 
 export interface FeishuChannelOptions {
@@ -227,5 +228,7 @@ export function createFeishuChannelFactory(options: FeishuChannelOptions = {}): 
     create: (config, deps) => new FeishuChannel(config, deps, options),
     prepareConfig: prepareFeishuConfig,
     appRoute: feishuAppRoute,
+    heartbeatMs: FEISHU_HEARTBEAT_MS,
+    setupSteps: feishuSetupSteps,
   };
 }

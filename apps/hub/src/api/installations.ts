@@ -3,7 +3,8 @@ import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
-import { badRequest } from '../http/errors.js';
+import { requireAuth } from '../http/auth.js';
+import { badRequest, notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { fixHintFor } from '../status/fix-hints.js';
 import { channelConfigDoc } from './channel-config-docs.js';
@@ -264,13 +265,20 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
         operationId: 'getWorkspaceStatus',
         tags: ['installations'],
         summary:
-          "Every active installation's status with the health monitor's problems (what `switchboard status` prints)",
+          "Every active installation's status with the health monitor's problems (what `switchboard status` prints); admins and the hub operator",
         params: workspaceParams,
         responses: { 200: workspaceStatusSchema },
       }),
     },
     async (request) => {
-      const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
+      // The hub operator reads it too: it is the health of the hub's connections, and holds no
+      // secret, message or person.
+      const principal = await requireAuth(request);
+      const workspace = principal.operator
+        ? await stores.workspaces.resolve(request.params.ws).catch((error: unknown) => {
+            throw isNotFound(error) ? notFound('workspace') : error;
+          })
+        : (await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES)).workspace;
       const active = (await stores.installations.list(workspace.id)).filter((i) => i.status === 'active');
       const items = await Promise.all(
         active.map(async (installation) => ({
