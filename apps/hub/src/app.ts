@@ -29,6 +29,8 @@ import { consolePlugin } from './console/plugin.js';
 import { DEFAULT_SESSION_TTL_MS } from './console/session.js';
 import { consoleSessionPrincipal } from './console/session-principal.js';
 import { EgressPolicy, egressFetch, guardedLookup } from './egress/index.js';
+import { HealthMonitor } from './health/health-monitor.js';
+import { pointsAtWrongSecret, type VerifyFailureSink } from './health/verify-failures.js';
 import { bearerAuth, type Principal } from './http/auth.js';
 import { healthRoutes } from './http/health.js';
 import { linkPageRoutes } from './http/link-page.js';
@@ -102,7 +104,12 @@ export interface HubAppOptions {
   /** Fail responses that do not match their documented schema (tests keep the document true). */
   checkResponses?: boolean;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
-  connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number };
+  connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number; restartBudget?: number };
+  /**
+   * The health monitor (stale connections, refused tokens, signature failures, spent restart
+   * budgets); it runs where the workers run. `intervalMs` defaults to 10_000.
+   */
+  health?: { intervalMs?: number; disabled?: boolean; signatureThreshold?: number };
   /** This replica's opaque id (lease holder, status reports); default a random one. */
   replicaId?: string;
   /** How often installation status is written at most, per installation (default 1_000 ms). */
@@ -119,6 +126,10 @@ export interface HubApp {
   app: FastifyInstance;
   pipeline: Pipeline;
   supervisor?: Supervisor;
+  /** Always present; its timer runs only where the workers run. */
+  health: HealthMonitor;
+  /** Writes pending status reports now (tests; the reporter also writes on its own interval). */
+  flushStatus(): Promise<void>;
 }
 
 /**
@@ -189,7 +200,21 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
         })
       : undefined;
   status.start();
+  const health = new HealthMonitor({
+    store: runtime.stores.installationStatus,
+    registry: runtime.registry,
+    logger: options.logger,
+    ...stripUndefined({
+      intervalMs: options.health?.intervalMs,
+      signatureThreshold: options.health?.signatureThreshold,
+    }),
+  });
+  const onVerifyFailed: VerifyFailureSink = (installationId, reason) => {
+    if (pointsAtWrongSecret(reason)) status.signatureFailed(installationId);
+  };
+  const flushStatus = () => status.flush();
   app.addHook('onClose', async () => {
+    await health.stop();
     await supervisor?.stop();
     await pipeline.stop();
     await status.stop();
@@ -203,9 +228,10 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
   await app.register(healthRoutes, { readiness: createReadinessCheck(runtime.database) });
   await app.register(metricsRoutes, { registry: metricsRegistry });
   const runsWorkers = options.workers !== false && role !== 'ingress';
+  if (runsWorkers && options.health?.disabled !== true) health.start();
   if (role === 'worker') {
     if (runsWorkers) pipeline.start();
-    return { app, pipeline };
+    return { app, pipeline, health, flushStatus };
   }
   await app.register(async (hooks) => {
     await registerRateLimit(hooks, limits.hooksPerMinute);
@@ -213,6 +239,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
       channels: pipeline.channels,
       recorder: pipeline.recorder,
       metrics: pipelineMetrics,
+      onVerifyFailed,
       ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
     });
   });
@@ -227,6 +254,10 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     host: provisioners,
     namespaces: runtime.namespaces,
     logger: options.logger,
+    credentials: {
+      refused: (id, message) => status.credentialsRefused(id, message),
+      accepted: (id) => status.credentialsAccepted(id),
+    },
   });
   const accountReconciler = new AccountReconciler({
     db: runtime.database.prisma,
@@ -246,6 +277,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     host: provisioners,
     accounts,
     metrics: pipelineMetrics,
+    onVerifyFailed,
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
   const appInstallations = new AppInstallationDirectory({
@@ -258,6 +290,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     recorder: pipeline.recorder,
     metrics: pipelineMetrics,
     appMetrics: createAppRouteMetrics(metricsRegistry),
+    onVerifyFailed,
     ...(options.unknownLimiter ? { unknownLimiter: options.unknownLimiter } : {}),
   });
   await app.register(linkPageRoutes, {
@@ -315,7 +348,7 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     signInPerMinute: options.rateLimit === false ? 0 : (options.console?.signInPerMinute ?? 30),
   });
   if (runsWorkers) pipeline.start();
-  return { app, pipeline, ...(supervisor ? { supervisor } : {}) };
+  return { app, pipeline, health, flushStatus, ...(supervisor ? { supervisor } : {}) };
 }
 
 /** The HTTP app alone (callers that do not need the pipeline handle). */

@@ -28,6 +28,13 @@ export interface ChannelContext {
    * asked for (server closed it, network dropped). The supervisor then reconnects with backoff.
    */
   reportConnectionLost?(error: Error): void;
+  /**
+   * Long-connection channels may call this on every sign of life of their connection (a pong, a
+   * ping from the platform, any frame). A channel that calls it once is then expected to keep
+   * calling it at least once per its factory's `heartbeatMs`; the hub reports a connection that
+   * goes silent for longer as stale. Channels that never call it are judged by their lease alone.
+   */
+  reportAlive?(): void;
   provisioner?: Provisioner;
 }
 
@@ -157,6 +164,17 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
    * 7 days). The hub keeps its dedup records at least this long, so a late retry is recognised.
    */
   readonly redeliveryWindowMs?: number;
+  /**
+   * The platform's heartbeat: how long a healthy long connection may go without a sign of life
+   * (see `ChannelContext.reportAlive`) before the hub's health monitor calls it stale.
+   */
+  readonly heartbeatMs?: number;
+  /**
+   * What an operator does in the platform's own settings to point it at this installation, one
+   * short step each, e.g. `Event Subscriptions → Request URL: <webhookUrl>`. Shown beside the
+   * webhook URL in the console.
+   */
+  setupSteps?(webhookUrl: string): string[];
 }
 
 /** One installation row: which factory, and its validated config (secrets merged back in). */

@@ -153,6 +153,15 @@ export class PlatformError extends SwitchboardError {
   }
 }
 
+/**
+ * The platform refused the installation's credentials (an expired or revoked token, a wrong app
+ * secret). Adapters map their platform's codes onto `kind: 'unauthorized'`; the hub branches on
+ * this, never on a platform's own code.
+ */
+export function isCredentialsRefused(error: unknown): error is PlatformError {
+  return error instanceof PlatformError && error.kind === 'unauthorized';
+}
+
 export function isRetryable(error: unknown): boolean {
   return error instanceof PlatformError && (error.kind === 'rate_limited' || error.kind === 'transient');
 }

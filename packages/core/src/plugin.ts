@@ -18,6 +18,8 @@ export interface AccountProvisionerFactory<C extends Record<string, unknown> = R
   /** A `z.object`; mark credentials with `secret(...)` so the hub seals them. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: AccountProvisionerDeps): AccountProvisioner;
+  /** Like `ChannelFactory.setupSteps`: the platform-side steps that point it at `webhookUrl`. */
+  setupSteps?(webhookUrl: string): string[];
 }
 
 /** What the hub hands an account provisioner it creates for one installation. */
@@ -80,6 +82,15 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
   const window = value.redeliveryWindowMs;
   if (window !== undefined && (typeof window !== 'number' || !Number.isInteger(window) || window < 0)) {
     problems.push(`${named}: redeliveryWindowMs must be a whole number of milliseconds`);
+  }
+  if (value.setupSteps !== undefined && typeof value.setupSteps !== 'function') {
+    problems.push(`${named}: setupSteps must be a function when present`);
+  }
+  if (
+    value.heartbeatMs !== undefined &&
+    (typeof value.heartbeatMs !== 'number' || !Number.isFinite(value.heartbeatMs) || value.heartbeatMs <= 0)
+  ) {
+    problems.push(`${named}: heartbeatMs must be a positive number of milliseconds when present`);
   }
   if (value.appRoute !== undefined) problems.push(...appRouteProblems(named, value.appRoute));
   return problems;

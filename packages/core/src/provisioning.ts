@@ -176,7 +176,17 @@ export type CreateAccountResult =
       /** What a person should know (an earlier invitation failed or expired); the hub audits them. */
       warnings?: string[];
     }
-  | { status: 'error'; code: CreateAccountErrorCode; message: string; retryAfterMs?: number };
+  | {
+      status: 'error';
+      code: CreateAccountErrorCode;
+      message: string;
+      retryAfterMs?: number;
+      /**
+       * The platform refused the installation's credentials themselves (expired or revoked token),
+       * not just this request: the hub reports the installation's token as revoked.
+       */
+      credentialsRefused?: boolean;
+    };
 
 export type ApplyGrantsResult = { status: 'applied' } | { status: 'error'; message: string };
 

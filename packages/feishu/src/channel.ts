@@ -28,6 +28,7 @@ import { downloadFeishuMedia } from './media.js';
 import { type FeishuParseContext, parseFeishuEvent } from './parse.js';
 import { prepareFeishuConfig } from './prepare-config.js';
 import { sendFeishuMessage, updateFeishuMessage } from './send.js';
+import { FEISHU_HEARTBEAT_MS, feishuSetupSteps } from './setup-steps.js';
 import { createFeishuWebhook, feishuAppRoute } from './webhook.js';
 
 export interface FeishuChannelOptions {
@@ -240,5 +241,7 @@ export function createFeishuChannelFactory(options: FeishuChannelOptions = {}): 
     create: (config, deps) => new FeishuChannel(config, deps, options),
     prepareConfig: prepareFeishuConfig,
     appRoute: feishuAppRoute,
+    heartbeatMs: FEISHU_HEARTBEAT_MS,
+    setupSteps: feishuSetupSteps,
   };
 }

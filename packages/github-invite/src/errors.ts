@@ -9,6 +9,8 @@ export interface GithubFailure {
   githubMessage: string;
   status: number;
   retryAfterMs?: number;
+  /** 401: GitHub refused the token itself (expired or revoked), not this one request. */
+  credentialsRefused?: boolean;
 }
 
 interface GithubErrorBody {
@@ -128,7 +130,12 @@ export function classify(
     };
   }
   if (error.status === 401) {
-    return { ...base, code: 'forbidden', message: `${what}: GitHub rejected the token: ${githubMessage}` };
+    return {
+      ...base,
+      code: 'forbidden',
+      credentialsRefused: true,
+      message: `${what}: GitHub rejected the token: ${githubMessage}`,
+    };
   }
   if (error.status === 403) {
     return {

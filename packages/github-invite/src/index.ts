@@ -3,6 +3,7 @@ import { createGithubClient, type GithubClientTuning } from './client.js';
 import { GITHUB_API_BASE_URL, type GithubInviteConfig, githubInviteConfigSchema } from './config.js';
 import { githubIdRules, githubLoginRules } from './identity.js';
 import { GithubInviteProvisioner } from './provisioner.js';
+import { githubInviteSetupSteps } from './setup-steps.js';
 import { createGithubWebhookHandler } from './webhook.js';
 
 export { createGithubClient, type GithubClientTuning } from './client.js';
@@ -45,6 +46,7 @@ export function createGithubInviteFactory(
     type: GITHUB_INVITE,
     displayName: 'GitHub organization invitations',
     configSchema: githubInviteConfigSchema,
+    setupSteps: githubInviteSetupSteps,
     create(config, deps) {
       const octokit = createGithubClient({
         token: config.token,

@@ -43,6 +43,7 @@ const fail = (failure: ReturnType<typeof classify>): CreateAccountResult => ({
   code: failure.code,
   message: failure.message,
   ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+  ...(failure.credentialsRefused ? { credentialsRefused: true } : {}),
 });
 
 /** The team grants of a request: `teams` and grants of kind `team`, each slug once. */

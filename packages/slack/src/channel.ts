@@ -23,6 +23,7 @@ import { parseSlackRequest, type SlackParseContext } from './parse.js';
 import { prepareSlackConfig } from './prepare-config.js';
 import { fetchSlackProfile } from './profile.js';
 import { postSlackMessage, updateSlackMessage } from './send.js';
+import { SLACK_HEARTBEAT_MS, slackSetupSteps } from './setup-steps.js';
 import { SlackSocketConnection } from './socket-mode.js';
 import { verifySlackRequest } from './verify.js';
 import { createSlackWebClient } from './web-client.js';
@@ -204,5 +205,7 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
     configSchema: slackConfigSchema,
     create: (config, deps) => new SlackChannel(config, deps, options),
     prepareConfig: prepareSlackConfig,
+    heartbeatMs: SLACK_HEARTBEAT_MS,
+    setupSteps: slackSetupSteps,
   };
 }

@@ -19,6 +19,7 @@ import { downloadWhatsAppRef } from './media.js';
 import { routeWhatsAppBatch, WHATSAPP_TYPE } from './parse.js';
 import { prepareWhatsAppConfig } from './prepare-config.js';
 import { SentParts, sendWhatsAppMessage } from './send.js';
+import { whatsappSetupSteps } from './setup-steps.js';
 import { verifySubscription, verifyWhatsAppSignature } from './verify.js';
 
 const caps = capabilities(Capability.Text, Capability.Media, Capability.Reactions, Capability.Cards);
@@ -112,5 +113,6 @@ export function createWhatsAppChannelFactory(): WhatsAppChannelFactory {
     appRoute: whatsappAppRoute,
     prepareConfig: prepareWhatsAppConfig,
     create: (config, deps) => new WhatsAppChannel(config, deps),
+    setupSteps: whatsappSetupSteps,
   };
 }

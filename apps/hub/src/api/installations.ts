@@ -3,14 +3,21 @@ import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EgressPolicy } from '../egress/index.js';
-import { badRequest } from '../http/errors.js';
+import { requireAuth } from '../http/auth.js';
+import { badRequest, notFound } from '../http/errors.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { fixHintFor } from '../status/fix-hints.js';
 import { channelConfigDoc } from './channel-config-docs.js';
 import { installConfig, patchConfig, patchProvisionerConfig, prepareConfig } from './installation-config.js';
+import { setupStepsFor } from './installation-setup.js';
 import { assertEgressAllowed, assertSecretsFollowHost } from './installation-urls.js';
 import { byCreation, listPageQuery, pageOf, parseListPage } from './list-page.js';
-import { installationDetailSchema, installationSchema, installationStatusSchema } from './responses.js';
+import {
+  installationDetailSchema,
+  installationSchema,
+  installationStatusSchema,
+  workspaceStatusSchema,
+} from './responses.js';
 import { routeDocs } from './route-docs.js';
 import { listResponse, workspaceParams } from './schemas.js';
 import { webhookPath } from './webhook-path.js';
@@ -113,6 +120,7 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       reportedAt: reported?.updatedAt.toISOString() ?? null,
       inboxBacklog: backlog.pending,
       deadLetters: backlog.deadLetters,
+      problems: installation.status === 'active' ? (reported?.problems ?? []) : [],
     };
   }
 
@@ -221,8 +229,10 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const params = parseParams(request.params);
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
       const installation = await stores.installations.get(workspace.id, params.id);
+      const presented = present(request, installation, await secretNames(installation.id));
       return {
-        ...present(request, installation, await secretNames(installation.id)),
+        ...presented,
+        setupSteps: setupStepsFor(registry, installation.channelType, presented.webhookUrl, request.log),
         runtime: await runtimeStatus(installation),
       };
     },
@@ -245,6 +255,41 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
       const { workspace } = await authorizeWorkspace(runtime, request, params.ws, READ_ROLES);
       const installation = await stores.installations.get(workspace.id, params.id);
       return { id: installation.id, status: installation.status, runtime: await runtimeStatus(installation) };
+    },
+  );
+
+  app.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/status',
+    {
+      schema: routeDocs({
+        operationId: 'getWorkspaceStatus',
+        tags: ['installations'],
+        summary:
+          "Every active installation's status with the health monitor's problems (what `switchboard status` prints); admins and the hub operator",
+        params: workspaceParams,
+        responses: { 200: workspaceStatusSchema },
+      }),
+    },
+    async (request) => {
+      // The hub operator reads it too: it is the health of the hub's connections, and holds no
+      // secret, message or person.
+      const principal = await requireAuth(request);
+      const workspace = principal.operator
+        ? await stores.workspaces.resolve(request.params.ws).catch((error: unknown) => {
+            throw isNotFound(error) ? notFound('workspace') : error;
+          })
+        : (await authorizeWorkspace(runtime, request, request.params.ws, WRITE_ROLES)).workspace;
+      const active = (await stores.installations.list(workspace.id)).filter((i) => i.status === 'active');
+      const items = await Promise.all(
+        active.map(async (installation) => ({
+          id: installation.id,
+          status: installation.status,
+          channelType: installation.channelType,
+          displayName: displayNameOf(registry, installation.channelType),
+          runtime: await runtimeStatus(installation),
+        })),
+      );
+      return { items };
     },
   );
 
@@ -300,6 +345,11 @@ export const installationRoutes: FastifyPluginAsync<InstallationRouteOptions> = 
     },
   );
 };
+
+function displayNameOf(registry: HubRuntime['registry'], channelType: string): string {
+  const factory = registry.has(channelType) ? registry.get(channelType) : registry.provisioner(channelType);
+  return factory?.displayName ?? channelType;
+}
 
 function latest(...dates: Array<Date | null | undefined>): string | null {
   const times = dates.filter((date): date is Date => date instanceof Date).map((date) => date.getTime());

@@ -157,7 +157,21 @@ export const installationSchema = z
   })
   .meta({ id: 'Installation' });
 
+export const installationProblemSchema = z
+  .object({
+    code: z
+      .enum(['stale_connection', 'token_revoked', 'signature_failures', 'restart_budget_exhausted'])
+      .describe('Stable: scripts may branch on it'),
+    message: z.string().describe('What is wrong, in one sentence'),
+    hint: z.string().describe('What fixes it'),
+    since: timestamp.describe('When the health monitor first saw it'),
+  })
+  .meta({ id: 'InstallationProblem' });
+
 export const installationDetailSchema = installationSchema.extend({
+  setupSteps: z
+    .array(z.string())
+    .describe("What to set in the platform's own settings to point it at this installation"),
   runtime: z.object({
     connected: z.boolean(),
     connectionState: z.string().nullable(),
@@ -174,6 +188,9 @@ export const installationDetailSchema = installationSchema.extend({
     reportedAt: nullableTimestamp,
     inboxBacklog: z.number().int(),
     deadLetters: z.number().int(),
+    problems: z
+      .array(installationProblemSchema)
+      .describe("The health monitor's findings; empty when healthy"),
   }),
 });
 
@@ -181,6 +198,15 @@ export const installationStatusSchema = z.object({
   id: uuid,
   status: z.enum(['active', 'revoked']),
   runtime: installationDetailSchema.shape.runtime,
+});
+
+export const workspaceStatusSchema = z.object({
+  items: z.array(
+    installationStatusSchema.extend({
+      channelType: z.string(),
+      displayName: z.string().describe("The channel type's display name"),
+    }),
+  ),
 });
 
 export const invitationSchema = z

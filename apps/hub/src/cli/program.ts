@@ -10,6 +10,7 @@ import { registerInstallationCommands } from './commands/installation.js';
 import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerMemberCommands } from './commands/member.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerWorkspaceCommands } from './commands/workspace.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerInstallationCommands(program);
   registerAuditCommands(program);
   registerDoctorCommand(program);
+  registerStatusCommand(program);
   registerAccountCommands(program);
   registerLoginLinkCommand(program);
 

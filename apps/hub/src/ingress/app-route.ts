@@ -8,6 +8,7 @@ import {
 import type { InstallationRecord } from '@switchboard/db';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { VerifyFailureSink } from '../health/verify-failures.js';
 import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { EventRecorder } from '../pipeline/event-recorder.js';
@@ -27,6 +28,8 @@ export interface AppRouteOptions {
   appMetrics?: AppRouteMetrics;
   /** Rate limit for requests naming no app with an active installation, per source address. */
   unknownLimiter?: UnknownInstallationLimiter;
+  /** Counts refused signatures; charged to the installation whose secret verified the request. */
+  onVerifyFailed?: VerifyFailureSink;
 }
 
 type Params = { type: string; appKey: string };
@@ -79,7 +82,10 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
     try {
       // One verification for the whole request: every installation of the app holds its secret.
       const verdict = route.verify(webhookRequest, verifier.config);
-      if (!verdict.ok) return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
+      if (!verdict.ok) {
+        options.onVerifyFailed?.(verifier.record.id, verdict.reason);
+        return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
+      }
       routed = route.route(webhookRequest, verifier.config);
       parts = [];
       for (const target of routed.targets) {

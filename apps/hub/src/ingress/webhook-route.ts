@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import { routeDocs } from '../api/route-docs.js';
 import type { ChannelHost } from '../channels/host.js';
+import type { VerifyFailureSink } from '../health/verify-failures.js';
 import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import type { EventRecorder } from '../pipeline/event-recorder.js';
@@ -17,6 +18,8 @@ export interface WebhookRouteOptions {
   metrics?: PipelineMetrics;
   /** Rate limit for requests naming unknown or revoked installations, per source address. */
   unknownLimiter?: UnknownInstallationLimiter;
+  /** Counts refused signatures per installation (the health monitor's `signature_failures`). */
+  onVerifyFailed?: VerifyFailureSink;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -72,7 +75,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     let parsed: ReturnType<typeof channel.webhook.parse>;
     try {
       const verdict = channel.webhook.verify(webhookRequest);
-      if (!verdict.ok) return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
+      if (!verdict.ok) {
+        options.onVerifyFailed?.(record.id, verdict.reason);
+        return refuse(refusalStatus(verdict.status), verdict.reason, verdict.message);
+      }
       parsed = channel.webhook.parse(webhookRequest);
     } catch (error) {
       if (error instanceof MalformedPayloadError) {

@@ -126,6 +126,11 @@ export class AccountProvisioningService {
       namespaces: NamespaceBook;
       logger: Logger;
       now?: () => Date;
+      /** Told what the platform said of the installation's credentials (the health monitor's). */
+      credentials?: {
+        refused(installationId: string, message: string): void;
+        accepted(installationId: string): void;
+      };
     },
   ) {}
 
@@ -197,6 +202,13 @@ export class AccountProvisioningService {
       });
     } catch (error) {
       result = { status: 'error', code: 'transient', message: (error as Error).message };
+    }
+    if (row.installationId) {
+      if (result.status === 'error' && result.credentialsRefused) {
+        this.options.credentials?.refused(row.installationId, result.message);
+      } else if (result.status !== 'error') {
+        this.options.credentials?.accepted(row.installationId);
+      }
     }
     return this.#record(row, result, provisioner);
   }

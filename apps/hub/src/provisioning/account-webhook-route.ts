@@ -1,6 +1,7 @@
 import { type AccountEvent, MalformedPayloadError } from '@switchboard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { VerifyFailureSink } from '../health/verify-failures.js';
 import { errorEnvelope } from '../http/error-response.js';
 import { MAX_JSON_DEPTH, rawBodyNestsTooDeep } from '../http/safe-json.js';
 import { UnknownInstallationLimiter } from '../ingress/unknown-rate-limit.js';
@@ -25,6 +26,7 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
   accounts: AccountProvisioningService;
   metrics?: PipelineMetrics;
   unknownLimiter?: UnknownInstallationLimiter;
+  onVerifyFailed?: VerifyFailureSink;
 }> = async (app, options) => {
   keepBodiesAsBytes(app);
   const unknownLimiter = options.unknownLimiter ?? new UnknownInstallationLimiter();
@@ -68,7 +70,10 @@ export const accountWebhookRoutes: FastifyPluginAsync<{
     };
     try {
       const verdict = webhook.verify(webhookRequest);
-      if (!verdict.ok) return refuse(401, verdict.reason, verdict.message);
+      if (!verdict.ok) {
+        options.onVerifyFailed?.(installationId, verdict.reason);
+        return refuse(401, verdict.reason, verdict.message);
+      }
       parsed = webhook.parse(webhookRequest);
     } catch (error) {
       if (error instanceof MalformedPayloadError) {

@@ -14,13 +14,19 @@ export interface StatusReporterOptions {
   metrics?: StatusMetrics;
   /** At most one write per installation per interval (default 1_000 ms). */
   intervalMs?: number;
+  /** The window webhook signature failures are counted in (default 10 minutes). */
+  signatureWindowMs?: number;
 }
 
 interface Activity {
   lastInboundAt?: Date;
   lastOutboundAt?: Date;
   lastError?: { message: string; hint: string; at: Date };
+  /** The latest word on the credentials: refused (with why), or accepted (null). */
+  credentials?: { refused: { message: string; at: Date } | null; at: Date };
 }
+
+export const DEFAULT_SIGNATURE_WINDOW_MS = 10 * 60_000;
 
 /**
  * Writes each installation's runtime status to the database at a bounded rate, so any replica
@@ -38,6 +44,8 @@ export class StatusReporter {
   readonly #written = new Map<string, string>();
   /** Cumulative slot counters seen per installation, to turn them into increments. */
   readonly #counters = new Map<string, { reconnects: number; leaseLosses: number }>();
+  /** Webhook signature failures not yet added to the database, per installation. */
+  readonly #signatureFailures = new Map<string, number>();
   #timer?: NodeJS.Timeout;
   #flushing?: Promise<void>;
 
@@ -49,15 +57,31 @@ export class StatusReporter {
     this.#note(installationId, 'lastInboundAt', at);
   }
 
+  /** A message the platform accepted: its credentials work, so an earlier refusal is over. */
   outbound(installationId: string, at = new Date()): void {
     this.#note(installationId, 'lastOutboundAt', at);
+    this.credentialsAccepted(installationId, at);
   }
 
-  /** A send the platform refused for the credentials: the status shows it with a fix hint. */
+  /** A call the platform refused for the credentials: the status shows it with a fix hint. */
   credentialsRefused(installationId: string, message: string, at = new Date()): void {
     const entry = this.#activity.get(installationId) ?? {};
     entry.lastError = { message, hint: fixHintFor(message), at };
+    if (!entry.credentials || entry.credentials.at <= at)
+      entry.credentials = { refused: { message, at }, at };
     this.#activity.set(installationId, entry);
+  }
+
+  /** A call the platform accepted with the installation's credentials. */
+  credentialsAccepted(installationId: string, at = new Date()): void {
+    const entry = this.#activity.get(installationId) ?? {};
+    if (!entry.credentials || entry.credentials.at <= at) entry.credentials = { refused: null, at };
+    this.#activity.set(installationId, entry);
+  }
+
+  /** A webhook for this installation failed its signature check (counted, written at the interval). */
+  signatureFailed(installationId: string): void {
+    this.#signatureFailures.set(installationId, (this.#signatureFailures.get(installationId) ?? 0) + 1);
   }
 
   start(): void {
@@ -94,12 +118,35 @@ export class StatusReporter {
       const patch = this.#connectionPatch(status);
       if (patch) patches.set(status.installationId, patch);
     }
-    for (const [installationId, activity] of this.#activity) {
-      patches.set(installationId, { ...patches.get(installationId), ...activity });
+    for (const [installationId, { credentials, ...activity }] of this.#activity) {
+      patches.set(installationId, {
+        ...patches.get(installationId),
+        ...activity,
+        ...(credentials ? { credentialsRefused: credentials.refused } : {}),
+      });
     }
     this.#activity.clear();
-    await Promise.all(
-      [...patches].map(async ([installationId, patch]) => {
+    const signatureFailures = [...this.#signatureFailures];
+    this.#signatureFailures.clear();
+    const windowMs = this.#options.signatureWindowMs ?? DEFAULT_SIGNATURE_WINDOW_MS;
+    await Promise.all([
+      ...signatureFailures.map(async ([installationId, count]) => {
+        try {
+          await this.#options.store.addSignatureFailures(
+            installationId,
+            this.#options.replicaId,
+            count,
+            windowMs,
+          );
+        } catch (error) {
+          // Advisory like the rest: these failures are not counted; the next ones are.
+          this.#options.logger.warn(
+            { installationId, err: (error as Error).message },
+            'signature failure count write failed',
+          );
+        }
+      }),
+      ...[...patches].map(async ([installationId, patch]) => {
         try {
           const written = await this.#options.store.write(installationId, this.#options.replicaId, patch);
           if (!written) this.#written.delete(installationId);
@@ -109,7 +156,7 @@ export class StatusReporter {
           this.#options.logger.warn({ installationId, err: (error as Error).message }, 'status write failed');
         }
       }),
-    );
+    ]);
   }
 
   #connectionPatch(status: ConnectionStatus): InstallationStatusPatch | undefined {
@@ -135,6 +182,8 @@ export class StatusReporter {
       leaseHolder: holder,
       lastError: status.lastError ?? null,
       lastErrorAt: status.lastErrorAt ?? null,
+      credentialsRefused: status.credentialsRefused === true,
+      staleSince: status.staleSince ?? null,
     };
     const fingerprint = JSON.stringify(fields);
     if (this.#written.get(installationId) === fingerprint && reconnects === 0) return undefined;
@@ -152,6 +201,18 @@ export class StatusReporter {
           }
         : {}),
       ...(reconnects > 0 ? { reconnects } : {}),
+      staleSince: status.staleSince ? new Date(status.staleSince) : null,
+      // A refused connect is reported; a connect that succeeded proves the credentials again.
+      ...(status.credentialsRefused && status.lastError
+        ? {
+            credentialsRefused: {
+              message: status.lastError,
+              at: new Date(status.lastErrorAt ?? Date.now()),
+            },
+          }
+        : status.state === 'connected'
+          ? { credentialsRefused: null }
+          : {}),
     };
   }
 }

@@ -17,6 +17,8 @@ export interface ChannelSpec {
   channelType: string;
   /** Hash of the validated config with secrets; a change means the connection must restart. */
   fingerprint: string;
+  /** The platform's heartbeat window (`ChannelFactory.heartbeatMs`), when it declares one. */
+  heartbeatMs?: number;
   /** A fresh channel per connection attempt, so no state leaks from a failed connection. */
   create(): Channel;
 }
@@ -91,6 +93,7 @@ export function describeInstallation(
       workspaceId: installation.workspaceId,
       channelType: installation.channelType,
       fingerprint,
+      ...(factory.heartbeatMs ? { heartbeatMs: factory.heartbeatMs } : {}),
       create,
     },
   };

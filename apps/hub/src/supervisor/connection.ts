@@ -6,7 +6,8 @@ import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import type { ChannelSpec } from './channel-spec.js';
 import { callWithTimeout } from './timeout.js';
 
-export type ConnectionState = 'connecting' | 'connected' | 'backoff' | 'stopped';
+/** `failed`: the restart budget is spent; it stays down until its config changes or it is unparked. */
+export type ConnectionState = 'connecting' | 'connected' | 'backoff' | 'failed' | 'stopped';
 
 export interface ConnectionOptions {
   spec: ChannelSpec;
@@ -15,6 +16,11 @@ export interface ConnectionOptions {
   backoff: BackoffPolicy;
   /** Bounds both `connect` and `disconnect`: a hung channel must not pin the supervisor. */
   callTimeoutMs: number;
+  /**
+   * Failed attempts in a row after which the connection stops reconnecting (the restart budget).
+   * Reconnecting forever against a revoked token or a disabled app only hides the problem.
+   */
+  restartBudget: number;
   onError(error: Error): void;
   random?: () => number;
   provisioner?: Provisioner | undefined;
@@ -35,6 +41,10 @@ export class Connection {
   /** Failed attempts since the last successful connect. */
   attempts = 0;
   connectedAt?: Date;
+  /** The last sign of life: the connect, an emitted event or the channel's `reportAlive`. */
+  lastAliveAt?: Date;
+  /** True once the channel called `reportAlive` on this connection: it reports its heartbeat. */
+  reportsAlive = false;
   readonly spec: ChannelSpec;
   readonly #options: ConnectionOptions;
   // Every attempt gets an epoch; callbacks from a superseded attempt (a late connect, a late
@@ -86,8 +96,16 @@ export class Connection {
       workspaceId: spec.workspaceId,
       logger,
       signal: attempt.controller.signal,
-      emit: (event) => this.#options.emit(event),
+      emit: (event) => {
+        if (epoch === this.#epoch) this.lastAliveAt = new Date();
+        return this.#options.emit(event);
+      },
       reportConnectionLost: (error) => this.#fail(epoch, error),
+      reportAlive: () => {
+        if (epoch !== this.#epoch) return;
+        this.reportsAlive = true;
+        this.lastAliveAt = new Date();
+      },
       ...(this.#options.provisioner
         ? { provisioner: provisionerForInstallation(this.#options.provisioner, spec) }
         : {}),
@@ -105,6 +123,7 @@ export class Connection {
     }
     this.state = 'connected';
     this.connectedAt = new Date();
+    this.lastAliveAt = this.connectedAt;
     this.attempts = 0;
     logger.info({ installationId: spec.installationId }, 'long connection established');
   }
@@ -118,8 +137,18 @@ export class Connection {
     if (current) void this.#disconnect(current);
     const delay = backoffDelay(this.attempts, this.#options.backoff, this.#options.random);
     this.attempts++;
-    this.state = 'backoff';
     this.connectedAt = undefined;
+    this.reportsAlive = false;
+    if (this.attempts >= this.#options.restartBudget) {
+      this.state = 'failed';
+      this.#options.onError(error);
+      this.#options.logger.error(
+        { installationId: this.spec.installationId, err: error.message, attempts: this.attempts },
+        'long connection failed too often in a row; not reconnecting until its config changes',
+      );
+      return;
+    }
+    this.state = 'backoff';
     this.#options.onError(error);
     this.#options.logger.warn(
       {

@@ -61,6 +61,11 @@ export interface SupervisorOptions {
   backoff?: BackoffPolicy;
   /** How long `connect` (and `disconnect`) may take before it counts as failed; default 30_000. */
   connectTimeoutMs?: number;
+  /**
+   * Failed connects in a row after which an installation stops reconnecting until its config
+   * changes or it is parked and unparked (default 20: about 15 minutes of default backoff).
+   */
+  restartBudget?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
   /** The egress-checked fetch and lookup given to every channel this replica connects. */
@@ -84,6 +89,8 @@ export interface Supervisor {
   status(installationId: string): ConnectionStatus | undefined;
   statuses(): ConnectionStatus[];
 }
+
+export const DEFAULT_RESTART_BUDGET = 20;
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
@@ -119,6 +126,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       disabled: options.disabled ?? false,
       backoff,
       callTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 30_000),
+      restartBudget: Math.round(positive('restartBudget', options.restartBudget ?? DEFAULT_RESTART_BUDGET)),
       emit: options.emit,
       random: options.random,
       provisioner: options.provisioner,

@@ -3,7 +3,7 @@
 // change the lease or the connection run one at a time through `#queue`; losing the lease is the
 // exception and acts at once, because a replica that may no longer hold it must not stay connected.
 import { performance } from 'node:perf_hooks';
-import type { InboundEvent, Logger, Provisioner } from '@switchboard/core';
+import { type InboundEvent, isCredentialsRefused, type Logger, type Provisioner } from '@switchboard/core';
 import type { Db } from '@switchboard/db';
 import type { BackoffPolicy } from './backoff.js';
 import type { ChannelSpec } from './channel-spec.js';
@@ -20,6 +20,8 @@ export interface SlotEnvironment {
   disabled: boolean;
   backoff: BackoffPolicy;
   callTimeoutMs: number;
+  /** Failed connects in a row before the slot stops reconnecting (see ConnectionOptions). */
+  restartBudget: number;
   logger: Logger;
   emit(installationId: string, event: InboundEvent): Promise<void>;
   random?: () => number;
@@ -37,7 +39,9 @@ export class InstallationSlot {
   #connection?: Connection;
   #leaseOwner: string | null = null;
   #leaseGeneration = 0n;
-  #lastError?: { message: string; at: Date };
+  #lastError?: { message: string; at: Date; credentialsRefused: boolean };
+  /** When the current connection was first seen silent past its heartbeat. */
+  #staleSince?: Date;
   #reconnects = 0;
   #leaseLosses = 0;
   #stopped = false;
@@ -73,6 +77,7 @@ export class InstallationSlot {
     if (this.#stopped) state = 'stopped';
     else if (connection && connection.state !== 'stopped') state = connection.state;
     const connectedAt = state === 'connected' ? connection?.connectedAt : undefined;
+    const staleSince = this.#stale(connection, state);
     return {
       installationId: this.id,
       connected: state === 'connected',
@@ -83,10 +88,29 @@ export class InstallationSlot {
         ? { lastError: this.#lastError.message, lastErrorAt: this.#lastError.at.toISOString() }
         : {}),
       reconnectAttempts: connection?.attempts ?? 0,
+      credentialsRefused: state !== 'connected' && this.#lastError?.credentialsRefused === true,
+      ...(staleSince ? { staleSince: staleSince.toISOString() } : {}),
       reconnects: this.#reconnects,
       leaseLosses: this.#leaseLosses,
       state,
     };
+  }
+
+  // Only channels that report a heartbeat can go stale: a quiet workspace sends no events for
+  // hours, so silence alone says nothing about a channel that never reports its pongs.
+  #stale(connection: Connection | undefined, state: ConnectionStatus['state']): Date | undefined {
+    const heartbeatMs = this.#spec?.heartbeatMs;
+    const aliveAt = connection?.lastAliveAt;
+    if (state !== 'connected' || !connection?.reportsAlive || !heartbeatMs || !aliveAt) {
+      this.#staleSince = undefined;
+      return undefined;
+    }
+    if (Date.now() - aliveAt.getTime() <= heartbeatMs) {
+      this.#staleSince = undefined;
+      return undefined;
+    }
+    this.#staleSince ??= new Date(aliveAt.getTime() + heartbeatMs);
+    return this.#staleSince;
   }
 
   #enqueue(operation: () => Promise<void>): Promise<void> {
@@ -155,6 +179,7 @@ export class InstallationSlot {
       emit: (event) => this.#env.emit(this.id, event),
       backoff: this.#env.backoff,
       callTimeoutMs: this.#env.callTimeoutMs,
+      restartBudget: this.#env.restartBudget,
       // Every connection failure schedules a reconnect.
       onError: (error) => {
         this.#reconnects++;
@@ -204,6 +229,10 @@ export class InstallationSlot {
   }
 
   #recordError(error: Error): void {
-    this.#lastError = { message: error.message, at: new Date() };
+    this.#lastError = {
+      message: error.message,
+      at: new Date(),
+      credentialsRefused: isCredentialsRefused(error),
+    };
   }
 }

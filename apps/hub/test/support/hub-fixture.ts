@@ -40,6 +40,7 @@ export interface HubFixtureOptions {
   /** Off by default: tests send bursts no client would; rate-limit tests turn it on. */
   rateLimit?: HubAppOptions['rateLimit'];
   statusIntervalMs?: number;
+  health?: HubAppOptions['health'];
 }
 
 export interface HubFixture {
@@ -98,6 +99,7 @@ export async function startHubFixture(
     // Every response of every test is checked against the OpenAPI document.
     checkResponses: true,
     ...(options.statusIntervalMs ? { statusIntervalMs: options.statusIntervalMs } : {}),
+    ...(options.health ? { health: options.health } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

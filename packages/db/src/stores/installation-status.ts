@@ -12,7 +12,50 @@ export interface InstallationStatusRecord {
   lastErrorHint: string | null;
   lastErrorAt: Date | null;
   reconnectCount: number;
+  credentialsRefusedAt: Date | null;
+  credentialsRefusedError: string | null;
+  staleSince: Date | null;
+  signatureFailures: number;
+  signatureWindowStartedAt: Date | null;
+  lastSignatureFailureAt: Date | null;
+  /** What the health monitor found on its last pass. */
+  problems: StoredProblem[];
   updatedAt: Date;
+}
+
+/** One problem the health monitor recorded; `code` is stable, the rest is for people. */
+export interface StoredProblem {
+  code: string;
+  message: string;
+  hint: string;
+  /** ISO time the problem was first seen (kept across passes while it lasts). */
+  since: string;
+}
+
+/** Everything the health monitor judges one installation by, read in one query for all of them. */
+export interface HealthRow {
+  installationId: string;
+  workspaceId: string;
+  channelType: string;
+  /** The installation's `status` (active | revoked). */
+  status: string;
+  parked: boolean;
+  configUpdatedAt: Date;
+  state: string;
+  /** When the status row was last written. */
+  reportedAt: Date;
+  leaseHolder: string | null;
+  /** The lease's expiry, as the database sees it; null when nobody holds it. */
+  leaseExpiresAt: Date | null;
+  lastInboundAt: Date | null;
+  lastError: string | null;
+  credentialsRefusedAt: Date | null;
+  credentialsRefusedError: string | null;
+  staleSince: Date | null;
+  signatureFailures: number;
+  signatureWindowStartedAt: Date | null;
+  lastSignatureFailureAt: Date | null;
+  problems: StoredProblem[];
 }
 
 /** What one report changes; absent fields keep their stored value. */
@@ -24,6 +67,10 @@ export interface InstallationStatusPatch {
   lastError?: { message: string; hint: string | null; at: Date } | null;
   /** Reconnects since the previous report (added to the stored count). */
   reconnects?: number;
+  /** The platform refused the credentials (set), or accepted them since (null: clears it). */
+  credentialsRefused?: { message: string; at: Date } | null;
+  /** Since when the connection is silent past its heartbeat; null: it is alive. */
+  staleSince?: Date | null;
 }
 
 /** Prisma P2003 or SQLSTATE 23503: the installation row is gone. */
@@ -56,8 +103,17 @@ export class InstallationStatusStore {
             lastErrorHint: patch.lastError?.hint ?? null,
             lastErrorAt: patch.lastError?.at ?? null,
           };
+    const credentials =
+      patch.credentialsRefused === undefined
+        ? {}
+        : {
+            credentialsRefusedAt: patch.credentialsRefused?.at ?? null,
+            credentialsRefusedError: patch.credentialsRefused?.message ?? null,
+          };
     const common = {
       reportedBy,
+      ...credentials,
+      ...(patch.staleSince !== undefined ? { staleSince: patch.staleSince } : {}),
       updatedAt: new Date(),
       ...(patch.state !== undefined ? { state: patch.state } : {}),
       ...(patch.leaseHolder !== undefined ? { leaseHolder: patch.leaseHolder } : {}),
@@ -97,6 +153,149 @@ export class InstallationStatusStore {
   }
 
   async get(installationId: string): Promise<InstallationStatusRecord | null> {
-    return this.db.channelInstallationStatus.findUnique({ where: { installationId } });
+    const row = await this.db.channelInstallationStatus.findUnique({ where: { installationId } });
+    return row ? { ...row, problems: asProblems(row.problems) } : null;
   }
+
+  /** The status rows of some installations (one query), keyed by installation id. */
+  async getMany(installationIds: readonly string[]): Promise<Map<string, InstallationStatusRecord>> {
+    if (installationIds.length === 0) return new Map();
+    const rows = await this.db.channelInstallationStatus.findMany({
+      where: { installationId: { in: [...installationIds] } },
+    });
+    return new Map(rows.map((row) => [row.installationId, { ...row, problems: asProblems(row.problems) }]));
+  }
+
+  /**
+   * Adds `count` webhook signature failures. The count restarts when the stored window is older
+   * than `windowMs` (database clock), so replicas adding at once all land in the same window.
+   * Returns false when the installation is gone.
+   */
+  async addSignatureFailures(
+    installationId: string,
+    reportedBy: string,
+    count: number,
+    windowMs: number,
+  ): Promise<boolean> {
+    try {
+      await this.db.$executeRaw`
+        INSERT INTO channel_installation_status AS s
+               (installation_id, state, reported_by, signature_failures, signature_window_started_at,
+                last_signature_failure_at, updated_at)
+        VALUES (${installationId}::uuid, ${DEFAULT_STATE}, ${reportedBy}, ${count}, now(), now(), now())
+        ON CONFLICT (installation_id) DO UPDATE SET
+          signature_failures = CASE
+            WHEN s.signature_window_started_at > now() - ${windowMs}::integer * interval '1 millisecond'
+            THEN s.signature_failures + EXCLUDED.signature_failures
+            ELSE EXCLUDED.signature_failures END,
+          signature_window_started_at = CASE
+            WHEN s.signature_window_started_at > now() - ${windowMs}::integer * interval '1 millisecond'
+            THEN s.signature_window_started_at
+            ELSE now() END,
+          last_signature_failure_at = now()`;
+      return true;
+    } catch (cause) {
+      if (isForeignKeyViolation(cause)) return false;
+      throw cause;
+    }
+  }
+
+  /**
+   * One query for every installation that has a status row, with what its health is judged by,
+   * and the database's clock (so replicas with skewed clocks judge alike).
+   */
+  async healthRows(): Promise<{ now: Date; rows: HealthRow[] }> {
+    const rows = await this.db.$queryRaw<RawHealthRow[]>`
+      SELECT s.installation_id::text AS installation_id,
+             ci.workspace_id::text AS workspace_id,
+             ci.channel_type,
+             ci.status::text AS status,
+             (ci.parked_at IS NOT NULL) AS parked,
+             ci.updated_at AS config_updated_at,
+             s.state, s.updated_at AS reported_at, s.lease_holder, ci.lease_expires_at, s.last_inbound_at, s.last_error,
+             s.credentials_refused_at, s.credentials_refused_error, s.stale_since,
+             s.signature_failures, s.signature_window_started_at, s.last_signature_failure_at,
+             s.problems,
+             now() AS db_now
+        FROM channel_installation_status s
+        JOIN channel_installation ci ON ci.id = s.installation_id`;
+    const now = rows[0]?.db_now ?? (await this.#dbNow());
+    return {
+      now,
+      rows: rows.map((row) => ({
+        installationId: row.installation_id,
+        workspaceId: row.workspace_id,
+        channelType: row.channel_type,
+        status: row.status,
+        parked: row.parked,
+        configUpdatedAt: row.config_updated_at,
+        state: row.state,
+        reportedAt: row.reported_at,
+        leaseHolder: row.lease_holder,
+        leaseExpiresAt: row.lease_expires_at,
+        lastInboundAt: row.last_inbound_at,
+        lastError: row.last_error,
+        credentialsRefusedAt: row.credentials_refused_at,
+        credentialsRefusedError: row.credentials_refused_error,
+        staleSince: row.stale_since,
+        signatureFailures: Number(row.signature_failures),
+        signatureWindowStartedAt: row.signature_window_started_at,
+        lastSignatureFailureAt: row.last_signature_failure_at,
+        problems: asProblems(row.problems),
+      })),
+    };
+  }
+
+  /** Writes the problems of several installations in one statement. */
+  async writeProblems(changes: ReadonlyArray<{ installationId: string; problems: StoredProblem[] }>) {
+    if (changes.length === 0) return 0;
+    const payload = JSON.stringify(
+      changes.map((change) => ({ installation_id: change.installationId, problems: change.problems })),
+    );
+    return this.db.$executeRaw`
+      UPDATE channel_installation_status AS s
+         SET problems = p.problems
+        FROM jsonb_to_recordset(${payload}::jsonb) AS p(installation_id uuid, problems jsonb)
+       WHERE s.installation_id = p.installation_id
+         AND s.problems IS DISTINCT FROM p.problems`;
+  }
+
+  async #dbNow(): Promise<Date> {
+    const [row] = await this.db.$queryRaw<Array<{ now: Date }>>`SELECT now() AS now`;
+    return row?.now ?? new Date();
+  }
+}
+
+interface RawHealthRow {
+  installation_id: string;
+  workspace_id: string;
+  channel_type: string;
+  status: string;
+  parked: boolean;
+  config_updated_at: Date;
+  state: string;
+  reported_at: Date;
+  lease_holder: string | null;
+  lease_expires_at: Date | null;
+  last_inbound_at: Date | null;
+  last_error: string | null;
+  credentials_refused_at: Date | null;
+  credentials_refused_error: string | null;
+  stale_since: Date | null;
+  signature_failures: number | bigint;
+  signature_window_started_at: Date | null;
+  last_signature_failure_at: Date | null;
+  problems: unknown;
+  db_now: Date;
+}
+
+function asProblems(value: unknown): StoredProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (item): item is StoredProblem =>
+      typeof item === 'object' &&
+      item !== null &&
+      typeof (item as StoredProblem).code === 'string' &&
+      typeof (item as StoredProblem).message === 'string',
+  );
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mergeSecrets, Registry } from '@switchboard/core';
 import {
   createStores,
+  type Db,
   dataDirOwner,
   diagnosePostgres,
   migrationStatus,
@@ -162,9 +163,38 @@ export async function runDoctor(context: CliContext): Promise<DoctorCheck[]> {
         detail: broken.length === 0 ? `${installations.length} active, all valid` : broken.join(' | '),
         fix: broken.length === 0 ? undefined : 'PATCH the installation config or revoke it',
       });
+      checks.push(...(await healthChecks(database.prisma)));
     }
   } finally {
     await database.close();
+  }
+  return checks;
+}
+
+/**
+ * The health monitor's findings as the hub last recorded them: one failed check per problem, with
+ * its fix; one passing check when there are none.
+ */
+async function healthChecks(db: Db): Promise<DoctorCheck[]> {
+  const rows = await db.channelInstallationStatus.findMany({
+    where: { installation: { status: 'active' } },
+    select: { installationId: true, problems: true, installation: { select: { channelType: true } } },
+    orderBy: { installationId: 'asc' },
+  });
+  const checks: DoctorCheck[] = [];
+  for (const row of rows) {
+    const problems = Array.isArray(row.problems) ? (row.problems as Array<Record<string, unknown>>) : [];
+    for (const problem of problems) {
+      checks.push({
+        name: `installation ${row.installationId} (${row.installation.channelType})`,
+        ok: false,
+        detail: `${String(problem.code)}: ${String(problem.message)}`,
+        fix: String(problem.hint),
+      });
+    }
+  }
+  if (checks.length === 0) {
+    checks.push({ name: 'installation health', ok: true, detail: 'the health monitor found no problems' });
   }
   return checks;
 }
@@ -199,7 +229,9 @@ async function hubReadiness(context: CliContext, pid: number, holder: string): P
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check database, migrations, secret key, channel types and installation configs')
+    .description(
+      "check database, migrations, secret key, channel types, installation configs and the health monitor's problems",
+    )
     .option('--data-dir <dir>', 'data directory of the embedded database')
     .option('--json', 'print the checks as JSON')
     .action(async (options: { dataDir?: string; json?: boolean }) => {

@@ -6,12 +6,19 @@ import { createOperatorCredential } from '../../http/operator.js';
 import { createLogger } from '../../logging/logger.js';
 import { prettyDestination } from '../../logging/pretty.js';
 import { startHub } from '../../server.js';
+import { startBanner } from '../first-run.js';
 import { operatorFilePath, removeOperatorFile, writeOperatorFile } from '../operator-file.js';
 
 /** Readable lines on a terminal; JSON lines when piped (log collectors) or with LOG_FORMAT=json. */
+function prettyLogs(env: HubEnv): boolean {
+  return env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : process.stdout.isTTY === true;
+}
+
 function hubLogger(env: HubEnv) {
-  const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : process.stdout.isTTY === true;
-  return createLogger({ level: env.LOG_LEVEL, ...(pretty ? { destination: prettyDestination() } : {}) });
+  return createLogger({
+    level: env.LOG_LEVEL,
+    ...(prettyLogs(env) ? { destination: prettyDestination() } : {}),
+  });
 }
 
 export function registerStartCommand(program: Command): void {
@@ -70,6 +77,11 @@ export function registerStartCommand(program: Command): void {
         },
         'switchboard hub listening',
       );
+      const firstRun = (await hub.runtime.stores.workspaces.list({ limit: 1 })).length === 0;
+      const banner = startBanner(`${hub.url}/console`, firstRun);
+      // On a terminal the person reads it; piped, stdout stays one JSON record per line.
+      if (prettyLogs(env)) process.stdout.write(`\n${banner.join('\n')}\n\n`);
+      else logger.info({ console: `${hub.url}/console`, steps: banner.slice(1) }, banner[0] ?? '');
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

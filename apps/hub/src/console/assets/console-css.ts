@@ -40,6 +40,12 @@ td code, p code { font-size: .85rem; word-break: break-all; }
 .badge.idle { background: #eceef1; color: var(--muted); }
 .hint { color: var(--muted); font-size: .85rem; margin: .2rem 0 0; }
 .error-text { color: var(--bad); font-size: .88rem; margin: .25rem 0 0; font-weight: 600; }
+.problem { border-left: 3px solid var(--bad); background: var(--bad-bg); border-radius: 4px; padding: .45rem .7rem; margin: 0 0 .5rem; font-size: .9rem; min-width: 16rem; }
+#health { margin-bottom: 1.25rem; }
+td .badge { white-space: nowrap; }
+.problem p { margin: .15rem 0; }
+.problem .hint { color: #4a2226; }
+.problem code { font-size: .8rem; font-weight: 700; color: var(--bad); }
 .notice { padding: .6rem .9rem; border-radius: 4px; margin: 0 0 1rem; }
 .notice.ok { background: var(--ok-bg); color: var(--ok); }
 .notice.error { background: var(--bad-bg); color: var(--bad); }

@@ -32,7 +32,14 @@ interface Installation {
   secretsSet: string[];
   createdAt: string;
 }
+interface Problem {
+  code: string;
+  message: string;
+  hint: string;
+  since: string;
+}
 interface Runtime {
+  problems?: Problem[];
   connected: boolean;
   connectionState: string | null;
   leaseHolder: string | null;
@@ -44,6 +51,11 @@ interface Runtime {
   reconnectAttempts: number;
   inboxBacklog: number;
   deadLetters: number;
+}
+interface InstallationDetail extends Installation {
+  runtime: Runtime;
+  /** The platform-side steps its plugin declares, with this installation's webhook URL in them. */
+  setupSteps?: string[];
 }
 interface Agent {
   id: string;
@@ -63,13 +75,29 @@ function stateBadge(status: Installation['status'], runtime: Runtime | undefined
   const state = runtime?.connectionState ?? null;
   if (runtime?.connected || state === 'connected' || state === 'receiving')
     return html`<span class="badge ok">${state === 'receiving' ? 'receiving' : 'connected'}</span>`;
-  if (state === 'backoff' || state === 'stopped' || (runtime?.lastError && state !== 'parked'))
+  if (
+    state === 'backoff' ||
+    state === 'failed' ||
+    state === 'stopped' ||
+    (runtime?.lastError && state !== 'parked')
+  )
     return html`<span class="badge bad">${state === 'stopped' ? 'stopped' : 'failed'}</span>`;
   if (state === 'parked') return html`<span class="badge idle">parked</span>`;
   if (state === 'connecting') return html`<span class="badge warn">connecting</span>`;
   // A webhook installation has no connection: its traffic is what shows it works.
   if (runtime?.lastInboundAt) return html`<span class="badge ok">receiving</span>`;
   return html`<span class="badge idle">waiting for traffic</span>`;
+}
+
+/** Each problem the health monitor found: its code, what is wrong, and what fixes it. */
+function problemList(problems: Problem[] | undefined, now: number): Html {
+  if (!problems || problems.length === 0) return html`<span class="muted">none</span>`;
+  return html`${problems.map(
+    (
+      problem,
+    ) => html`<div class="problem" data-problem="${problem.code}"><p><code>${problem.code}</code> <span class="muted">since ${ago(problem.since, now)}</span></p>
+<p>${problem.message}</p><p class="hint">Fix: ${problem.hint}</p></div>`,
+  )}`;
 }
 
 function typeName(types: ChannelType[], type: string): string {
@@ -128,7 +156,7 @@ async function statusRows(context: PageContext): Promise<Html> {
   const now = Date.now();
   return html`<tbody id="installation-rows" hx-get="${context.path('installations/rows')}" hx-trigger="every 1s" hx-swap="outerHTML">${
     items.length === 0
-      ? html`<tr><td colspan="7" class="muted">No installations yet. Install a channel below.</td></tr>`
+      ? html`<tr><td colspan="8" class="muted">No installations yet. Install a channel below.</td></tr>`
       : items.map((installation, index) => {
           const status = statuses[index];
           const runtime = status?.ok ? status.body.runtime : undefined;
@@ -139,6 +167,7 @@ async function statusRows(context: PageContext): Promise<Html> {
 <td>${runtime?.leaseHolder ?? html`<span class="muted">none</span>`}</td>
 <td class="last-inbound">${ago(runtime?.lastInboundAt, now)}</td>
 <td>${ago(runtime?.lastOutboundAt, now)}</td>
+<td class="problems">${problemList(runtime?.problems, now)}</td>
 <td>${
             runtime?.lastError
               ? html`<span class="error-text">${runtime.lastError}</span>${
@@ -149,6 +178,16 @@ async function statusRows(context: PageContext): Promise<Html> {
 <td>${runtime ? runtime.reconnectCount : 0}</td></tr>`;
         })
   }</tbody>`;
+}
+
+/** The health monitor's findings on the installation page, refreshed every 2 s. */
+function healthSection(context: PageContext, id: string, runtime: Runtime | undefined): Html {
+  const problems = runtime?.problems ?? [];
+  return html`<section id="health" aria-labelledby="health-title" hx-get="${context.path(`installations/${id}/health`)}" hx-trigger="every 2s" hx-swap="outerHTML"><h2 id="health-title">Health</h2>${
+    problems.length
+      ? problemList(problems, Date.now())
+      : html`<p class="muted">The health monitor found no problems.</p>`
+  }</section>`;
 }
 
 function installForm(
@@ -245,7 +284,7 @@ export const installationPages: FastifyPluginAsync<ConsoleDeps> = async (app) =>
       const done = (request.query as { done?: string }).done;
       const body: HtmlValue = html`${done === 'revoked' ? notice('ok', 'The installation is revoked.') : null}
 <p class="muted">Live: this table refreshes every second from the status API.</p>
-<table aria-label="Installations"><thead><tr><th>Channel</th><th>State</th><th>Lease holder</th><th>Last inbound</th><th>Last outbound</th><th>Last error</th><th>Reconnects</th></tr></thead>
+<table aria-label="Installations"><thead><tr><th>Channel</th><th>State</th><th>Lease holder</th><th>Last inbound</th><th>Last outbound</th><th>Problems</th><th>Last error</th><th>Reconnects</th></tr></thead>
 ${await statusRows(context)}</table>
 <h2>Install a channel</h2>
 <div class="actions">${types.map(
@@ -327,9 +366,7 @@ ${await statusRows(context)}</table>
 
   async function detail(context: PageContext, id: string) {
     const [installation, types, parking] = await Promise.all([
-      context.api.get<Installation & { runtime: Runtime }>(
-        context.apiPath(`installations/${encodeURIComponent(id)}`),
-      ),
+      context.api.get<InstallationDetail>(context.apiPath(`installations/${encodeURIComponent(id)}`)),
       channelTypes(context),
       context.api.get<Parking>(context.apiPath(`installations/${encodeURIComponent(id)}/parking`)),
     ]);
@@ -347,13 +384,15 @@ ${await statusRows(context)}</table>
 
   function detailBody(
     context: PageContext,
-    found: { installation: Installation & { runtime: Runtime }; type: ChannelType; parked: Parking },
+    found: { installation: InstallationDetail; type: ChannelType; parked: Parking },
     top: HtmlValue,
     fields: FieldErrors,
   ): Html {
     const { installation, type } = found;
     const webhook = type.capabilities.includes('webhook') || type.kind === 'account-provisioner';
+    const steps = installation.setupSteps ?? [];
     return html`${top}
+${healthSection(context, installation.id, installation.status === 'active' ? installation.runtime : undefined)}
 <dl class="facts"><dt>State</dt><dd>${stateBadge(installation.status, installation.runtime)}</dd>
 <dt>Type</dt><dd>${type.displayName}</dd><dt>Installed</dt><dd>${when(installation.createdAt)}</dd>
 <dt>Secrets stored</dt><dd>${installation.secretsSet.length ? installation.secretsSet.join(', ') : 'none'}</dd></dl>
@@ -362,7 +401,13 @@ ${
     ? html`<h2>Webhook URL</h2><p class="hint">Paste it into the platform’s app settings as the request or callback URL${
         webhook ? '' : ' (not needed for a long connection)'
       }.</p>
-<div class="copy-row"><label class="visually-hidden" for="webhook-url">Webhook URL</label><input id="webhook-url" readonly value="${installation.webhookUrl}"><button type="button" class="secondary" data-copy="webhook-url">Copy</button></div>`
+<div class="copy-row"><label class="visually-hidden" for="webhook-url">Webhook URL</label><input id="webhook-url" readonly value="${installation.webhookUrl}"><button type="button" class="secondary" data-copy="webhook-url">Copy</button></div>${
+        steps.length
+          ? html`<h3 id="setup-steps">Set up ${type.displayName}</h3><ol class="steps" aria-labelledby="setup-steps">${steps.map(
+              (step) => html`<li>${step}</li>`,
+            )}</ol>`
+          : null
+      }`
     : null
 }
 ${
@@ -390,6 +435,23 @@ ${
     : null
 }`;
   }
+
+  app.get<{ Params: { id: string } }>(
+    '/console/w/:ws/installations/:id/health',
+    { schema: { hide: true } },
+    workspacePage(app, admin, async (context, request, reply) => {
+      const id = uuidParam((request.params as { id: string }).id);
+      const status = await context.api.get<{ status: string; runtime: Runtime }>(
+        context.apiPath(`installations/${id}/status`),
+      );
+      if (!status.ok) return sendHtml(reply, status.status, html`<section id="health"></section>`);
+      return sendHtml(
+        reply,
+        200,
+        healthSection(context, id, status.body.status === 'active' ? status.body.runtime : undefined),
+      );
+    }),
+  );
 
   app.get<{ Params: { id: string }; Querystring: { done?: string } }>(
     '/console/w/:ws/installations/:id',
