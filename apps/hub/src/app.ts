@@ -3,6 +3,7 @@ import { ConsoleSessionStore } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { accountRoutes } from './api/accounts.js';
+import { activityRoutes } from './api/activity.js';
 import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
@@ -19,6 +20,7 @@ import { acceptInvitation, invitationRoutes } from './api/invitations.js';
 import { memberRoutes } from './api/members.js';
 import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
+import { outboundMessageListRoutes } from './api/outbound-messages.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
@@ -302,6 +304,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline });
+    await api.register(outboundMessageListRoutes, { runtime });
+    await api.register(activityRoutes, { runtime });
     await api.register(sessionRoutes, { runtime, pipeline });
   });
   await app.register(consolePlugin, {

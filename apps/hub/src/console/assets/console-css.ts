@@ -73,7 +73,14 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 .pager { margin-top: .75rem; }
 .sign-in { max-width: 26rem; margin: 4rem auto; }
+main.public-page { max-width: 36rem; margin: 2rem auto; }
 .sign-in main { padding: 0; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 ol.steps li { margin-bottom: .3rem; }
+section.card h2 { margin-top: 0; }
+.chart-box { position: relative; height: 18rem; margin: .75rem 0 1rem; }
+.chart-box canvas { max-width: 100%; }
+.inline-fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
+.inline-fields .field { margin: 0; }
+.inline-fields input, .inline-fields select { width: 14rem; }
 `;
