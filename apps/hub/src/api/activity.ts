@@ -13,7 +13,7 @@ const messagesQuery = z.object({
   window: z.enum(['1h', '24h']).default('1h').describe('How far back: the last hour or 24 hours'),
 });
 
-/** The window's first whole minute, so the oldest bucket is never a partial one. */
+/** Starts on a whole minute, so the oldest bucket counts a whole minute like the others. */
 function windowStart(now: Date, windowMs: number): Date {
   const start = new Date(now.getTime() - windowMs);
   start.setUTCSeconds(0, 0);

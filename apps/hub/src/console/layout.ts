@@ -41,7 +41,7 @@ const NAV: NavEntry[] = [
   { key: 'members', label: 'Members', path: 'members', adminOnly: true },
   { key: 'tokens', label: 'API tokens', path: 'tokens', adminOnly: true },
   { key: 'activity', label: 'Activity', path: 'activity', adminOnly: true },
-  { key: 'outbound', label: 'Outbound messages', path: 'outbound', adminOnly: true },
+  { key: 'outbound', label: 'Outbound', path: 'outbound', adminOnly: true },
   { key: 'dead-letters', label: 'Dead letters', path: 'dead-letters', adminOnly: true },
   { key: 'audit', label: 'Audit log', path: 'audit', adminOnly: true },
   { key: 'me', label: 'My links', path: 'me', adminOnly: false },

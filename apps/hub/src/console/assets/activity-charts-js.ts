@@ -4,7 +4,8 @@
 // charts, for screen readers and for anyone without scripts.
 export const ACTIVITY_CHARTS_JS = `'use strict';
 (function () {
-  var PALETTE = ['#1d5fbf', '#17663a', '#a3202a', '#8a4b00', '#6a3fa0', '#00707a', '#4f5868', '#b0318a'];
+  // Per installation a pair: received, delivered (dashed too, so equal lines stay apart).
+  var PALETTE = [['#1d5fbf', '#17663a'], ['#8a4b00', '#6a3fa0'], ['#a3202a', '#00707a'], ['#4f5868', '#b0318a']];
   var MINUTE = 60000;
 
   function pad(n) { return n < 10 ? '0' + n : String(n); }
@@ -17,6 +18,7 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
   function messageDatasets(data) {
     var since = Date.parse(data.since);
     var count = Math.max(1, Math.ceil((Date.now() - since) / MINUTE));
+    data.range = { min: since, max: since + (count - 1) * MINUTE };
     var byInstallation = {};
     data.minutes.forEach(function (m) {
       var entry = byInstallation[m.installationId];
@@ -32,8 +34,9 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
     var datasets = [];
     Object.keys(byInstallation).forEach(function (id, index) {
       var entry = byInstallation[id];
-      var colour = PALETTE[index % PALETTE.length];
-      ['inbound', 'delivered'].forEach(function (kind) {
+      var pair = PALETTE[index % PALETTE.length];
+      ['inbound', 'delivered'].forEach(function (kind, k) {
+        var colour = pair[k];
         var points = [];
         for (var i = 0; i < count; i++) {
           var at = since + i * MINUTE;
@@ -55,16 +58,22 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
   }
 
   function drawMessages(canvas, data) {
+    var datasets = messageDatasets(data);
+    var hour = data.window === '1h';
     return new Chart(canvas, {
       type: 'line',
-      data: { datasets: messageDatasets(data) },
+      data: { datasets: datasets },
       options: {
         animation: false,
         maintainAspectRatio: false,
         parsing: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', ticks: { callback: clock, maxTicksLimit: 12 }, title: { display: true, text: 'UTC' } },
+          x: {
+            type: 'linear', min: data.range.min, max: data.range.max,
+            ticks: { callback: clock, stepSize: (hour ? 5 : 120) * MINUTE, maxRotation: 0 },
+            title: { display: true, text: 'UTC' }
+          },
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'events per minute' } }
         },
         plugins: { tooltip: { callbacks: { title: function (items) { return items.length ? clock(items[0].parsed.x) : ''; } } } }
@@ -73,12 +82,15 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
   }
 
   function drawReasons(canvas, data) {
+    // A bar per reason at a readable height, however many reasons there are.
+    canvas.parentNode.style.height = Math.max(6, 2.2 * data.reasons.length + 3) + 'rem';
     return new Chart(canvas, {
       type: 'bar',
       data: {
         labels: data.reasons.map(function (r) { return r.reason; }),
         datasets: [{
           label: 'decisions',
+          maxBarThickness: 26,
           data: data.reasons.map(function (r) { return r.count; }),
           backgroundColor: data.reasons.map(function (r) {
             return r.reason === 'delivered' ? '#17663a' : r.reason === 'delivery_failed' || r.reason === 'processing_failed' ? '#a3202a' : '#1d5fbf';

@@ -137,7 +137,7 @@ ${
       ? html`<p class="muted">No identities recorded.</p>`
       : html`<table aria-label="Identities"><thead><tr><th>Kind</th><th>Identifier</th><th>Verification</th><th>Since</th><th></th></tr></thead><tbody>${identityRows.map(
           (i) =>
-            html`<tr><td>${i.namespace}</td><td><code>${i.identifier}</code></td><td>${verificationBadge(i)}${fieldError(
+            html`<tr><td>${i.namespace}</td><td class="nowrap"><code>${i.identifier}</code></td><td>${verificationBadge(i)}${fieldError(
               problem,
               `verify:${i.namespace}:${i.identifier}`,
               `verify-error-${i.namespace}`,
@@ -146,9 +146,9 @@ ${
               i.status === 'active' &&
               i.namespace === 'phone' &&
               chatInstallations.length > 0
-                ? html`<form class="inline" method="post" action="${path('identities/verify')}">${csrf}<input type="hidden" name="namespace" value="${i.namespace}"><input type="hidden" name="identifier" value="${i.identifier}"><label class="visually-hidden" for="verify-via-${i.identifier}">Send the code through</label><select id="verify-via-${i.identifier}" name="installationId">${chatInstallations.map(
+                ? html`<form class="actions" method="post" action="${path('identities/verify')}">${csrf}<input type="hidden" name="namespace" value="${i.namespace}"><input type="hidden" name="identifier" value="${i.identifier}"><label class="visually-hidden" for="verify-via-${i.identifier}">Send the code through</label><select id="verify-via-${i.identifier}" name="installationId">${chatInstallations.map(
                     (c) => html`<option value="${c.id}">${installationLabel(c)}</option>`,
-                  )}</select> <button type="submit" class="secondary">Send a code</button></form>`
+                  )}</select><button type="submit" class="secondary">Send a code</button></form>`
                 : null
             }</td></tr>`,
         )}</tbody></table>`
@@ -173,7 +173,7 @@ ${
 ${grantProblem}
 <div class="inline-fields">
 <div class="field"><label for="login-${p.id}">Account name on the platform</label><input id="login-${p.id}" name="login" autocomplete="off" value="${same ? typed('login') : ''}"></div>
-<div class="field"><label for="email-${p.id}">or email</label><input id="email-${p.id}" name="email" type="email" autocomplete="off" value="${same ? typed('email') : (member.email ?? '')}"></div>
+<div class="field"><label for="email-${p.id}">or email</label><input id="email-${p.id}" name="email" type="email" autocomplete="off" value="${same ? typed('email') : ''}"></div>
 <div class="field"><label for="teams-${p.id}">Teams <span class="req">(comma-separated)</span></label><input id="teams-${p.id}" name="teams" autocomplete="off" value="${same ? typed('teams') : ''}"></div>
 <div class="field"><label for="role-${p.id}">Role <span class="req">(optional)</span></label><input id="role-${p.id}" name="role" autocomplete="off" value="${same ? typed('role') : ''}"></div>
 <button type="submit">Grant access</button></div></form>`;
@@ -195,13 +195,13 @@ ${
                   : OPEN_ACCOUNT_STATES.has(a.state)
                     ? 'warn'
                     : 'idle'
-            }">${a.state === 'invited' ? 'invitation pending' : a.state}</span></td><td>${
+            }">${a.state === 'invited' ? 'invitation pending' : a.state}</span></td><td class="nowrap">${
               typeof a.detail.login === 'string'
                 ? a.detail.login
                 : typeof a.detail.email === 'string'
                   ? a.detail.email
                   : ''
-            }</td><td>${a.grants.map((g) => g.target).join(', ')}</td><td>${ago(a.createdAt)}</td><td>${when(a.expiresAt)}</td><td class="muted">${a.nextStep}</td><td><div class="actions">${
+            }</td><td>${a.grants.map((g) => g.target).join(', ')}</td><td class="nowrap">${ago(a.createdAt)}</td><td class="nowrap">${when(a.expiresAt)}</td><td class="muted">${a.nextStep}</td><td><div class="actions">${
               OPEN_ACCOUNT_STATES.has(a.state)
                 ? button(context, path(`accounts/${a.id}/cancel`), 'Cancel', 'danger')
                 : null
