@@ -101,11 +101,11 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
         'Connect your chat account',
         '<p>Sign in with your Switchboard API token to connect the chat account that sent you this link ' +
           'to your Switchboard user. Ask an admin of your workspace for a token if you have none.</p>' +
-          '<form class="card" method="post" action="/link">' +
+          '<section class="card"><form method="post" action="/link">' +
           signInFields +
           '<div class="field"><label for="token">Link token</label>' +
           `<input id="token" name="token" required value="${escapeHtml(token)}"></div>` +
-          '<button type="submit">Connect</button></form>' +
+          '<button type="submit">Connect</button></form></section>' +
           `<p class="muted">Your chat accounts, identities and pending links are listed in the console. ${SIGN_IN}.</p>`,
       );
     },
@@ -161,10 +161,10 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
       200,
       'Accept an invitation',
       '<p>Sign in with your Switchboard API token to join the workspace that invited you.</p>' +
-        '<form class="card" method="post" action="/invite">' +
+        '<section class="card"><form method="post" action="/invite">' +
         signInFields +
         '<div class="field"><label for="token">Invitation token</label><input id="token" name="token" required></div>' +
-        '<button type="submit">Accept</button></form>' +
+        '<button type="submit">Accept</button></form></section>' +
         '<p class="muted">Have a console account? <a id="console-accept" href="/console/invite">Accept in the console instead</a>.</p>' +
         `<script nonce="${nonce}">const t=location.hash.slice(1);if(t){document.getElementById('token').value=decodeURIComponent(t);document.getElementById('console-accept').href='/console/invite#'+t;history.replaceState(null,'',location.pathname);}</script>`,
       nonce,
