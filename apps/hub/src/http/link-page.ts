@@ -165,7 +165,8 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
         signInFields +
         '<div class="field"><label for="token">Invitation token</label><input id="token" name="token" required></div>' +
         '<button type="submit">Accept</button></form></section>' +
-        '<p class="muted">Have a console account? <a id="console-accept" href="/console/invite">Accept in the console instead</a>.</p>' +
+        '<p class="muted">Have a console account? <a id="console-accept" href="/console/invite">Accept in the console instead</a>, ' +
+        `signed in there (${SIGN_IN}).</p>` +
         `<script nonce="${nonce}">const t=location.hash.slice(1);if(t){document.getElementById('token').value=decodeURIComponent(t);document.getElementById('console-accept').href='/console/invite#'+t;history.replaceState(null,'',location.pathname);}</script>`,
       nonce,
     );

@@ -352,6 +352,23 @@ describe.runIf(runBrowserSuite)('console activity and people in Chromium', () =>
         body: { error: expect.objectContaining({ code: 'forbidden' }) },
       });
     }
+    // The public pages for people without a session lead to the console's sign-in.
+    await memberPage.goto(`${fx.hub.url}/invite#an-invitation-code`);
+    await expect(memberPage.getByLabel('Invitation token').inputValue()).resolves.toBe('an-invitation-code');
+    await expect(
+      memberPage.getByRole('link', { name: 'Accept in the console instead' }).getAttribute('href'),
+    ).resolves.toBe('/console/invite#an-invitation-code');
+    await expect(
+      memberPage.getByRole('link', { name: 'Sign in to the console' }).getAttribute('href'),
+    ).resolves.toBe('/console/sign-in');
+    await screenshot(memberPage, 'public-invite');
+    await expectAccessible(memberPage);
+    await memberPage.goto(`${fx.hub.url}/link?token=a-link-token`);
+    await expect(
+      memberPage.getByRole('link', { name: 'Sign in to the console' }).getAttribute('href'),
+    ).resolves.toBe('/console/sign-in');
+    await screenshot(memberPage, 'public-link');
+    await expectAccessible(memberPage);
     // Signed out, the data answers 401 and nothing else.
     const signedOut = await fetch(`${fx.hub.url}/console/w/acme/activity/messages.json`);
     expect(signedOut.status).toBe(401);

@@ -82,7 +82,7 @@ form.card h3 { font-size: 1rem; margin-bottom: .75rem; }
 td.nowrap, td .nowrap { white-space: nowrap; }
 td .actions select { width: auto; }
 td .actions button { white-space: nowrap; }
-.filters input[type=datetime-local] { width: 13.5rem; }
+.filters input[type=datetime-local] { width: 15.5rem; }
 .chart-box { position: relative; height: 18rem; margin: .75rem 0 1rem; }
 .chart-box canvas { max-width: 100%; }
 .inline-fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
