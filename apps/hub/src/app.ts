@@ -3,6 +3,7 @@ import { ConsoleSessionStore } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { accountRoutes } from './api/accounts.js';
+import { activityRoutes } from './api/activity.js';
 import { agentHealthRoutes } from './api/agent-health.js';
 import { agentRoutes } from './api/agents.js';
 import { auditRoutes } from './api/audit.js';
@@ -20,6 +21,7 @@ import { mediaRoutes } from './api/media.js';
 import { memberRoutes } from './api/members.js';
 import { operatorRoutes } from './api/operator.js';
 import { outboundRoutes } from './api/outbound.js';
+import { outboundMessageListRoutes } from './api/outbound-messages.js';
 import { documentOnlyValidation } from './api/route-docs.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
@@ -340,6 +342,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline, egress });
     await api.register(mediaRoutes, { runtime, pipeline });
+    await api.register(outboundMessageListRoutes, { runtime });
+    await api.register(activityRoutes, { runtime });
     await api.register(sessionRoutes, { runtime, pipeline });
   });
   await app.register(consolePlugin, {

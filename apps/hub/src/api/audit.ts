@@ -11,6 +11,9 @@ const auditQuery = z.object({
   installationId: z.string().uuid().optional(),
   reason: z.enum(auditReasons).optional(),
   platformEventId: z.string().min(1).max(256).optional(),
+  userId: z.string().uuid().optional().describe('Decisions about this workspace user'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Decisions at or after this time'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Decisions before this time'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   // An audit id: a positive int8. Anything beyond 2^63 - 1 is refused here, not by the database.
   cursor: z
@@ -39,8 +42,13 @@ export const auditRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async (a
     },
     async (request) => {
       const { workspace } = await authorizeWorkspace(runtime, request, request.params.ws, READ_ROLES);
-      const query = auditQuery.parse(request.query);
-      const page = await runtime.stores.audit.list({ ...query, workspaceId: workspace.id });
+      const { since, until, ...query } = auditQuery.parse(request.query);
+      const page = await runtime.stores.audit.list({
+        ...query,
+        ...(since ? { since: new Date(since) } : {}),
+        ...(until ? { until: new Date(until) } : {}),
+        workspaceId: workspace.id,
+      });
       const entries = page.entries.map((entry) => ({ ...entry, createdAt: entry.createdAt.toISOString() }));
       return { items: entries, nextCursor: page.nextCursor, entries };
     },

@@ -57,6 +57,32 @@ export const auditEntrySchema = z
   })
   .meta({ id: 'AuditEntry' });
 
+export const messageActivitySchema = z
+  .object({
+    window: z.enum(['1h', '24h']),
+    since: timestamp.describe('The first minute counted'),
+    bucketSeconds: z.literal(60),
+    minutes: z
+      .array(
+        z.object({
+          installationId: uuid,
+          channelType: z.string(),
+          minute: timestamp.describe('Start of the minute (UTC)'),
+          inbound: z.number().int().describe('Events received (first sighting)'),
+          delivered: z.number().int().describe('Events the agent took'),
+        }),
+      )
+      .describe('Only minutes with traffic, oldest first'),
+  })
+  .meta({ id: 'MessageActivity' });
+
+export const reasonActivitySchema = z
+  .object({
+    since: timestamp,
+    reasons: z.array(z.object({ reason: z.string(), count: z.number().int() })).describe('Most first'),
+  })
+  .meta({ id: 'ReasonActivity' });
+
 export const bindingSchema = z
   .looseObject({
     installationId: uuid,

@@ -11,6 +11,8 @@ export interface ApiFailure {
   code: string;
   message: string;
   details: unknown;
+  /** The whole answer, for routes whose refusals are outcomes rather than errors (a 422 `{ outcome }`). */
+  body: unknown;
 }
 
 export type ApiAnswer<T> = { ok: true; status: number; body: T } | ({ ok: false } & ApiFailure);
@@ -49,14 +51,24 @@ export class ConsoleApi {
     });
     const parsed: unknown = response.body === '' ? undefined : safeJson(response.body);
     if (response.statusCode < 400) return { ok: true, status: response.statusCode, body: parsed as T };
-    const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
-      ?.error;
+    const answer = parsed as
+      | {
+          error?: { code?: string; message?: string; details?: unknown };
+          outcome?: unknown;
+          message?: unknown;
+        }
+      | undefined;
+    const error = answer?.error;
+    // An outcome answer (`{ outcome, message }`) carries its own code and sentence.
+    const outcome = typeof answer?.outcome === 'string' ? answer.outcome : undefined;
+    const outcomeMessage = typeof answer?.message === 'string' ? answer.message : undefined;
     return {
       ok: false,
       status: response.statusCode,
-      code: error?.code ?? `http_${response.statusCode}`,
-      message: error?.message ?? 'the hub could not answer',
+      code: error?.code ?? outcome ?? `http_${response.statusCode}`,
+      message: error?.message ?? outcomeMessage ?? 'the hub could not answer',
       details: error?.details,
+      body: parsed,
     };
   }
 }

@@ -24,6 +24,8 @@ export interface PageChrome {
   workspaces?: ReadonlyArray<{ slug: string; name: string }>;
   /** The nav entry to mark as current. */
   current?: string;
+  /** Further scripts of this page, by asset file name (e.g. the chart library on the activity page). */
+  scripts?: readonly string[];
 }
 
 interface NavEntry {
@@ -38,6 +40,8 @@ const NAV: NavEntry[] = [
   { key: 'agents', label: 'Agents', path: 'agents', adminOnly: true },
   { key: 'members', label: 'Members', path: 'members', adminOnly: true },
   { key: 'tokens', label: 'API tokens', path: 'tokens', adminOnly: true },
+  { key: 'activity', label: 'Activity', path: 'activity', adminOnly: true },
+  { key: 'outbound', label: 'Outbound', path: 'outbound', adminOnly: true },
   { key: 'dead-letters', label: 'Dead letters', path: 'dead-letters', adminOnly: true },
   { key: 'audit', label: 'Audit log', path: 'audit', adminOnly: true },
   { key: 'me', label: 'My links', path: 'me', adminOnly: false },
@@ -85,7 +89,10 @@ export function renderPage(chrome: PageChrome, body: HtmlValue): Html {
 <link rel="stylesheet" href="${ASSETS}/console.css">
 <script src="${ASSETS}/htmx.min.js" defer></script>
 <script src="${ASSETS}/console.js" defer></script>
-</head><body${csrfHeaders ? html` hx-headers="${csrfHeaders}"` : ''}>
+${(chrome.scripts ?? []).map(
+  (file) => html`<script src="${ASSETS}/${file}" defer></script>
+`,
+)}</head><body${csrfHeaders ? html` hx-headers="${csrfHeaders}"` : ''}>
 ${header(chrome)}
 <div class="frame">${nav(chrome)}<main id="main"><h1>${chrome.title}</h1>${body}</main></div>
 </body></html>`;

@@ -3,8 +3,10 @@ import { registerConsoleAssets } from './assets.js';
 import { html } from './html.js';
 import { ASSETS, renderPage, sendPage } from './layout.js';
 import { accountPages } from './pages/account.js';
+import { activityPages } from './pages/activity.js';
 import { homePages } from './pages/home.js';
 import { invitePages } from './pages/invite.js';
+import { outboundPages } from './pages/outbound.js';
 import { signInPages } from './pages/sign-in.js';
 import type { ConsoleDeps } from './routing.js';
 import { signInRedirect } from './routing.js';
@@ -61,4 +63,6 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (app, deps) 
   await app.register(accountPages, deps);
   await app.register(invitePages, deps);
   await app.register(homePages, deps);
+  await app.register(activityPages, deps);
+  await app.register(outboundPages, deps);
 };

@@ -26,6 +26,10 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// The console's stylesheet (same origin), so these pages look like the console they lead to.
+const CONSOLE_CSS = '/console/assets/console.css';
+const SIGN_IN = '<a href="/console/sign-in">Sign in to the console</a>';
+
 function page(
   reply: FastifyReply,
   status: number,
@@ -42,14 +46,14 @@ function page(
     .header('x-frame-options', 'DENY')
     .header(
       'content-security-policy',
-      `default-src 'none'; ${scripts}; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      `default-src 'none'; ${scripts}; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     )
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Switchboard</title>` +
         '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}' +
-        'label{display:block;margin:1rem 0 .25rem}input{width:100%;padding:.4rem}button{margin-top:1rem;padding:.5rem 1rem}</style>' +
-        `</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+        `<link rel="stylesheet" href="${CONSOLE_CSS}">` +
+        '</head><body><header class="top"><a class="brand" href="/console">Switchboard</a></header>' +
+        `<main class="public-page"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
     );
 }
 
@@ -71,8 +75,8 @@ function field(form: URLSearchParams, name: string, max = 512): string {
 }
 
 const signInFields =
-  '<label for="api_token">Your Switchboard API token</label>' +
-  '<input id="api_token" name="api_token" type="password" autocomplete="off" required placeholder="sb_…">';
+  '<div class="field"><label for="api_token">Your Switchboard API token</label>' +
+  '<input id="api_token" name="api_token" type="password" autocomplete="off" required placeholder="sb_…"></div>';
 
 export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, options) => {
   app.addContentTypeParser(
@@ -97,11 +101,12 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
         'Connect your chat account',
         '<p>Sign in with your Switchboard API token to connect the chat account that sent you this link ' +
           'to your Switchboard user. Ask an admin of your workspace for a token if you have none.</p>' +
-          '<form method="post" action="/link">' +
+          '<section class="card"><form method="post" action="/link">' +
           signInFields +
-          '<label for="token">Link token</label>' +
-          `<input id="token" name="token" required value="${escapeHtml(token)}">` +
-          '<button type="submit">Connect</button></form>',
+          '<div class="field"><label for="token">Link token</label>' +
+          `<input id="token" name="token" required value="${escapeHtml(token)}"></div>` +
+          '<button type="submit">Connect</button></form></section>' +
+          `<p class="muted">Your chat accounts, identities and pending links are listed in the console. ${SIGN_IN}.</p>`,
       );
     },
   );
@@ -125,7 +130,8 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
           reply,
           200,
           'Connected',
-          `<p>Your chat account is now connected to <strong>${escapeHtml(principal.username)}</strong>. You can close this page.</p>`,
+          `<p class="notice ok" role="status">Your chat account is now connected to <strong>${escapeHtml(principal.username)}</strong>.</p>` +
+            `<p>You can close this page, or see your links in the console: ${SIGN_IN}.</p>`,
         );
       case 'gone':
         return page(
@@ -155,11 +161,13 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
       200,
       'Accept an invitation',
       '<p>Sign in with your Switchboard API token to join the workspace that invited you.</p>' +
-        '<form method="post" action="/invite">' +
+        '<section class="card"><form method="post" action="/invite">' +
         signInFields +
-        '<label for="token">Invitation token</label><input id="token" name="token" required>' +
-        '<button type="submit">Accept</button></form>' +
-        `<script nonce="${nonce}">const t=location.hash.slice(1);if(t){document.getElementById('token').value=decodeURIComponent(t);history.replaceState(null,'',location.pathname);}</script>`,
+        '<div class="field"><label for="token">Invitation token</label><input id="token" name="token" required></div>' +
+        '<button type="submit">Accept</button></form></section>' +
+        '<p class="muted">Have a console account? <a id="console-accept" href="/console/invite">Accept in the console instead</a>, ' +
+        `signed in there (${SIGN_IN}).</p>` +
+        `<script nonce="${nonce}">const t=location.hash.slice(1);if(t){document.getElementById('token').value=decodeURIComponent(t);document.getElementById('console-accept').href='/console/invite#'+t;history.replaceState(null,'',location.pathname);}</script>`,
       nonce,
     );
   });
@@ -174,7 +182,20 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
     if (!principal)
       return page(reply, 401, 'Not accepted', '<p>That API token is unknown, revoked or expired.</p>');
     const answer = await options.acceptInvitation(field(request.body, 'token', 200), principal.userId);
-    if (answer.ok) return page(reply, 200, 'Welcome', '<p>You joined the workspace.</p>');
-    return page(reply, answer.status, 'Not accepted', `<p>${escapeHtml(answer.message)}</p>`);
+    if (answer.ok) {
+      return page(
+        reply,
+        200,
+        'Welcome',
+        `<p class="notice ok" role="status">You joined the workspace as <strong>${escapeHtml(principal.username)}</strong>.</p>` +
+          `<p>Its chat accounts, identities and links are in the console. ${SIGN_IN}.</p>`,
+      );
+    }
+    return page(
+      reply,
+      answer.status,
+      'Not accepted',
+      `<p class="notice error" role="alert">${escapeHtml(answer.message)}</p><p>${SIGN_IN}</p>`,
+    );
   });
 };

@@ -67,6 +67,8 @@ describe.runIf(runBrowserSuite)('console sign-in in Chromium', () => {
       'Agents',
       'Members',
       'API tokens',
+      'Activity',
+      'Outbound',
       'Dead letters',
       'Audit log',
       'My links',

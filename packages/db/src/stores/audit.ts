@@ -69,6 +69,12 @@ export interface AuditQuery {
   installationId?: string;
   reason?: AuditReason;
   platformEventId?: string;
+  /** The workspace user the decision was about. */
+  userId?: string;
+  /** Decisions at or after this time. */
+  since?: Date;
+  /** Decisions before this time. */
+  until?: Date;
   limit: number;
   /** The `id` of the last row of the previous page; rows are returned newest first. */
   cursor?: string;
@@ -102,6 +108,15 @@ export class AuditStore {
         ...(query.installationId ? { installationId: query.installationId } : {}),
         ...(query.reason ? { reason: query.reason } : {}),
         ...(query.platformEventId ? { platformEventId: query.platformEventId } : {}),
+        ...(query.userId ? { userId: query.userId } : {}),
+        ...(query.since || query.until
+          ? {
+              createdAt: {
+                ...(query.since ? { gte: query.since } : {}),
+                ...(query.until ? { lt: query.until } : {}),
+              },
+            }
+          : {}),
         ...(query.cursor ? { id: { lt: BigInt(query.cursor) } } : {}),
       },
       orderBy: { id: 'desc' },

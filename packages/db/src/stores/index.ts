@@ -1,6 +1,7 @@
 import type { Db, SqlRunner } from '../database/open.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { AccountProvisioningStore } from './account-provisioning.js';
+import { ActivityStore } from './activity.js';
 import { AgentStore } from './agents.js';
 import { ApiTokenStore } from './api-tokens.js';
 import { AuditStore } from './audit.js';
@@ -29,6 +30,7 @@ export interface Stores {
   installationStatus: InstallationStatusStore;
   installationParking: InstallationParkingStore;
   accounts: AccountProvisioningStore;
+  activity: ActivityStore;
   invitations: InvitationStore;
   apiTokens: ApiTokenStore;
   inbox: InboxStore;
@@ -62,6 +64,7 @@ export function createStores(
     installationStatus: new InstallationStatusStore(db),
     installationParking: new InstallationParkingStore(db),
     accounts: new AccountProvisioningStore(db),
+    activity: new ActivityStore(db),
     invitations: new InvitationStore(db),
     apiTokens: new ApiTokenStore(db),
     inbox: new InboxStore(db, options),
@@ -77,6 +80,7 @@ export function createStores(
 }
 
 export * from './account-provisioning.js';
+export * from './activity.js';
 export * from './agents.js';
 export * from './api-tokens.js';
 export * from './audit.js';

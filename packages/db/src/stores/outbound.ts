@@ -35,6 +35,15 @@ export interface OutboundRecord {
   sentAt: Date | null;
 }
 
+export interface OutboundListQuery {
+  /** The workspace's installations: only their messages are read. */
+  installationIds: string[];
+  installationId?: string;
+  status?: OutboundStatus;
+  limit: number;
+  before?: { createdAt: Date; id: string };
+}
+
 export interface ClaimedOutbound extends OutboundRecord {
   payload: unknown;
   claimToken: string;
@@ -257,6 +266,34 @@ export class OutboundStore {
         AND platform_message_id IS NULL AND update_of_id IS NULL
         AND status IN ('pending', 'sending', 'failed')`;
     return count === 1;
+  }
+
+  /**
+   * The outbound messages of a workspace's installations, newest first (created, then id), for
+   * people looking at what was sent; `before` is the (createdAt, id) of the last row of the
+   * previous page.
+   */
+  async listForWorkspace(query: OutboundListQuery): Promise<OutboundRecord[]> {
+    const rows = await this.db.channelOutboundMessage.findMany({
+      where: {
+        installationId: query.installationId
+          ? { in: query.installationIds.filter((id) => id === query.installationId) }
+          : { in: query.installationIds },
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.before
+          ? {
+              OR: [
+                { createdAt: { lt: query.before.createdAt } },
+                { createdAt: query.before.createdAt, id: { lt: query.before.id } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit,
+      select,
+    });
+    return rows.map(toRecord);
   }
 
   /** When the installation last sent something successfully. */

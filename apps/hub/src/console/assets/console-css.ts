@@ -33,7 +33,7 @@ table { border-collapse: collapse; width: 100%; background: var(--card); border:
 th, td { text-align: left; padding: .5rem .65rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .82rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); background: #eef0f3; }
 td code, p code { font-size: .85rem; word-break: break-all; }
-.badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; }
+.badge { display: inline-block; white-space: nowrap; padding: .05rem .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; }
 .badge.ok { background: var(--ok-bg); color: var(--ok); }
 .badge.warn { background: var(--warn-bg); color: var(--warn); }
 .badge.bad { background: var(--bad-bg); color: var(--bad); }
@@ -54,7 +54,7 @@ form.card, section.card { background: var(--card); border: 1px solid var(--line)
 .field { margin: 0 0 1rem; }
 .field label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .field .req { color: var(--muted); font-weight: 400; font-size: .85rem; }
-input[type=text], input[type=password], input[type=email], input[type=url], input[type=number], input:not([type]), select, textarea {
+input[type=text], input[type=password], input[type=email], input[type=url], input[type=number], input[type=tel], input[type=datetime-local], input:not([type]), select, textarea {
   width: 100%; max-width: 32rem; padding: .45rem .55rem; border: 1px solid #8a93a3; border-radius: 4px; font: inherit; background: #fff; color: var(--fg);
 }
 .field.invalid input, .field.invalid select, .field.invalid textarea { border-color: var(--bad); outline: 1px solid var(--bad); }
@@ -79,7 +79,19 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 .pager { margin-top: .75rem; }
 .sign-in { max-width: 26rem; margin: 4rem auto; }
+main.public-page { max-width: 36rem; margin: 2rem auto; }
 .sign-in main { padding: 0; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 ol.steps li { margin-bottom: .3rem; }
+section.card h2, form.card h3 { margin-top: 0; }
+form.card h3 { font-size: 1rem; margin-bottom: .75rem; }
+td.nowrap, td .nowrap { white-space: nowrap; }
+td .actions select { width: auto; }
+td .actions button { white-space: nowrap; }
+.filters input[type=datetime-local] { width: 15.5rem; }
+.chart-box { position: relative; height: 18rem; margin: .75rem 0 1rem; }
+.chart-box canvas { max-width: 100%; }
+.inline-fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
+.inline-fields .field { margin: 0; }
+.inline-fields input, .inline-fields select { width: 14rem; }
 `;

@@ -24,3 +24,17 @@ export function ago(value: string | null | undefined, now = Date.now()): Html {
           : `${Math.round(seconds / 86_400)} d ago`;
   return html`<time datetime="${date.toISOString()}" title="${date.toISOString()}">${text}</time>`;
 }
+
+/** How far an identity is proven, in words: an admin's link is an assertion, the rest are proofs. */
+const VERIFICATION: Record<string, { label: string; badge: string }> = {
+  self: { label: 'verified by the member', badge: 'ok' },
+  provisioned: { label: 'verified by the platform', badge: 'ok' },
+  directory_verified: { label: 'verified by the directory', badge: 'ok' },
+  admin: { label: 'not verified (linked by an admin)', badge: 'warn' },
+};
+
+export function verificationBadge(identity: { source: string; status: string }): Html {
+  if (identity.status !== 'active') return html`<span class="badge idle">${identity.status}</span>`;
+  const known = VERIFICATION[identity.source] ?? { label: identity.source, badge: 'idle' };
+  return html`<span class="badge ${known.badge}">${known.label}</span>`;
+}

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { html } from '../html.js';
 import { notice, sendPage } from '../layout.js';
 import { type ConsoleDeps, workspacePage } from '../routing.js';
-import { when } from './format.js';
+import { verificationBadge, when } from './format.js';
 
 interface Binding {
   installationId: string;
@@ -64,11 +64,9 @@ ${
     ? notice('error', identities.message)
     : identities.body.items.length === 0
       ? html`<p class="muted">No identities recorded.</p>`
-      : html`<table><thead><tr><th>Kind</th><th>Identifier</th><th>Verification</th><th>Source</th><th>Since</th></tr></thead><tbody>${identities.body.items.map(
+      : html`<table aria-label="Your identities"><thead><tr><th>Kind</th><th>Identifier</th><th>Verification</th><th>Since</th></tr></thead><tbody>${identities.body.items.map(
           (i) =>
-            html`<tr><td>${i.namespace}</td><td><code>${i.identifier}</code></td><td><span class="badge ${
-              i.status === 'verified' ? 'ok' : 'warn'
-            }">${i.status}</span></td><td>${i.source}</td><td>${when(i.createdAt)}</td></tr>`,
+            html`<tr><td>${i.namespace}</td><td><code>${i.identifier}</code></td><td>${verificationBadge(i)}</td><td>${when(i.createdAt)}</td></tr>`,
         )}</tbody></table>`
 }
 <h2>Pending links</h2>

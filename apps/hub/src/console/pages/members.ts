@@ -4,6 +4,7 @@ import { csrfField, notice, sendPage } from '../layout.js';
 import { type ConsoleDeps, formOf, workspacePage } from '../routing.js';
 import { apiAction, button, uuidParam } from './actions.js';
 import { ago, when } from './format.js';
+import { memberDetailPages } from './member-detail.js';
 
 interface Member {
   userId: string;
@@ -28,8 +29,9 @@ const DONE: Record<string, string> = {
   removed: 'The member is removed; their chat bindings are gone.',
 };
 
-/** Members (roles, removal) and invitations (send, resend, cancel). */
-export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
+/** Members (roles, removal, each one's page) and invitations (send, resend, cancel). */
+export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app, deps) => {
+  await app.register(memberDetailPages, deps);
   const back = { current: 'members', back: (c: { path(rest: string): string }) => c.path('members') };
 
   app.get<{ Querystring: { done?: string } }>(
@@ -47,7 +49,7 @@ export const memberPages: FastifyPluginAsync<ConsoleDeps> = async (app) => {
         members.ok ? members.body.items : []
       ).map(
         (m) =>
-          html`<tr><td>${m.username}</td><td>${m.email ?? ''}</td><td>${
+          html`<tr><td><a href="${context.path(`members/${m.userId}`)}">${m.username}</a></td><td>${m.email ?? ''}</td><td>${
             m.userId === me
               ? m.role
               : html`<form class="inline" method="post" action="${context.path(`members/${m.userId}/role`)}">${csrfField(context.session.csrf)}<label class="visually-hidden" for="role-${m.userId}">Role of ${m.username}</label><select id="role-${m.userId}" name="role">${[
