@@ -10,6 +10,7 @@ import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import autocannon from 'autocannon';
 import { type Child, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
+import { postgresCpuSeconds, processCpuSeconds } from './lib/cpu.js';
 import { benchHubEnv } from './lib/hub-env.js';
 import { HUB_DIR } from './lib/measure.js';
 import { seedBenchDatabase } from './lib/seed.js';
@@ -80,6 +81,14 @@ async function startHub(): Promise<{ child: Child; startSec: number }> {
   return { child, startSec: (performance.now() - t0) / 1000 };
 }
 
+/** CPU % of one core used by the hub and by PostgreSQL over `ms`. */
+async function cpuOver(pid: number | undefined, ms: number): Promise<{ hub: number; pg: number }> {
+  const [hub0, pg0] = [await processCpuSeconds(pid), await postgresCpuSeconds()];
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const [hub1, pg1] = [await processCpuSeconds(pid), await postgresCpuSeconds()];
+  return { hub: ((hub1 - hub0) * 100_000) / ms, pg: ((pg1 - pg0) * 100_000) / ms };
+}
+
 async function rssMb(pid: number | undefined): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -132,6 +141,8 @@ try {
   children.push(many.child);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const idleRss = await rssMb(many.child.process.pid);
+  // What an idle hub spends on its installations (the supervisor's scan), before any load.
+  const idleCpu = await cpuOver(many.child.process.pid, 5_000);
   log(`load on one installation, ${duration} s`);
   const one = await load(many.child.ready, [db.installationId], 'I1x');
   log(`load spread over all ${total} installations, ${duration} s`);
@@ -150,6 +161,9 @@ try {
     `  startup, 1 installation ${baseline.startSec.toFixed(1)} s   RSS ${baselineRss.toFixed(0)} MB`,
   );
   console.log(`  startup, ${total}     ${many.startSec.toFixed(1)} s   RSS ${idleRss.toFixed(0)} MB idle`);
+  console.log(
+    `  idle CPU                hub ${idleCpu.hub.toFixed(0)} %, PostgreSQL ${idleCpu.pg.toFixed(0)} % of a core (no load)`,
+  );
   const perIdleKb = ((idleRss - baselineRss) * 1024) / total;
   console.log(
     `  idle installation       ${perIdleKb.toFixed(1)} KB each (target < 50 KB; nothing is loaded until an event arrives)`,

@@ -72,6 +72,76 @@ describe.each(testDatabaseKinds())('inbox store [%s]', (kind) => {
     const backlog = await inbox.backlog(INSTALLATION);
     expect(backlog.pending).toBeGreaterThanOrEqual(1);
   });
+
+  it('finishes a batch in one statement, each row fenced on its own token, with its own audit', async () => {
+    await inbox.insertMany([row('b1', 'batch-1'), row('b2', 'batch-2'), row('b3', 'batch-3')]);
+    const claimed = (await inbox.claim(10, 60_000)).filter((r) => r.platformEventId.startsWith('b'));
+    expect(claimed.map((r) => r.platformEventId)).toEqual(['b1', 'b2', 'b3']);
+    const [b1, b2, b3] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+    const results = await inbox.finishMany([
+      { row: b1, outcome: { state: 'done' }, audit: { ...audit, platformEventId: 'b1' } },
+      // A claim this worker lost: nothing changes for it, and it gets no audit row.
+      {
+        row: { ...b2, claimToken: 'not-ours' },
+        outcome: { state: 'done' },
+        audit: { ...audit, platformEventId: 'b2' },
+      },
+      {
+        row: b3,
+        outcome: { state: 'failed', error: 'agent answered HTTP 500' },
+        audit: { ...audit, reason: 'delivery_failed', platformEventId: 'b3', detail: { attempts: 1 } },
+      },
+    ]);
+    expect(results).toEqual([true, false, true]);
+    const states = await test.db.prisma.channelInboundMessageDedup.findMany({
+      where: { platformEventId: { in: ['b1', 'b2', 'b3'] } },
+      orderBy: { platformEventId: 'asc' },
+      select: { state: true, lastError: true },
+    });
+    expect(states).toEqual([
+      { state: 'done', lastError: null },
+      { state: 'processing', lastError: null },
+      { state: 'failed', lastError: 'agent answered HTTP 500' },
+    ]);
+    const audits = await test.db.prisma.channelInboundAudit.findMany({
+      where: { platformEventId: { in: ['b1', 'b2', 'b3'] } },
+      orderBy: { id: 'asc' },
+      select: { platformEventId: true, reason: true, detail: true },
+    });
+    expect(audits).toEqual([
+      { platformEventId: 'b1', reason: 'delivered', detail: null },
+      { platformEventId: 'b3', reason: 'delivery_failed', detail: { attempts: 1 } },
+    ]);
+    expect(await inbox.finish(b2, { state: 'done' }, { ...audit, platformEventId: 'b2' })).toBe(true);
+  });
+
+  it('shares one statement between concurrent finishes and still answers each alone', async () => {
+    await inbox.insertMany([row('c1', 'co-1'), row('c2', 'co-2')]);
+    const claimed = (await inbox.claim(10, 60_000)).filter((r) => r.platformEventId.startsWith('c'));
+    const [c1, c2] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
+    // A detail PostgreSQL refuses (NUL in jsonb) fails its own row only, not the batch it was in.
+    const results = await Promise.allSettled([
+      inbox.finish(c1, { state: 'done' }, { ...audit, platformEventId: 'c1' }),
+      inbox.finish(c2, { state: 'done' }, { ...audit, platformEventId: 'c2', detail: { bad: '\u0000' } }),
+    ]);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: true });
+    expect(results[1]?.status).toBe('rejected');
+    expect(await inbox.finish(c2, { state: 'done' }, { ...audit, platformEventId: 'c2' })).toBe(true);
+  });
+
+  it('reschedules a batch, each row fenced on its own token', async () => {
+    await inbox.insertMany([row('s1', 'again-1'), row('s2', 'again-2')]);
+    const claimed = (await inbox.claim(10, 60_000)).filter((r) => r.platformEventId.startsWith('s'));
+    const [s1, s2] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
+    const results = await inbox.retryLaterMany([
+      { row: s1, delayMs: 0, error: 'agent circuit open' },
+      { row: { ...s2, claimToken: 'not-ours' }, delayMs: 0, error: 'agent circuit open' },
+    ]);
+    expect(results).toEqual([true, false]);
+    const again = (await inbox.claim(10, 60_000)).map((r) => r.platformEventId);
+    expect(again).toContain('s1');
+    expect(again).not.toContain('s2');
+  });
 });
 
 // Several hub processes drain one inbox: SKIP LOCKED must never give a row to two of them.

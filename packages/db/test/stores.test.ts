@@ -86,6 +86,57 @@ describe.each(testDatabaseKinds())('stores [%s]', (kind) => {
     await expect(stores.members.remove(ws.id, bob.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('reads the bindings, memberships and sessions of many senders and chats in one query each', async () => {
+    const { ws, agent } = await workspaceWithAgent('batch-reads');
+    const inst = await stores.installations.create({
+      workspaceId: ws.id,
+      agentId: agent.id,
+      channelType: 'echo',
+      config: {},
+      secrets: {},
+    });
+    const member = await stores.users.create({ username: 'batch-member' });
+    const former = await stores.users.create({ username: 'batch-former' });
+    await stores.members.upsert(ws.id, member.id, 'member');
+    for (const [channelUserId, userId] of [
+      ['U-member', member.id],
+      ['U-former', former.id],
+    ] as const) {
+      await test.db.prisma.channelUserBinding.create({
+        data: { installationId: inst.id, channelType: 'echo', channelUserId, userId },
+      });
+    }
+    const key = (channelUserId: string) => ({ installationId: inst.id, workspaceId: ws.id, channelUserId });
+    expect(
+      await stores.bindings.findManyWithMembership([
+        key('U-former'),
+        key('U-nobody'),
+        key('U-member'),
+        key('U-member'),
+      ]),
+    ).toEqual([
+      { userId: former.id, username: 'batch-former', isMember: false },
+      null,
+      { userId: member.id, username: 'batch-member', isMember: true },
+      { userId: member.id, username: 'batch-member', isMember: true },
+    ]);
+    await stores.bindings.bindSession({
+      installationId: inst.id,
+      channelType: 'echo',
+      channelChatId: 'C-1',
+      sessionId: 'session-1',
+    });
+    const chat = (channelChatId: string) => ({ installationId: inst.id, channelChatId });
+    expect(await stores.bindings.sessionsFor([chat('C-2'), chat('C-1')])).toEqual([null, 'session-1']);
+    // Concurrent single reads share a query and still get their own answers.
+    const [a, b, c] = await Promise.all([
+      stores.bindings.findWithMembership(inst.id, ws.id, 'U-member'),
+      stores.bindings.sessionFor(inst.id, 'C-1'),
+      stores.bindings.findWithMembership(inst.id, ws.id, 'U-nobody'),
+    ]);
+    expect([a?.userId, b, c]).toEqual([member.id, 'session-1', null]);
+  });
+
   it('seals agent delivery secrets and never exposes them on the record', async () => {
     const ws = await stores.workspaces.create({ slug: 'agents' });
     const agent = await stores.agents.create({

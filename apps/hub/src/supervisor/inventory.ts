@@ -9,6 +9,8 @@ export interface InventoryRow {
   leaseGeneration: bigint;
   /** The lease has an owner and has not expired (database clock). */
   leaseLive: boolean;
+  /** Changes with every write to the installation (config, secrets, status). */
+  updatedAt: number;
 }
 
 interface RawRow {
@@ -18,6 +20,7 @@ interface RawRow {
   lease_owner: string | null;
   lease_generation: bigint | number | string;
   lease_live: boolean;
+  updated_at: Date;
 }
 
 /**
@@ -34,7 +37,8 @@ export async function loadInventory(db: Db): Promise<InventoryRow[]> {
            ci.lease_generation,
            (ci.lease_owner IS NOT NULL
               AND ci.lease_expires_at IS NOT NULL
-              AND ci.lease_expires_at >= now()) AS lease_live
+              AND ci.lease_expires_at >= now()) AS lease_live,
+           ci.updated_at
       FROM channel_installation ci
      WHERE ci.status = 'active'
        AND ci.parked_at IS NULL
@@ -49,5 +53,6 @@ export async function loadInventory(db: Db): Promise<InventoryRow[]> {
     leaseGeneration:
       typeof row.lease_generation === 'bigint' ? row.lease_generation : BigInt(row.lease_generation),
     leaseLive: row.lease_live,
+    updatedAt: new Date(row.updated_at).getTime(),
   }));
 }

@@ -26,6 +26,12 @@ export class SupervisorLoop {
   readonly #slots = new Map<string, InstallationSlot>();
   /** Last answer to "is this a long-connection channel?" per installation, keyed by fingerprint. */
   readonly #probes = new Map<string, { fingerprint: string; longConnection: boolean }>();
+  /**
+   * Installations last seen as webhook-only, with the `updatedAt` they had: unchanged, they are
+   * skipped without loading (a scan every two seconds that decrypted 10,000 webhook
+   * installations took the event loop from ingress).
+   */
+  readonly #webhookOnly = new Map<string, number>();
   /** Warnings already logged (`kind:installationId:…`), so a standing problem is reported once. */
   readonly #warned = new Set<string>();
   #timer?: NodeJS.Timeout;
@@ -89,6 +95,7 @@ export class SupervisorLoop {
     for (const [id] of gone) this.#slots.delete(id);
     const present = new Set(rows.map((row) => row.id));
     for (const id of this.#probes.keys()) if (!present.has(id)) this.#probes.delete(id);
+    for (const id of this.#webhookOnly.keys()) if (!present.has(id)) this.#webhookOnly.delete(id);
     for (const key of this.#warned) if (!present.has(key.split(':')[1] ?? '')) this.#warned.delete(key);
     await Promise.all(
       gone.map(([id, slot]) => {
@@ -109,6 +116,8 @@ export class SupervisorLoop {
       return;
     }
     const existing = this.#slots.get(row.id);
+    if (!existing && this.#webhookOnly.get(row.id) === row.updatedAt) return;
+    this.#webhookOnly.delete(row.id);
     let installation: InstallationWithSecrets;
     try {
       installation = await this.#runtime.stores.installations.getWithSecrets(row.id);
@@ -139,7 +148,10 @@ export class SupervisorLoop {
         longConnection: described.kind === 'long-connection',
       });
     }
-    if (described.kind === 'not-long-connection') return;
+    if (described.kind === 'not-long-connection') {
+      if (!existing) this.#webhookOnly.set(row.id, row.updatedAt);
+      return;
+    }
     // An invalid config cannot be probed; report it unless it was known not to be ours.
     if (described.kind === 'invalid' && !existing && this.#probes.get(row.id)?.longConnection === false)
       return;

@@ -1,3 +1,4 @@
+import { Coalescer } from '../database/coalesce.js';
 import { type Db, prismaRunner, type SqlRunner } from '../database/open.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -18,8 +19,27 @@ function definedOnly(config: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Platform users bound to hub users, and chats bound to agent sessions. */
+export interface BindingKey {
+  installationId: string;
+  workspaceId: string;
+  channelUserId: string;
+}
+
+export interface BoundMember {
+  userId: string;
+  username: string;
+  isMember: boolean;
+}
+
 export class BindingStore {
   readonly #hotSql: SqlRunner;
+  // The two reads every delivered message makes: the workers' concurrent calls share a query.
+  readonly #members = new Coalescer<BindingKey, BoundMember | null>((keys) =>
+    this.findManyWithMembership(keys),
+  );
+  readonly #sessions = new Coalescer<{ installationId: string; channelChatId: string }, string | null>(
+    (chats) => this.sessionsFor(chats),
+  );
 
   /** `hotSql` runs the two per-message reads (PostgreSQL's worker pool); else they go through Prisma. */
   constructor(
@@ -108,24 +128,40 @@ export class BindingStore {
   }
 
   /**
-   * The bound user of a channel user and whether they are a member of `workspaceId`, in one
-   * query (the hot path of every inbound message). Null when the channel user is not bound.
+   * The bound user of a channel user and whether they are a member of `workspaceId` (the hot path
+   * of every inbound message). Null when the channel user is not bound. Concurrent calls share
+   * one query (`findManyWithMembership`).
    */
-  async findWithMembership(
+  findWithMembership(
     installationId: string,
     workspaceId: string,
     channelUserId: string,
-  ): Promise<{ userId: string; username: string; isMember: boolean } | null> {
-    const rows = await this.#hotSql<{ user_id: string; username: string; is_member: boolean }>(
-      `SELECT b.user_id::text AS user_id, u.username, (m.user_id IS NOT NULL) AS is_member
-       FROM channel_user_binding b
+  ): Promise<BoundMember | null> {
+    return this.#members.call({ installationId, workspaceId, channelUserId });
+  }
+
+  /** `findWithMembership` for many senders in one query, answered in the order asked. */
+  async findManyWithMembership(keys: BindingKey[]): Promise<Array<BoundMember | null>> {
+    if (keys.length === 0) return [];
+    const params: unknown[] = [];
+    const tuples = keys.map((key, index) => {
+      const n = params.push(index, key.installationId, key.workspaceId, key.channelUserId);
+      return `($${n - 3}::int, $${n - 2}::uuid, $${n - 1}::uuid, $${n}::text)`;
+    });
+    const rows = await this.#hotSql<{ ord: number; user_id: string; username: string; is_member: boolean }>(
+      `SELECT k.ord, b.user_id::text AS user_id, u.username, (m.user_id IS NOT NULL) AS is_member
+       FROM (VALUES ${tuples.join(', ')}) AS k (ord, installation_id, workspace_id, channel_user_id)
+       JOIN channel_user_binding b
+         ON b.installation_id = k.installation_id AND b.channel_user_id = k.channel_user_id
        JOIN "user" u ON u.id = b.user_id
-       LEFT JOIN workspace_member m ON m.workspace_id = $2::uuid AND m.user_id = b.user_id
-       WHERE b.installation_id = $1::uuid AND b.channel_user_id = $3`,
-      [installationId, workspaceId, channelUserId],
+       LEFT JOIN workspace_member m ON m.workspace_id = k.workspace_id AND m.user_id = b.user_id`,
+      params,
     );
-    const row = rows[0];
-    return row ? { userId: row.user_id, username: row.username, isMember: row.is_member } : null;
+    const found: Array<BoundMember | null> = keys.map(() => null);
+    for (const row of rows) {
+      found[Number(row.ord)] = { userId: row.user_id, username: row.username, isMember: row.is_member };
+    }
+    return found;
   }
 
   async remove(installationId: string, channelUserId: string): Promise<boolean> {
@@ -146,13 +182,31 @@ export class BindingStore {
   }
 
   /** The agent-side session a chat (or thread) continues, if the agent named one. */
-  async sessionFor(installationId: string, channelChatId: string): Promise<string | null> {
-    const rows = await this.#hotSql<{ session_id: string }>(
-      `SELECT session_id FROM channel_chat_session_binding
-       WHERE installation_id = $1::uuid AND channel_chat_id = $2`,
-      [installationId, channelChatId],
+  /** The agent session bound to a chat, if any. Concurrent calls share one query (`sessionsFor`). */
+  sessionFor(installationId: string, channelChatId: string): Promise<string | null> {
+    return this.#sessions.call({ installationId, channelChatId });
+  }
+
+  /** `sessionFor` for many chats in one query, answered in the order asked. */
+  async sessionsFor(
+    chats: Array<{ installationId: string; channelChatId: string }>,
+  ): Promise<Array<string | null>> {
+    if (chats.length === 0) return [];
+    const params: unknown[] = [];
+    const tuples = chats.map((chat, index) => {
+      const n = params.push(index, chat.installationId, chat.channelChatId);
+      return `($${n - 2}::int, $${n - 1}::uuid, $${n}::text)`;
+    });
+    const rows = await this.#hotSql<{ ord: number; session_id: string }>(
+      `SELECT k.ord, s.session_id
+       FROM (VALUES ${tuples.join(', ')}) AS k (ord, installation_id, channel_chat_id)
+       JOIN channel_chat_session_binding s
+         ON s.installation_id = k.installation_id AND s.channel_chat_id = k.channel_chat_id`,
+      params,
     );
-    return rows[0]?.session_id ?? null;
+    const sessions: Array<string | null> = chats.map(() => null);
+    for (const row of rows) sessions[Number(row.ord)] = row.session_id;
+    return sessions;
   }
 
   async bindSession(input: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Coalescer } from '../database/coalesce.js';
 import { type Db, prismaRunner, type SqlRunner } from '../database/open.js';
 import type { AuditEntry } from './audit.js';
 
@@ -71,9 +72,25 @@ export function inboxKey(installationId: string, platformEventId: string): strin
   return `${installationId}\u0000${platformEventId}`;
 }
 
+export interface InboxFinish {
+  row: Pick<ClaimedInboxRow, 'id' | 'claimToken'>;
+  outcome: { state: 'done' | 'failed'; error?: string };
+  audit: AuditEntry;
+}
+
+export interface InboxRetry {
+  row: Pick<ClaimedInboxRow, 'id' | 'claimToken'>;
+  delayMs: number;
+  error: string;
+}
+
 export class InboxStore {
   readonly #insertSql: SqlRunner;
   readonly #workerSql: SqlRunner;
+  // Every worker finishes its row on its own; these turn the calls of a busy moment into one
+  // statement each, the biggest cost per event after the delivery itself.
+  readonly #finishing = new Coalescer<InboxFinish, boolean>((items) => this.finishMany(items));
+  readonly #rescheduling = new Coalescer<InboxRetry, boolean>((items) => this.retryLaterMany(items));
 
   /**
    * The hot statements (insert, claim, finish, reschedule) are plain positional SQL, so they run
@@ -200,25 +217,27 @@ export class InboxStore {
   /**
    * Ends a claimed row (`done`, or `failed` = dead letter) and, in the same statement, writes its
    * audit row, so a decision is never recorded without its audit or the other way round. False
-   * (and no audit) when the claim was lost.
+   * (and no audit) when the claim was lost. Concurrent calls share one statement (`finishMany`).
    */
-  async finish(
+  finish(
     row: Pick<ClaimedInboxRow, 'id' | 'claimToken'>,
     outcome: { state: 'done' | 'failed'; error?: string },
     audit: AuditEntry,
   ): Promise<boolean> {
-    const finished = await this.#workerSql<{ id: string }>(
-      `WITH finished AS (
-         UPDATE channel_inbound_message_dedup
-         SET state = $3::inbox_state, finished_at = now(), claim_token = NULL, last_error = $4
-         WHERE id = $1::bigint AND claim_token = $2 AND state = 'processing'
-         RETURNING id),
-       audited AS (
-         INSERT INTO channel_inbound_audit
-           (installation_id, workspace_id, channel_type, platform_event_id, reason, channel_user_id, user_id, detail)
-         SELECT $5::uuid, $6::uuid, $7, $8, $9, $10, $11::uuid, $12::jsonb FROM finished)
-       SELECT id::text AS id FROM finished`,
-      [
+    return this.#finishing.call({ row, outcome, audit });
+  }
+
+  /**
+   * `finish` for many rows in one statement: each row is fenced on its own claim token and gets
+   * its own audit row, only if it was still ours. The rows of one call are distinct; they are
+   * heads of distinct conversations (a claim takes one row per conversation), and they commit
+   * together, so the next claim sees all of them finished or none.
+   */
+  async finishMany(items: InboxFinish[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const params: unknown[] = [];
+    const tuples = items.map(({ row, outcome, audit }, index) => {
+      const n = params.push(
         row.id,
         row.claimToken,
         outcome.state,
@@ -231,26 +250,63 @@ export class InboxStore {
         audit.channelUserId ?? null,
         audit.userId ?? null,
         audit.detail === undefined ? null : JSON.stringify(audit.detail),
-      ],
+        index,
+      );
+      const p = (k: number) => `$${n - 12 + k}`;
+      return `(${p(0)}::bigint, ${p(1)}::text, ${p(2)}::inbox_state, ${p(3)}::text, ${p(4)}::uuid, ${p(5)}::uuid, ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text, ${p(10)}::uuid, ${p(11)}::jsonb, ${p(12)}::int)`;
+    });
+    const finished = await this.#workerSql<{ id: string }>(
+      `WITH input (id, claim_token, state, last_error, installation_id, workspace_id, channel_type,
+                   platform_event_id, reason, channel_user_id, user_id, detail, ord) AS (
+         VALUES ${tuples.join(', ')}),
+       finished AS (
+         UPDATE channel_inbound_message_dedup t
+         SET state = i.state, finished_at = now(), claim_token = NULL, last_error = i.last_error
+         FROM input i
+         WHERE t.id = i.id AND t.claim_token = i.claim_token AND t.state = 'processing'
+         RETURNING t.id),
+       audited AS (
+         INSERT INTO channel_inbound_audit
+           (installation_id, workspace_id, channel_type, platform_event_id, reason, channel_user_id, user_id, detail)
+         SELECT i.installation_id, i.workspace_id, i.channel_type, i.platform_event_id, i.reason,
+                i.channel_user_id, i.user_id, i.detail
+         FROM input i JOIN finished f ON f.id = i.id
+         ORDER BY i.ord)
+       SELECT id::text AS id FROM finished`,
+      params,
     );
-    return finished.length === 1;
+    const done = new Set(finished.map((row) => row.id));
+    return items.map(({ row }) => done.has(row.id));
   }
 
   /** Puts a claimed row back to pending, due after `delayMs` (database clock). */
-  async retryLater(
+  retryLater(
     row: Pick<ClaimedInboxRow, 'id' | 'claimToken'>,
     delayMs: number,
     error: string,
   ): Promise<boolean> {
+    return this.#rescheduling.call({ row, delayMs, error });
+  }
+
+  /** `retryLater` for many rows in one statement (an open circuit sends a whole batch back). */
+  async retryLaterMany(items: InboxRetry[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const params: unknown[] = [];
+    const tuples = items.map(({ row, delayMs, error }) => {
+      const n = params.push(row.id, row.claimToken, error, Math.max(0, Math.round(delayMs)));
+      return `($${n - 3}::bigint, $${n - 2}::text, $${n - 1}::text, $${n}::int)`;
+    });
     const updated = await this.#workerSql<{ id: string }>(
-      `UPDATE channel_inbound_message_dedup
-       SET state = 'pending', claim_token = NULL, claimed_at = NULL, last_error = $3,
-           next_attempt_at = now() + $4::int * interval '1 millisecond'
-       WHERE id = $1::bigint AND claim_token = $2 AND state = 'processing'
-       RETURNING id::text AS id`,
-      [row.id, row.claimToken, error, Math.max(0, Math.round(delayMs))],
+      `UPDATE channel_inbound_message_dedup t
+       SET state = 'pending', claim_token = NULL, claimed_at = NULL, last_error = i.last_error,
+           next_attempt_at = now() + i.delay_ms * interval '1 millisecond'
+       FROM (VALUES ${tuples.join(', ')}) AS i (id, claim_token, last_error, delay_ms)
+       WHERE t.id = i.id AND t.claim_token = i.claim_token AND t.state = 'processing'
+       RETURNING t.id::text AS id`,
+      params,
     );
-    return updated.length === 1;
+    const done = new Set(updated.map((row) => row.id));
+    return items.map(({ row }) => done.has(row.id));
   }
 
   /** Renews the lease of rows still being worked on; returns how many were still ours. */
