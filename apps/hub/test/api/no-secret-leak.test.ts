@@ -194,6 +194,27 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     );
     await call('GET', '/api/v1/workspaces/{ws}/audit', '/api/v1/workspaces/leak-ws/audit');
     await call('GET', '/api/v1/channel-types', '/api/v1/channel-types');
+    await call('GET', '/api/v1/workspaces/{ws}/status', '/api/v1/workspaces/leak-ws/status');
+    await call(
+      'GET',
+      '/api/v1/workspaces/{ws}/outbound-messages',
+      '/api/v1/workspaces/leak-ws/outbound-messages',
+    );
+    await call(
+      'GET',
+      '/api/v1/workspaces/{ws}/activity/messages',
+      '/api/v1/workspaces/leak-ws/activity/messages',
+    );
+    await call(
+      'GET',
+      '/api/v1/workspaces/{ws}/activity/reasons',
+      '/api/v1/workspaces/leak-ws/activity/reasons',
+    );
+    await call(
+      'GET',
+      '/api/v1/installations/{id}/deliveries/{deliveryId}/media/{index}',
+      `/api/v1/installations/${installation.body.id}/deliveries/00000000-0000-4000-8000-000000000000/media/0`,
+    );
     await call('GET', '/api/v1/workspaces/{ws}/bindings', '/api/v1/workspaces/leak-ws/bindings');
     await call('GET', '/api/v1/workspaces/{ws}/dead-letters', '/api/v1/workspaces/leak-ws/dead-letters');
     await call(
