@@ -170,6 +170,8 @@ describe.each(testDatabaseKinds())('auto-provisioning through the pipeline [%s]'
       slackMessage({ eventId: 'Ev0PRETRY1', user: 'U0RETRY01', text: 'patience' }),
     );
     const delivery = await eventually(() => agent.deliveries.find((d) => d.body.message.text === 'patience'));
+    // The agent sees the message before the hub commits its "delivered" audit row.
+    await eventually(async () => ((await reasons('Ev0PRETRY1')).includes('delivered') ? true : undefined));
     expect(await reasons('Ev0PRETRY1')).toEqual(['delivered', 'provision_failed', 'provisioned']);
     const identity = await hub.runtime.database.prisma.identity.findFirst({
       where: { identifier: `${TEAM}:U0RETRY01` },
