@@ -106,7 +106,13 @@ export interface HubAppOptions {
   /** Fail responses that do not match their documented schema (tests keep the document true). */
   checkResponses?: boolean;
   /** Hold long connections (Socket Mode, WS) under leases; absent means this process holds none. */
-  connections?: { disabled?: boolean; leaseTtlMs?: number; scanEveryMs?: number; restartBudget?: number };
+  connections?: {
+    disabled?: boolean;
+    leaseTtlMs?: number;
+    scanEveryMs?: number;
+    restartBudget?: number;
+    missedHeartbeats?: number;
+  };
   /**
    * The health monitor (stale connections, refused tokens, signature failures, spent restart
    * budgets); it runs where the workers run. `intervalMs` defaults to 10_000.

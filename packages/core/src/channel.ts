@@ -31,10 +31,13 @@ export interface ChannelContext {
   /**
    * Long-connection channels may call this on every sign of life of their connection (a pong, a
    * ping from the platform, any frame). A channel that calls it once is then expected to keep
-   * calling it at least once per its factory's `heartbeatMs`; the hub reports a connection that
-   * goes silent for longer as stale. Channels that never call it are judged by their lease alone.
+   * calling it at least once per heartbeat interval: its factory's `heartbeatMs`, or
+   * `intervalMs` when the platform itself says how often to expect one (Feishu's pong carries
+   * its ping interval). The hub, not the channel, owns staleness: a connection that misses a few
+   * intervals in a row is restarted with backoff and counted against the restart budget.
+   * Channels that never call it are judged by their lease alone.
    */
-  reportAlive?(): void;
+  reportAlive?(heartbeat?: { intervalMs?: number }): void;
   provisioner?: Provisioner;
 }
 
@@ -165,8 +168,8 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
    */
   readonly redeliveryWindowMs?: number;
   /**
-   * The platform's heartbeat: how long a healthy long connection may go without a sign of life
-   * (see `ChannelContext.reportAlive`) before the hub's health monitor calls it stale.
+   * The platform's heartbeat interval: how often a healthy long connection shows a sign of life
+   * (see `ChannelContext.reportAlive`). The hub calls a connection stale after it misses a few.
    */
   readonly heartbeatMs?: number;
   /**

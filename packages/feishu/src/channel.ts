@@ -33,7 +33,6 @@ import { createFeishuWebhook, feishuAppRoute } from './webhook.js';
 
 export interface FeishuChannelOptions {
   connectTimeoutMs?: number;
-  pingTimeoutSeconds?: number;
 }
 
 /**
@@ -110,8 +109,8 @@ export class FeishuChannel implements Channel {
       logger: this.#logger,
       lookup: this.#lookup,
       ...(this.#options.connectTimeoutMs ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
-      ...(this.#options.pingTimeoutSeconds ? { pingTimeoutSeconds: this.#options.pingTimeoutSeconds } : {}),
       record: (envelope) => this.#record(ctx, envelope),
+      onAlive: (heartbeat) => ctx.reportAlive?.(heartbeat),
       onLost: (error) => {
         if (this.#connection === connection) this.#connection = undefined;
         if (ctx.reportConnectionLost) ctx.reportConnectionLost(error);

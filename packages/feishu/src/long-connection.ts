@@ -22,9 +22,35 @@ export interface FeishuLongConnectionOptions {
   record(envelope: unknown): Promise<void>;
   /** Called once when an open connection ends without `close()`; the supervisor restarts it. */
   onLost(error: Error): void;
+  /**
+   * Called on every pong, with the ping interval Feishu's ClientConfig in it announces. The
+   * supervisor, not the SDK, decides when a connection without pongs is stale and restarts it.
+   */
+  onAlive?(heartbeat: { intervalMs?: number }): void;
   connectTimeoutMs?: number;
-  /** Seconds without any frame after a ping before the connection counts as dead. */
-  pingTimeoutSeconds?: number;
+}
+
+/** A pbbp2 frame as the SDK decodes it. */
+interface ControlFrame {
+  headers?: Array<{ key: string; value: string }>;
+  payload?: Uint8Array;
+}
+
+/** The SDK's control-frame handler: it reads pongs but tells nobody, so the hub listens beside it. */
+interface ControlFrameHandler {
+  handleControlData(frame: ControlFrame): Promise<void>;
+}
+
+function pongInterval(frame: ControlFrame): { intervalMs?: number } | undefined {
+  if (frame.headers?.find((header) => header.key === 'type')?.value !== 'pong') return undefined;
+  try {
+    const config = JSON.parse(new TextDecoder().decode(frame.payload)) as { PingInterval?: unknown };
+    const seconds = Number(config.PingInterval);
+    return Number.isFinite(seconds) && seconds > 0 ? { intervalMs: seconds * 1000 } : {};
+  } catch {
+    // Still a pong: the connection is alive even when its ClientConfig cannot be read.
+    return {};
+  }
 }
 
 /**
@@ -60,7 +86,7 @@ export class FeishuLongConnection {
       ...(this.#options.lookup ? { agent: checkedAgent(baseUrl, this.#options.lookup) } : {}),
       autoReconnect: false,
       handshakeTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_FEISHU_CONNECT_TIMEOUT_MS,
-      wsConfig: { pingTimeout: this.#options.pingTimeoutSeconds ?? 10 },
+      // No `wsConfig.pingTimeout`: the SDK's own pong watchdog stays off, staleness is the hub's.
       onReady: () => settle?.resolve(),
       onError: (error) => {
         settle?.reject(
@@ -70,6 +96,7 @@ export class FeishuLongConnection {
       },
     });
     this.#client = client;
+    this.#listenForPongs(client);
     // Any object with `invoke` will do; the SDK hands it the merged envelope and awaits it.
     const dispatcher = {
       invoke: (envelope: unknown) => this.#options.record(envelope).then(() => undefined),
@@ -96,6 +123,27 @@ export class FeishuLongConnection {
       if (state !== 'connected') this.#reportLost(new Error(`Feishu long connection ${state}`));
     }, WATCH_INTERVAL_MS);
     this.#watch.unref?.();
+  }
+
+  // The SDK has no pong callback; wrapping its handler on this one instance is the narrowest hook
+  // (its private method name is pinned by the SDK version in the lockfile and by this package's
+  // tests, which fail if pongs stop being reported).
+  #listenForPongs(client: WSClient): void {
+    const onAlive = this.#options.onAlive;
+    if (!onAlive) return;
+    const sdk = client as unknown as ControlFrameHandler;
+    if (typeof sdk.handleControlData !== 'function') {
+      this.#options.logger.warn(
+        'this Feishu SDK version hides its pongs: the connection is judged by events only',
+      );
+      return;
+    }
+    const original = sdk.handleControlData.bind(client);
+    sdk.handleControlData = async (frame) => {
+      await original(frame);
+      const heartbeat = pongInterval(frame);
+      if (heartbeat && this.#client === client) onAlive(heartbeat);
+    };
   }
 
   #reportLost(error: Error): void {

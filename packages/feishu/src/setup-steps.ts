@@ -1,5 +1,8 @@
-/** Feishu's long connection pings every 120 s (its ClientConfig PingInterval) and expects a pong. */
-export const FEISHU_HEARTBEAT_MS = 150_000;
+/**
+ * Feishu's long connection pings every 120 s by default and expects a pong; each pong's
+ * ClientConfig may announce another PingInterval, which the channel reports to the hub.
+ */
+export const FEISHU_HEARTBEAT_MS = 120_000;
 
 /** What to set in the Feishu / Lark developer console so it reaches this installation. */
 export function feishuSetupSteps(webhookUrl: string): string[] {

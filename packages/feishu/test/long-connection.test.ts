@@ -136,7 +136,7 @@ describe('the long connection over pbbp2 frames', () => {
 });
 
 describe('a long connection that goes quiet', () => {
-  it('is reported lost when pongs stop, without the socket ever closing', async () => {
+  it('reports every pong with its ping interval, and leaves a silent connection to the supervisor', async () => {
     const feishu = await startFakeFeishu({
       appId: APP_ID,
       appSecret: APP_SECRET,
@@ -149,12 +149,9 @@ describe('a long connection that goes quiet', () => {
       app_secret: APP_SECRET,
       api_base_url: feishu.url,
     });
-    const channel = new FeishuChannel(
-      config,
-      { installationId: 'inst-quiet', logger: silentLogger },
-      { pingTimeoutSeconds: 1 },
-    );
+    const channel = new FeishuChannel(config, { installationId: 'inst-quiet', logger: silentLogger });
     const lost: Error[] = [];
+    const alive: Array<{ intervalMs?: number } | undefined> = [];
     const abort = new AbortController();
     try {
       await channel.connect({
@@ -164,13 +161,20 @@ describe('a long connection that goes quiet', () => {
         signal: abort.signal,
         emit: async () => {},
         reportConnectionLost: (error) => lost.push(error),
+        reportAlive: (heartbeat) => alive.push(heartbeat),
       });
-      // Healthy while pongs come back.
-      await waitFor(() => feishu.pings() >= 2, 10_000);
-      expect(lost).toEqual([]);
+      // Each pong is a sign of life, carrying the 1 s PingInterval of the fake's ClientConfig.
+      await waitFor(() => alive.length >= 2, 10_000);
+      expect(alive.every((heartbeat) => heartbeat?.intervalMs === 1_000)).toBe(true);
       feishu.silence(true);
-      await waitFor(() => lost.length > 0, 10_000);
-      expect(lost).toHaveLength(1);
+      const pingsWhenSilenced = feishu.pings();
+      const reportsWhenSilenced = alive.length;
+      await waitFor(() => feishu.pings() >= pingsWhenSilenced + 3, 10_000);
+      // No pong, no report; and the SDK does not decide on its own that the connection is dead.
+      expect(alive.length).toBeLessThanOrEqual(reportsWhenSilenced + 1);
+      expect(lost).toEqual([]);
+      feishu.silence(false);
+      await waitFor(() => alive.length > reportsWhenSilenced + 1, 10_000);
     } finally {
       abort.abort();
       await channel.disconnect();

@@ -21,6 +21,11 @@ export interface ConnectionOptions {
    * Reconnecting forever against a revoked token or a disabled app only hides the problem.
    */
   restartBudget: number;
+  /**
+   * Heartbeat intervals a connection that reports its heartbeat may miss in a row before it is
+   * restarted as stale (see `ChannelContext.reportAlive`).
+   */
+  missedHeartbeats: number;
   onError(error: Error): void;
   random?: () => number;
   provisioner?: Provisioner | undefined;
@@ -36,6 +41,11 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** A connection that stayed open but stopped showing signs of life; the supervisor restarted it. */
+export class StaleConnectionError extends Error {
+  override readonly name = 'StaleConnectionError';
+}
+
 export class Connection {
   state: ConnectionState = 'connecting';
   /** Failed attempts since the last successful connect. */
@@ -45,6 +55,8 @@ export class Connection {
   lastAliveAt?: Date;
   /** True once the channel called `reportAlive` on this connection: it reports its heartbeat. */
   reportsAlive = false;
+  /** The heartbeat interval the platform last announced through `reportAlive`; kept across reconnects. */
+  heartbeatIntervalMs?: number;
   readonly spec: ChannelSpec;
   readonly #options: ConnectionOptions;
   // Every attempt gets an epoch; callbacks from a superseded attempt (a late connect, a late
@@ -52,6 +64,11 @@ export class Connection {
   #epoch = 0;
   #current?: Attempt;
   #retryTimer?: NodeJS.Timeout;
+  #watchdog?: NodeJS.Timeout;
+  // After a stale restart the next connect has not proven anything yet: the failed-attempt count
+  // is kept until the new connection shows life, so one that connects but never answers a ping
+  // still runs into the restart budget instead of restarting forever.
+  #proveLifeBeforeReset = false;
   #stopping?: Promise<void>;
 
   constructor(options: ConnectionOptions) {
@@ -68,6 +85,7 @@ export class Connection {
     this.#stopping ??= (async () => {
       this.state = 'stopped';
       this.#epoch++;
+      this.#stopWatchdog();
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
       const current = this.#current;
@@ -97,14 +115,19 @@ export class Connection {
       logger,
       signal: attempt.controller.signal,
       emit: (event) => {
-        if (epoch === this.#epoch) this.lastAliveAt = new Date();
+        if (epoch === this.#epoch) this.#sawLife();
         return this.#options.emit(event);
       },
       reportConnectionLost: (error) => this.#fail(epoch, error),
-      reportAlive: () => {
+      reportAlive: (heartbeat) => {
         if (epoch !== this.#epoch) return;
+        const intervalMs = heartbeat?.intervalMs;
+        if (intervalMs !== undefined && Number.isFinite(intervalMs) && intervalMs > 0) {
+          this.heartbeatIntervalMs = intervalMs;
+        }
         this.reportsAlive = true;
-        this.lastAliveAt = new Date();
+        this.#sawLife();
+        this.#armWatchdog(epoch);
       },
       ...(this.#options.provisioner
         ? { provisioner: provisionerForInstallation(this.#options.provisioner, spec) }
@@ -124,14 +147,67 @@ export class Connection {
     this.state = 'connected';
     this.connectedAt = new Date();
     this.lastAliveAt = this.connectedAt;
-    this.attempts = 0;
+    if (!this.#proveLifeBeforeReset) this.attempts = 0;
+    // Armed now too: a connection that never shows life after a stale restart must go stale again.
+    if (this.reportsAlive || this.#proveLifeBeforeReset) this.#armWatchdog(epoch);
     logger.info({ installationId: spec.installationId }, 'long connection established');
+  }
+
+  /** How long a connection that reports its heartbeat may stay silent: a few missed intervals. */
+  staleAfterMs(): number | undefined {
+    const interval = this.heartbeatIntervalMs ?? this.spec.heartbeatMs;
+    return interval ? interval * this.#options.missedHeartbeats : undefined;
+  }
+
+  #sawLife(): void {
+    this.lastAliveAt = new Date();
+    if (this.#proveLifeBeforeReset && this.state === 'connected') {
+      this.#proveLifeBeforeReset = false;
+      this.attempts = 0;
+    }
+  }
+
+  // One timer per connection, re-armed lazily: when it fires early (life was seen since), it
+  // waits out the remainder, so signs of life cost no timer work.
+  #armWatchdog(epoch: number): void {
+    if (this.#watchdog) return;
+    const staleAfterMs = this.staleAfterMs();
+    if (!staleAfterMs) return;
+    const check = () => {
+      this.#watchdog = undefined;
+      if (epoch !== this.#epoch || this.state !== 'connected') return;
+      const limit = this.staleAfterMs() ?? staleAfterMs;
+      const silentForMs = Date.now() - (this.lastAliveAt ?? new Date()).getTime();
+      if (silentForMs < limit) {
+        this.#watchdog = setTimeout(check, limit - silentForMs);
+        this.#watchdog.unref?.();
+        return;
+      }
+      const intervals = this.#options.missedHeartbeats;
+      this.#fail(
+        epoch,
+        new StaleConnectionError(
+          `stale connection: no sign of life (no pong, no event) for ${Math.round(silentForMs / 1000)} s, ${intervals} heartbeat intervals of ${Math.round(limit / intervals / 1000)} s; restarting it`,
+        ),
+      );
+    };
+    this.#watchdog = setTimeout(check, staleAfterMs);
+    this.#watchdog.unref?.();
+  }
+
+  #stopWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
   }
 
   #fail(epoch: number, cause: unknown): void {
     if (epoch !== this.#epoch || this.state === 'stopped') return;
     this.#epoch++;
+    this.#stopWatchdog();
     const error = asError(cause);
+    const wasStale = error instanceof StaleConnectionError;
+    // A stale restart keeps expecting a heartbeat from the next connection.
+    this.#proveLifeBeforeReset ||= wasStale;
     const current = this.#current;
     this.#current = undefined;
     if (current) void this.#disconnect(current);

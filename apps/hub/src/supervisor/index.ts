@@ -66,6 +66,11 @@ export interface SupervisorOptions {
    * changes or it is parked and unparked (default 20: about 15 minutes of default backoff).
    */
   restartBudget?: number;
+  /**
+   * Heartbeat intervals a connection that reports its heartbeat may miss in a row before the
+   * supervisor restarts it as stale (default 3).
+   */
+  missedHeartbeats?: number;
   /** Source of randomness for the backoff jitter (tests). */
   random?: () => number;
   /** The egress-checked fetch and lookup given to every channel this replica connects. */
@@ -91,6 +96,7 @@ export interface Supervisor {
 }
 
 export const DEFAULT_RESTART_BUDGET = 20;
+export const DEFAULT_MISSED_HEARTBEATS = 3;
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
@@ -127,6 +133,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       backoff,
       callTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 30_000),
       restartBudget: Math.round(positive('restartBudget', options.restartBudget ?? DEFAULT_RESTART_BUDGET)),
+      missedHeartbeats: positive('missedHeartbeats', options.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS),
       emit: options.emit,
       random: options.random,
       provisioner: options.provisioner,

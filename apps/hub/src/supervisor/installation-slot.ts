@@ -22,6 +22,8 @@ export interface SlotEnvironment {
   callTimeoutMs: number;
   /** Failed connects in a row before the slot stops reconnecting (see ConnectionOptions). */
   restartBudget: number;
+  /** Missed heartbeat intervals before a connection is restarted as stale (see ConnectionOptions). */
+  missedHeartbeats: number;
   logger: Logger;
   emit(installationId: string, event: InboundEvent): Promise<void>;
   random?: () => number;
@@ -98,18 +100,20 @@ export class InstallationSlot {
 
   // Only channels that report a heartbeat can go stale: a quiet workspace sends no events for
   // hours, so silence alone says nothing about a channel that never reports its pongs.
+  // The connection's watchdog restarts it once it misses a few intervals; this shows the moment
+  // in between, when one interval has passed without a sign of life.
   #stale(connection: Connection | undefined, state: ConnectionStatus['state']): Date | undefined {
-    const heartbeatMs = this.#spec?.heartbeatMs;
+    const intervalMs = connection?.heartbeatIntervalMs ?? this.#spec?.heartbeatMs;
     const aliveAt = connection?.lastAliveAt;
-    if (state !== 'connected' || !connection?.reportsAlive || !heartbeatMs || !aliveAt) {
+    if (state !== 'connected' || !connection?.reportsAlive || !intervalMs || !aliveAt) {
       this.#staleSince = undefined;
       return undefined;
     }
-    if (Date.now() - aliveAt.getTime() <= heartbeatMs) {
+    if (Date.now() - aliveAt.getTime() <= intervalMs) {
       this.#staleSince = undefined;
       return undefined;
     }
-    this.#staleSince ??= new Date(aliveAt.getTime() + heartbeatMs);
+    this.#staleSince ??= new Date(aliveAt.getTime() + intervalMs);
     return this.#staleSince;
   }
 
@@ -180,6 +184,7 @@ export class InstallationSlot {
       backoff: this.#env.backoff,
       callTimeoutMs: this.#env.callTimeoutMs,
       restartBudget: this.#env.restartBudget,
+      missedHeartbeats: this.#env.missedHeartbeats,
       // Every connection failure schedules a reconnect.
       onError: (error) => {
         this.#reconnects++;
