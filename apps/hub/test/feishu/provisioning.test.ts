@@ -191,3 +191,78 @@ describe.each(testDatabaseKinds())('Feishu tenant proof and auto-provisioning [%
     expect(agent.deliveries.filter((d) => d.body.message?.text === 'once only')).toHaveLength(1);
   });
 });
+
+/** Tenant detection that fails: the installation waits instead of guessing (one database kind is enough). */
+describe('a Feishu installation whose tenant is not known yet [pglite]', () => {
+  let hub: HubFixture;
+  let feishu: FakeFeishu;
+  let agent: FakeAgent;
+
+  beforeAll(async () => {
+    hub = await startHubFixture('pglite', { registry: feishuRegistry() });
+    feishu = await startFakeFeishu({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      tenantKey: TENANT,
+      botOpenId: BOT,
+    });
+    feishu.users.set('ou_new0004', { open_id: 'ou_new0004', union_id: 'on_new0004', name: 'Later' });
+    agent = await startFakeAgent();
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await feishu?.close();
+    await agent?.close();
+  });
+
+  it('never guesses a tenant: an installation whose tenant cannot be detected answers 503 until it can', async () => {
+    const admin = await hub.seedWorkspace('fsnotenant');
+    const created = await hub.request('POST', '/api/v1/workspaces/fsnotenant/agents', {
+      token: admin.token,
+      body: { name: 'assistant', deliveryUrl: agent.url, deliverySecret: agent.secret },
+    });
+    // As stored before tenant detection at install: no tenant_key, no detected key.
+    const installation = await hub.runtime.stores.installations.create({
+      workspaceId: admin.workspaceId,
+      agentId: created.body.id,
+      channelType: 'feishu',
+      config: { app_id: APP_ID, mode: 'webhook', auto_provision: true, api_base_url: feishu.url },
+      secrets: { app_secret: APP_SECRET, verification_token: TOKEN },
+    });
+    feishu.fail('/open-apis/tenant/v2/tenant/query', { code: 99991401, msg: 'tenant query unavailable' });
+    const event = JSON.stringify(
+      feishuMessage({ eventId: 'ev_no_tenant', openId: 'ou_new0004', token: TOKEN, text: 'tenant later' }),
+    );
+    const post = () =>
+      hub.request('POST', `/hooks/${installation.id}`, {
+        raw: event,
+        headers: { 'content-type': 'application/json' },
+      });
+    const refused = await post();
+    // Not acknowledged, so Feishu pushes it again; nothing was decided or provisioned meanwhile.
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('installation_unavailable');
+    const audit = await hub.request(
+      'GET',
+      '/api/v1/workspaces/fsnotenant/audit?platformEventId=ev_no_tenant',
+      {
+        token: admin.token,
+      },
+    );
+    expect(audit.body.entries).toEqual([]);
+    expect(
+      await hub.runtime.database.prisma.identity.count({
+        where: { namespace: 'feishu_union', identifier: 'on_new0004' },
+      }),
+    ).toBe(0);
+    // Feishu's retry, once the tenant query answers: detected, checked, provisioned, delivered.
+    await eventually(async () => ((await post()).status === 200 ? true : undefined), 20_000);
+    const delivery = await eventually(() =>
+      agent.deliveries.find((d) => d.body.message?.text === 'tenant later'),
+    );
+    const identity = await hub.runtime.database.prisma.identity.findFirst({
+      where: { namespace: 'feishu_union', identifier: 'on_new0004' },
+    });
+    expect(delivery.body.user.id).toBe(identity?.userId);
+  });
+});
