@@ -1,6 +1,6 @@
 import { noopLogger } from '@switchboard/core';
 import { testDatabaseKinds } from '@switchboard/db/testing';
-import { type FakeGithub, startFakeGithub } from '@switchboard/testkit/fakes/github';
+import { type FakeGithub, githubErrors, startFakeGithub } from '@switchboard/testkit/fakes/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountProvisioningService } from '../../src/provisioning/account-service.js';
 import { ProvisionerHost } from '../../src/provisioning/provisioner-host.js';
@@ -38,6 +38,8 @@ describe.each(testDatabaseKinds())('GitHub invitations under faults, through the
       users: [
         { login: 'alice', id: 101 },
         { login: 'bob', id: 102 },
+        { login: 'carol', id: 103 },
+        { login: 'dave', id: 104 },
         ...batchUsers('limit', 2000),
         ...batchUsers('quota', 3000),
       ],
@@ -230,6 +232,30 @@ describe.each(testDatabaseKinds())('GitHub invitations under faults, through the
         source: 'provisioned',
       });
     }
+  });
+
+  it('a failed read of the invitation lists does not hold back a pending row whose retry time has come', async () => {
+    const invitedId = await member();
+    expect((await grant(invitedId, { login: 'dave' })).body.state).toBe('invited');
+    const userId = await member();
+    github.failNext(
+      { method: 'POST', path: /^\/orgs\/acme\/invitations$/ },
+      githubErrors.secondaryRateLimit(60),
+    );
+    const asked = await grant(userId, { login: 'carol' });
+    expect(asked.body).toMatchObject({ state: 'pending', detail: { errorCode: 'rate_limited' } });
+
+    // The pass's read of the invited rows fails (502, and 502 again on the client's retry); the
+    // pending row is due and is sent all the same.
+    github.failNext({ method: 'GET', path: /^\/orgs\/acme\/invitations$/ }, githubErrors.serverError(502), 2);
+    const later = new Date(Date.now() + 60 * 60 * 1000);
+    await reconciler({ now: () => later }).runOnce();
+    expect((await accountsOf(userId))[0]).toMatchObject({
+      id: asked.body.id,
+      state: 'invited',
+      lastError: null,
+    });
+    expect(github.invitations.filter((i) => i.login === 'carol')).toHaveLength(1);
   });
 
   it('a token without the members permission: the grant fails with GitHub words and a next step, and the status says so', async () => {
