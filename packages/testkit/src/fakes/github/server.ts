@@ -98,8 +98,11 @@ export interface FakeGithub {
   setInvitationQuota(quota: number | undefined): void;
   /** The person accepts: the invitation goes, they become a member, member_added is sent. */
   accept(invitationId: number, asLogin?: string): Promise<FakeGithubDelivery | undefined>;
-  /** Seven days pass: the invitation moves to the failed list. GitHub sends no webhook. */
-  expire(invitationId: number): void;
+  /**
+   * Seven days pass (or the invitation fails for `reason`): it moves to the failed list with its
+   * `failed_reason`. GitHub sends no webhook.
+   */
+  expire(invitationId: number, reason?: string): void;
   /** An owner takes a member off a team on GitHub: membership.removed (scope team) is sent. */
   removeFromTeam(slug: string, login: string): Promise<FakeGithubDelivery | undefined>;
   /** An owner removes a member: member_removed is sent. */
@@ -209,7 +212,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       members.add(user.login.toLowerCase());
       return fake.hook ? fake.deliver('organization', memberEvent('member_added', user), {}) : undefined;
     },
-    expire(invitationId) {
+    expire(invitationId, reason = 'Invitation expired') {
       const index = invitations.findIndex((i) => i.id === invitationId);
       const invitation = invitations[index];
       if (!invitation) throw new Error(`no pending invitation ${invitationId}`);
@@ -217,7 +220,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       failedInvitations.push({
         ...invitation,
         failed_at: new Date().toISOString(),
-        failed_reason: 'Invitation expired',
+        failed_reason: reason,
       });
     },
     async removeFromTeam(slug, login) {
