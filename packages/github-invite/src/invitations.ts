@@ -18,18 +18,19 @@ export const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_PAGES = 10;
 const PER_PAGE = 100;
 
+/** One person: their login, and the emails known to be theirs (asked for, or public on GitHub). */
 export interface PersonKey {
   login?: string;
-  email?: string;
+  emails?: string[];
 }
 
-/** True when the invitation names the person, by login or by email (case-insensitive). */
+/** True when the invitation names the person, by login or by one of their emails (case-insensitive). */
 export function invitationMatches(invitation: GithubInvitation, person: PersonKey): boolean {
   const login = person.login?.toLowerCase();
-  const email = person.email?.toLowerCase();
+  const invited = invitation.email?.toLowerCase();
   return (
     (login !== undefined && invitation.login?.toLowerCase() === login) ||
-    (email !== undefined && invitation.email?.toLowerCase() === email)
+    (invited !== undefined && (person.emails ?? []).some((email) => email.toLowerCase() === invited))
   );
 }
 

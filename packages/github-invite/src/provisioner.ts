@@ -30,6 +30,8 @@ import { KeyedMutex } from './mutex.js';
 interface GithubUser {
   login: string;
   id: number;
+  /** The public profile email, when the user shows one. */
+  email?: string | null;
 }
 
 const TEAM_KIND = 'team';
@@ -85,30 +87,12 @@ export class GithubInviteProvisioner implements AccountProvisioner {
     return this.config.org;
   }
 
-  createAccount(req: CreateAccountRequest): Promise<CreateAccountResult> {
+  async createAccount(req: CreateAccountRequest): Promise<CreateAccountResult> {
     const login = req.login?.trim() || undefined;
     const email = req.email?.trim().toLowerCase() || undefined;
     if (!login && !email) {
-      return Promise.resolve({
-        status: 'error',
-        code: 'invalid',
-        message: 'an email or a GitHub username is required',
-      });
+      return { status: 'error', code: 'invalid', message: 'an email or a GitHub username is required' };
     }
-    // One person at a time per key: two concurrent requests for one person send one invitation
-    // (the second finds the first's pending invitation).
-    const keys = [login ? `login:${login.toLowerCase()}` : '', email ? `email:${email}` : ''].filter(Boolean);
-    return this.#people.run(keys, () =>
-      this.#createAccount({ ...req, ...(login ? { login } : {}), ...(email ? { email } : {}) }),
-    );
-  }
-
-  async #createAccount(req: CreateAccountRequest): Promise<CreateAccountResult> {
-    const person: PersonKey = {
-      ...(req.login ? { login: req.login } : {}),
-      ...(req.email ? { email: req.email } : {}),
-    };
-    const role = req.role === 'admin' || req.role === 'direct_member' ? req.role : this.config.default_role;
     if (req.role !== undefined && req.role !== 'admin' && req.role !== 'direct_member') {
       return {
         status: 'error',
@@ -116,12 +100,47 @@ export class GithubInviteProvisioner implements AccountProvisioner {
         message: `role must be direct_member or admin, not "${req.role}"`,
       };
     }
+    // The user behind a username, read before the lock: their public email names the same
+    // person as an email invitation, so a request by username finds it (and waits for a request
+    // by that email) instead of sending a second invitation by id.
+    let user: GithubUser | undefined;
+    if (login) {
+      const found = await this.#user(login);
+      if ('status' in found) return found;
+      user = found;
+    }
+    const emails = [...new Set([email, user?.email?.toLowerCase()].filter((e): e is string => !!e))];
+    const person: PersonKey = { ...(login ? { login } : {}), emails };
+    // One person at a time per key: two concurrent requests for one person send one invitation
+    // (the second finds the first's pending invitation).
+    const keys = [...(login ? [`login:${login.toLowerCase()}`] : []), ...emails.map((e) => `email:${e}`)];
+    return this.#people.run(keys, () => this.#createAccount(req, person, user));
+  }
+
+  /** The GitHub user a username names; `invalid` when there is none. */
+  async #user(login: string): Promise<GithubUser | CreateAccountResult> {
+    try {
+      return (await this.octokit.rest.users.getByUsername({ username: login })).data;
+    } catch (error) {
+      if (status(error) === 404) {
+        return { status: 'error', code: 'invalid', message: `GitHub has no user "${login}"` };
+      }
+      return fail(classify(error, `reading the user ${login}`));
+    }
+  }
+
+  async #createAccount(
+    req: CreateAccountRequest,
+    person: PersonKey,
+    user: GithubUser | undefined,
+  ): Promise<CreateAccountResult> {
+    const role = req.role === 'admin' || req.role === 'direct_member' ? req.role : this.config.default_role;
     const teams = teamGrants(req);
     const teamProblem = await this.#checkTeams(teams);
     if (teamProblem) return teamProblem;
     try {
-      if (req.login) {
-        const membership = await this.#membership(req.login);
+      if (person.login) {
+        const membership = await this.#membership(person.login);
         if (membership?.state === 'active')
           return { status: 'already_exists', account: toAccount(membership.user) };
       }
@@ -137,12 +156,15 @@ export class GithubInviteProvisioner implements AccountProvisioner {
         );
         warnings.push(warning);
       }
-      const invitation = await this.#invite(person, role);
-      if ('status' in invitation) return invitation;
+      const invitation = await this.#invite(user, req.email?.trim().toLowerCase(), role);
       this.#refusal = undefined;
       return this.#invited(invitation, teams, undefined, warnings);
     } catch (error) {
-      if (isAlreadyMember(error)) return { status: 'already_exists', ...(await this.#resolveUser(person)) };
+      if (isAlreadyMember(error)) {
+        // The member is the user the username named, else the one the email finds publicly.
+        if (user) return { status: 'already_exists', account: toAccount(user) };
+        return { status: 'already_exists', ...(await this.#userByEmail(person)) };
+      }
       const failure = classify(error, 'inviting to the org', { invitationEndpoint: true });
       if (failure.code === 'terminal') this.#refusal = failure;
       return fail(failure);
@@ -151,29 +173,13 @@ export class GithubInviteProvisioner implements AccountProvisioner {
 
   /** By username (invitee_id) when one is given, else by email: never both forms for one person. */
   async #invite(
-    person: PersonKey,
+    user: GithubUser | undefined,
+    email: string | undefined,
     role: 'admin' | 'direct_member',
-  ): Promise<GithubInvitation | CreateAccountResult> {
-    if (person.login) {
-      let user: GithubUser;
-      try {
-        user = (await this.octokit.rest.users.getByUsername({ username: person.login })).data;
-      } catch (error) {
-        if (status(error) === 404) {
-          return { status: 'error', code: 'invalid', message: `GitHub has no user "${person.login}"` };
-        }
-        throw error;
-      }
-      const { data } = await this.octokit.rest.orgs.createInvitation({
-        org: this.#org,
-        invitee_id: user.id,
-        role,
-      });
-      return data as GithubInvitation;
-    }
+  ): Promise<GithubInvitation> {
     const { data } = await this.octokit.rest.orgs.createInvitation({
       org: this.#org,
-      email: person.email as string,
+      ...(user ? { invitee_id: user.id } : { email: email as string }),
       role,
     });
     return data as GithubInvitation;
@@ -210,18 +216,14 @@ export class GithubInviteProvisioner implements AccountProvisioner {
     }
   }
 
-  /** The member a 422 "already a member" is about: by username, else by public email, else none. */
-  async #resolveUser(person: PersonKey): Promise<{ account?: ProvisionedAccount }> {
+  /** The one user whose public email is the person's, if GitHub's search finds exactly one. */
+  async #userByEmail(person: PersonKey): Promise<{ account?: ProvisionedAccount }> {
+    const [email] = person.emails ?? [];
+    if (!email) return {};
     try {
-      if (person.login) {
-        const { data } = await this.octokit.rest.users.getByUsername({ username: person.login });
-        return { account: toAccount(data) };
-      }
-      if (person.email) {
-        const { data } = await this.octokit.rest.search.users({ q: `${person.email} in:email` });
-        const [user] = data.items;
-        if (data.items.length === 1 && user) return { account: { ...toAccount(user), email: person.email } };
-      }
+      const { data } = await this.octokit.rest.search.users({ q: `${email} in:email` });
+      const [user] = data.items;
+      if (data.items.length === 1 && user) return { account: { ...toAccount(user), email } };
     } catch (error) {
       this.logger.warn(
         { err: classify(error, 'resolving the member').message },

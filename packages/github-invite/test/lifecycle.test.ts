@@ -82,6 +82,28 @@ describe('grants, cancel, reconcile and status', () => {
     ]);
   });
 
+  it('reconcile reports an invitation that failed for another reason as failed, with its reason and time', async () => {
+    const { github, provisioner } = await org();
+    const invited = await provisioner.createAccount(request({ email: 'bob@example.com' }));
+    if (invited.status !== 'action_required') throw new Error(invited.status);
+    github.expire(Number(invited.pending.id), 'The invitee email address bounced');
+    expect(
+      await provisioner.reconcile([{ pendingId: invited.pending.id, email: 'bob@example.com' }]),
+    ).toEqual([
+      {
+        kind: 'failed',
+        pendingId: invited.pending.id,
+        detail: expect.stringMatching(/^The invitee email address bounced at \d{4}-/),
+      },
+    ]);
+    // Asked again, the failure is a warning and a new invitation follows: never a dead end.
+    const again = await provisioner.createAccount(request({ email: 'bob@example.com' }));
+    expect(again).toMatchObject({
+      status: 'action_required',
+      warnings: [expect.stringContaining('The invitee email address bounced; inviting again')],
+    });
+  });
+
   it('reconcile attributes a joined member to the one email invitation that is gone', async () => {
     const { github, provisioner } = await org();
     const invited = await provisioner.createAccount(request({ email: 'carol@example.com' }));

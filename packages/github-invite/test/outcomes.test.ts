@@ -54,6 +54,14 @@ describe('createAccount outcomes (seed 002)', () => {
     expect(posts).toEqual([expect.objectContaining({ body: { invitee_id: 101, role: 'admin' } })]);
   });
 
+  it('invites with the installation default_role when the request names none', async () => {
+    const { github, provisioner } = await org({}, { default_role: 'admin' });
+    expect((await provisioner.createAccount(request({ email: 'bob@example.com' }))).status).toBe(
+      'action_required',
+    );
+    expect(github.invitations).toMatchObject([{ email: 'bob@example.com', role: 'admin' }]);
+  });
+
   it('already a member (membership state active): already_exists with the user and their identities', async () => {
     const { github, provisioner } = await org({ members: ['carol'] });
     const result = await provisioner.createAccount(request({ login: 'Carol' }));
@@ -80,6 +88,42 @@ describe('createAccount outcomes (seed 002)', () => {
       expect(result).toMatchObject({ status: 'already_exists', account: { id: '103', login: 'carol' } });
     },
   );
+
+  it('already a member by a 422 while inviting a username: already_exists with that user', async () => {
+    const { github, provisioner } = await org();
+    // The membership read said "not a member" a moment before the person joined.
+    github.failNext({ method: 'POST', path: INVITATIONS }, githubErrors.alreadyMember('part_of'));
+    expect(await provisioner.createAccount(request({ login: 'bob' }))).toMatchObject({
+      status: 'already_exists',
+      account: { id: '102', login: 'bob' },
+    });
+    expect(github.calls.some((c) => c.path === '/search/users')).toBe(false);
+  });
+
+  it('already a member in any letter case, in errors[].message', async () => {
+    const { github, provisioner } = await org();
+    github.failNext(
+      { method: 'POST', path: INVITATIONS },
+      {
+        status: 422,
+        body: {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'OrganizationInvitation',
+              code: 'unprocessable',
+              message: 'Invitee is ALREADY A MEMBER of this organization',
+            },
+          ],
+          status: '422',
+        },
+      },
+    );
+    expect(await provisioner.createAccount(request({ email: 'carol@example.com' }))).toMatchObject({
+      status: 'already_exists',
+      account: { id: '103' },
+    });
+  });
 
   it('already a member by a 422 for an email nobody shows publicly: already_exists with no user', async () => {
     const { github, provisioner } = await org();
@@ -278,6 +322,43 @@ describe('createAccount failures: typed, with a retry policy', () => {
     expect(github.invitations).toHaveLength(1);
     const ids = new Set(results.map((r) => (r.status === 'action_required' ? r.pending.id : r.status)));
     expect(ids).toEqual(new Set([String(github.invitations[0]?.id)]));
+  });
+
+  it('concurrent calls for one person, one by email and one by username: one invitation, by email', async () => {
+    const { provisioner, github } = await org();
+    // alice shows alice@example.com publicly: the username and the email name one person.
+    const [byEmail, byLogin] = await Promise.all([
+      provisioner.createAccount(request({ email: 'alice@example.com' })),
+      provisioner.createAccount(request({ login: 'alice' })),
+    ]);
+    expect(github.invitations).toMatchObject([{ email: 'alice@example.com', login: null }]);
+    const id = String(github.invitations[0]?.id);
+    expect(byEmail).toMatchObject({ status: 'action_required', pending: { id } });
+    expect(byLogin).toMatchObject({ status: 'action_required', pending: { id } });
+    expect(github.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+    // Later, by username alone: still that invitation, never a second one by invitee_id.
+    expect(await provisioner.createAccount(request({ login: 'ALICE' }))).toMatchObject({
+      status: 'action_required',
+      pending: { id },
+    });
+    expect(github.invitations).toHaveLength(1);
+  });
+
+  it('a primary rate limit (429) that resets in seconds is waited out by the throttling plugin', async () => {
+    // Real seconds here: the plugin waits until just after the reset GitHub names.
+    const { provisioner, github } = await githubOrg({}, {}, undefined, {
+      retryBaseMs: 1000,
+      maxInlineWaitSeconds: 10,
+    });
+    close = () => github.close();
+    github.exhaustRateLimit(1, 429);
+    expect(await provisioner.createAccount(request({ email: 'bob@example.com' }))).toMatchObject({
+      status: 'action_required',
+    });
+    expect(github.invitations).toMatchObject([{ email: 'bob@example.com' }]);
+    // The first read was refused and asked again after the reset.
+    const lists = github.calls.filter((c) => c.method === 'GET' && c.path === '/orgs/acme/invitations');
+    expect(lists).toHaveLength(2);
   });
 
   it('neither email nor username: invalid, nothing asked', async () => {

@@ -554,8 +554,17 @@ export class AccountProvisioningService {
     const invited = await accounts.listWhere({ installationId, states: ['invited'] });
     const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
     if (lookup.provisioner.reconcile && pending.length > 0) {
-      for (const event of await lookup.provisioner.reconcile(pending)) {
-        if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
+      try {
+        for (const event of await lookup.provisioner.reconcile(pending)) {
+          if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
+        }
+      } catch (error) {
+        // A failed read (a rate limit, a fault, an org that stopped answering) must not hold back
+        // the due grants and retries below: each of those asks the platform on its own.
+        this.options.logger.warn(
+          { installationId, err: error },
+          'reconciling invited rows failed; the next pass asks again',
+        );
       }
     }
     // Grants that failed when the account became active (a rate limit, a team renamed since).

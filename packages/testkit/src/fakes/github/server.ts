@@ -88,13 +88,21 @@ export interface FakeGithub {
     answer: FakeGithubAnswer | FakeGithubDelay | FakeGithubHold,
     times?: number,
   ): void;
-  /** Every API call answers the primary rate limit until `reset()`; returns the reset epoch. */
-  exhaustRateLimit(resetInSeconds: number): number;
+  /**
+   * Every API call answers the primary rate limit (403, or 429 with `status`) until the reset
+   * epoch it returns has passed, as GitHub does, or until `restoreRateLimit()`.
+   */
+  exhaustRateLimit(resetInSeconds: number, status?: 403 | 429): number;
   restoreRateLimit(): void;
+  /** The invitations the org may send before 422 "Over invitation rate limit"; the count starts over. */
+  setInvitationQuota(quota: number | undefined): void;
   /** The person accepts: the invitation goes, they become a member, member_added is sent. */
   accept(invitationId: number, asLogin?: string): Promise<FakeGithubDelivery | undefined>;
-  /** Seven days pass: the invitation moves to the failed list. GitHub sends no webhook. */
-  expire(invitationId: number): void;
+  /**
+   * Seven days pass (or the invitation fails for `reason`): it moves to the failed list with its
+   * `failed_reason`. GitHub sends no webhook.
+   */
+  expire(invitationId: number, reason?: string): void;
   /** An owner takes a member off a team on GitHub: membership.removed (scope team) is sent. */
   removeFromTeam(slug: string, login: string): Promise<FakeGithubDelivery | undefined>;
   /** An owner removes a member: member_removed is sent. */
@@ -155,6 +163,8 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     times: number;
   }> = [];
   let rateLimitReset: number | undefined;
+  let rateLimitStatus: 403 | 429 = 403;
+  let invitationQuota = options.invitationQuota;
   let nextInvitationId = 26243094;
   let invitationsSent = 0;
   let remaining = 5000;
@@ -179,12 +189,17 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
         'direct_member',
       ),
     failNext: (match, answer, times = 1) => failures.push({ ...match, answer, times }),
-    exhaustRateLimit(resetInSeconds) {
+    exhaustRateLimit(resetInSeconds, status = 403) {
       rateLimitReset = Math.ceil(Date.now() / 1000) + resetInSeconds;
+      rateLimitStatus = status;
       return rateLimitReset;
     },
     restoreRateLimit() {
       rateLimitReset = undefined;
+    },
+    setInvitationQuota(quota) {
+      invitationQuota = quota;
+      invitationsSent = 0;
     },
     async accept(invitationId, asLogin) {
       const index = invitations.findIndex((i) => i.id === invitationId);
@@ -197,7 +212,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       members.add(user.login.toLowerCase());
       return fake.hook ? fake.deliver('organization', memberEvent('member_added', user), {}) : undefined;
     },
-    expire(invitationId) {
+    expire(invitationId, reason = 'Invitation expired') {
       const index = invitations.findIndex((i) => i.id === invitationId);
       const invitation = invitations[index];
       if (!invitation) throw new Error(`no pending invitation ${invitationId}`);
@@ -205,7 +220,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       failedInvitations.push({
         ...invitation,
         failed_at: new Date().toISOString(),
-        failed_reason: 'Invitation expired',
+        failed_reason: reason,
       });
     },
     async removeFromTeam(slug, login) {
@@ -353,7 +368,10 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     const auth = req.headers.authorization?.replace(/^(token|bearer)\s+/i, '');
     const grant = auth ? options.tokens[auth] : undefined;
     if (!grant) return json(res, githubErrors.badCredentials());
-    if (rateLimitReset !== undefined) return json(res, githubErrors.rateLimitExceeded(rateLimitReset));
+    // The window ends at its reset epoch, as GitHub's does: no call is needed to lift it.
+    if (rateLimitReset !== undefined && Date.now() >= rateLimitReset * 1000) rateLimitReset = undefined;
+    if (rateLimitReset !== undefined)
+      return json(res, githubErrors.rateLimitExceeded(rateLimitReset, rateLimitStatus));
     const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(path));
     if (failure) {
       if (--failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
@@ -439,7 +457,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     if (rest[0] === 'invitations' && rest.length === 1 && method === 'POST') {
       const input = (body ?? {}) as { invitee_id?: number; email?: string; role?: string };
       if (org.emu === 'cannot_be_invited') return json(res, githubErrors.cannotBeInvited());
-      if (options.invitationQuota !== undefined && invitationsSent >= options.invitationQuota) {
+      if (invitationQuota !== undefined && invitationsSent >= invitationQuota) {
         return json(res, githubErrors.overInvitationRateLimit());
       }
       const user =
