@@ -90,7 +90,7 @@ export interface HubAppOptions {
   role?: HubRole;
   /**
    * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
-   * whose connections follow `egress` for channels, and keep-alive pools per agent (same policy)
+   * whose connections follow `egress` for channels, and keep-alive pools per agent origin (same policy)
    * for agent deliveries.
    */
   fetch?: typeof globalThis.fetch;

@@ -5,8 +5,8 @@ import { type CappedBody, readCappedStream } from './read-capped.js';
 export interface AgentPoolOptions {
   /** Every connection a pool opens is checked against this (after DNS, on the real address). */
   egress: EgressPolicy;
-  /** Sockets per agent: deliveries beyond this wait in the pool's queue (default 32). */
-  connectionsPerAgent?: number;
+  /** Sockets per origin: deliveries beyond this wait in the pool's queue (default 32). */
+  connectionsPerOrigin?: number;
   /** A pool no delivery used for this long is closed (default 60 s); the next one opens anew. */
   idleCloseMs?: number;
   /** Name resolution (default the system resolver); tests stand in for DNS here. */
@@ -14,7 +14,7 @@ export interface AgentPoolOptions {
 }
 
 export interface AgentPost {
-  /** The pool's owner: one pool per agent, for the origin of its current URL. */
+  /** Who delivers (the agent's id): its former origin's pool is closed when its URL moves. */
   agentKey: string;
   url: string;
   headers: Record<string, string>;
@@ -30,22 +30,27 @@ export class AgentTimeoutError extends Error {
 }
 
 interface PoolEntry {
-  origin: string;
   pool: Pool;
+  /** The agents whose current URL is at this origin. */
+  agents: Set<string>;
   lastUsedAt: number;
 }
 
 /**
- * Keep-alive HTTP pools for agent deliveries, one per agent, through undici's `request` (no
- * WHATWG Request/stream layer per delivery). The pool is bound to the origin of the agent's URL
- * at the time it opened: a delivery to a changed URL gets a new pool and the old one is closed,
- * so a signed delivery never rides a connection to the agent's former host. Redirects are never
- * followed (`request` has no redirect handling), bodies are read up to `responseLimit`.
+ * Keep-alive HTTP pools for agent deliveries, one per origin, through undici's `request` (no
+ * WHATWG Request/stream layer per delivery). A delivery always goes to the pool of its URL's
+ * origin, so a signed delivery never rides a connection to another host; agents of one origin
+ * (a platform hosting many agents) share its connections, as they did through one `fetch`
+ * dispatcher. When an agent's URL moves to another origin, the old origin's pool is closed once
+ * no other agent delivers there. Redirects are never followed (`request` has no redirect
+ * handling), bodies are read up to `responseLimit`.
  */
 export class AgentPools {
   readonly #options: AgentPoolOptions;
   readonly #connect: ReturnType<typeof guardedConnector>;
-  readonly #entries = new Map<string, PoolEntry>();
+  readonly #pools = new Map<string, PoolEntry>();
+  /** Each agent's current origin. */
+  readonly #origins = new Map<string, string>();
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
@@ -59,7 +64,7 @@ export class AgentPools {
 
   /** Open pools (metrics, tests). */
   get size(): number {
-    return this.#entries.size;
+    return this.#pools.size;
   }
 
   /**
@@ -101,37 +106,52 @@ export class AgentPools {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweep);
-    const pools = [...this.#entries.values()].map((entry) => entry.pool);
-    this.#entries.clear();
+    const pools = [...this.#pools.values()].map((entry) => entry.pool);
+    this.#pools.clear();
+    this.#origins.clear();
     await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
   }
 
   #poolFor(agentKey: string, origin: string): Pool {
     if (this.#closed) throw new Error('agent delivery pools are closed');
     const now = Date.now();
-    const entry = this.#entries.get(agentKey);
-    if (entry && entry.origin === origin) {
-      entry.lastUsedAt = now;
-      return entry.pool;
+    const previous = this.#origins.get(agentKey);
+    if (previous !== origin) {
+      this.#origins.set(agentKey, origin);
+      // The agent's URL moved: its former origin keeps a pool only while other agents use it.
+      const left = previous === undefined ? undefined : this.#pools.get(previous);
+      if (left) {
+        left.agents.delete(agentKey);
+        if (left.agents.size === 0) this.#closeEntry(previous as string, left);
+      }
     }
-    // The agent's URL moved to another origin: nothing more goes to the old one.
-    if (entry) void entry.pool.close().catch(() => undefined);
-    const pool = new Pool(origin, {
-      connect: this.#connect,
-      connections: this.#options.connectionsPerAgent ?? 32,
-      // POSTs are not idempotent: one request per connection at a time.
-      pipelining: 1,
-    });
-    this.#entries.set(agentKey, { origin, pool, lastUsedAt: now });
-    return pool;
+    let entry = this.#pools.get(origin);
+    if (!entry) {
+      entry = {
+        pool: new Pool(origin, {
+          connect: this.#connect,
+          connections: this.#options.connectionsPerOrigin ?? 32,
+          // POSTs are not idempotent: one request per connection at a time.
+          pipelining: 1,
+        }),
+        agents: new Set(),
+        lastUsedAt: now,
+      };
+      this.#pools.set(origin, entry);
+    }
+    entry.agents.add(agentKey);
+    entry.lastUsedAt = now;
+    return entry.pool;
   }
 
   #closeIdle(before: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (entry.lastUsedAt < before) {
-        this.#entries.delete(key);
-        void entry.pool.close().catch(() => undefined);
-      }
-    }
+    for (const [origin, entry] of this.#pools) if (entry.lastUsedAt < before) this.#closeEntry(origin, entry);
+  }
+
+  /** Deliveries already queued in the pool still finish; nothing new is given to it. */
+  #closeEntry(origin: string, entry: PoolEntry): void {
+    this.#pools.delete(origin);
+    for (const agent of entry.agents) if (this.#origins.get(agent) === origin) this.#origins.delete(agent);
+    void entry.pool.close().catch(() => undefined);
   }
 }

@@ -38,7 +38,7 @@ export interface ProcessEventDeps {
     /** How long a failing agent is retried (unless the agent sets its own). */
     retryBudgetMs: number;
     backoff: BackoffPolicy;
-    /** Keep-alive pools per agent (the hub's default); else `fetch`. */
+    /** Keep-alive pools per agent origin (the hub's default); else `fetch`. */
     pools?: AgentPools;
     fetch?: typeof globalThis.fetch;
   };

@@ -117,12 +117,12 @@ describe('agent delivery through keep-alive pools', () => {
     expect(agent.connections).toBeLessThanOrEqual(2);
   });
 
-  it('bounds the connections per agent; deliveries beyond the bound wait their turn', async () => {
+  it('bounds the connections per origin; deliveries beyond the bound wait their turn', async () => {
     const agent = await server(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       res.writeHead(200).end();
     });
-    const transport = pools({ connectionsPerAgent: 2 });
+    const transport = pools({ connectionsPerOrigin: 2 });
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         postToAgent({
@@ -264,6 +264,28 @@ describe('agent delivery through keep-alive pools', () => {
     expect(transport.size).toBe(1);
     // The old pool's keep-alive connection is closed, not left for the next delivery.
     await vi.waitFor(() => expect(before.openSockets).toBe(0), { timeout: 5_000 });
+  });
+
+  it('shares an origin between agents, and keeps it open while another agent still delivers there', async () => {
+    const shared = await server();
+    const elsewhere = await server();
+    const transport = pools();
+    const send = (agentKey: string, url: string) =>
+      postToAgent({ url, secret: SECRET, body, timeoutMs: 5_000, pools: transport, agentKey });
+
+    expect((await send('agent-1', shared.url('/one'))).ok).toBe(true);
+    expect((await send('agent-2', shared.url('/two'))).ok).toBe(true);
+    expect(transport.size).toBe(1);
+    // agent-1 moves away: agent-2 still delivers to the shared origin over its open pool.
+    expect((await send('agent-1', elsewhere.url())).ok).toBe(true);
+    expect(transport.size).toBe(2);
+    expect((await send('agent-2', shared.url('/two'))).ok).toBe(true);
+    expect(shared.requests.map((request) => request.path)).toEqual(['/one', '/two', '/two']);
+    expect(elsewhere.requests.map((request) => request.path)).toEqual(['/agent']);
+    // Now agent-2 leaves too: nobody delivers there, so its pool and connections are closed.
+    expect((await send('agent-2', elsewhere.url())).ok).toBe(true);
+    expect(transport.size).toBe(1);
+    await vi.waitFor(() => expect(shared.openSockets).toBe(0), { timeout: 5_000 });
   });
 
   it('closes every connection when the pools close (hub shutdown)', async () => {
