@@ -133,13 +133,19 @@ export async function runLongConnections(options: LongConnectionOptions): Promis
     log(`long connections: killed replica ${victimIndex + 1} holding ${before.leases[victimIndex]}`);
     let lowestOpen = options.installations;
     let reconnectedSec: number | undefined;
-    const watcher = setInterval(() => {
+    // The victim's sockets close as its process dies; the count is back when survivors reconnect.
+    const observe = () => {
       const open = feishu.connections();
       lowestOpen = Math.min(lowestOpen, open);
       if (reconnectedSec === undefined && open === options.installations && lowestOpen < open)
         reconnectedSec = (performance.now() - killedAt) / 1000;
-    }, 20);
-    const rebalanced = await poll(settled(survivors), options.timeoutMs + options.leaseTtlMs);
+    };
+    const watcher = setInterval(observe, 20);
+    const survivorsSettled = settled(survivors);
+    const rebalanced = await poll(() => {
+      observe();
+      return survivorsSettled();
+    }, options.timeoutMs + options.leaseTtlMs);
     clearInterval(watcher);
     const rebalanceSec = rebalanced ? (performance.now() - killedAt) / 1000 : undefined;
     await sleep(1_500);
