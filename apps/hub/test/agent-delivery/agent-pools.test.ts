@@ -44,6 +44,8 @@ async function startServer(
     res.on('close', () => inFlight--);
     await handle(req, res);
   });
+  // Idle connections stay open for two minutes: a closed one was closed by the pools.
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (socket: Socket) => {
     state.connections++;
     state.openSockets++;
