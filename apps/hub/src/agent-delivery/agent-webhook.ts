@@ -14,8 +14,9 @@ export interface AgentDeliveryRequest {
   body: AgentDeliveryBody;
   timeoutMs: number;
   /**
-   * How the POST travels: the hub's keep-alive pools (`pools`, one per `agentKey`, normally the
-   * agent's id), else `fetch` (an injected transport), else the global fetch.
+   * How the POST travels: the hub's keep-alive pools (`pools`, one per origin; `agentKey` names
+   * the agent, normally its id, so a move to another origin closes the old pool), else `fetch` (an
+   * injected transport), else the global fetch.
    */
   pools?: AgentPools;
   agentKey?: string;
