@@ -22,6 +22,8 @@ const { values } = parseArgs({
     installations: { type: 'string', default: '10000' },
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '32' },
+    /** Write CPU profiles of the many-installations hub into this directory. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const total = Number(values.installations);
@@ -70,10 +72,12 @@ async function seedInstallations(count: number): Promise<string[]> {
   return ids;
 }
 
-async function startHub(): Promise<{ child: Child; startSec: number }> {
+async function startHub(profile = false): Promise<{ child: Child; startSec: number }> {
   const t0 = performance.now();
+  const profiling =
+    profile && values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
   const child = await spawnNode(
-    [`${HUB_DIR}bin/switchboard.mjs`, 'start'],
+    [...profiling, `${HUB_DIR}bin/switchboard.mjs`, 'start'],
     /"url":"(http:\/\/[^"]+)"/,
     env,
     HUB_DIR,
@@ -137,7 +141,7 @@ try {
   for (const [i, id] of ids.entries()) targetIndex.set(id, i);
   const seedSec = (performance.now() - seedStart) / 1000;
 
-  const many = await startHub();
+  const many = await startHub(true);
   children.push(many.child);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const idleRss = await rssMb(many.child.process.pid);

@@ -12,6 +12,7 @@ import { startFakeSlack } from '@switchboard/testkit/fakes/slack';
 import { type Child, peakRssMb, spawnNode, stop } from './lib/children.js';
 import { startCountingAgent } from './lib/counting-agent.js';
 import { benchHubEnv } from './lib/hub-env.js';
+import { printLongConnections, runLongConnections } from './lib/long-connections.js';
 import { HUB_DIR, runLoad, waitFor } from './lib/measure.js';
 import { startRoundRobinProxy } from './lib/round-robin-proxy.js';
 import { seedBenchDatabase } from './lib/seed.js';
@@ -28,13 +29,20 @@ const { values } = parseArgs({
     'pg-restart': { type: 'boolean', default: false },
     'pg-down': { type: 'string', default: '5' },
     'drain-timeout': { type: 'string', default: '180' },
+    'long-connections': { type: 'string', default: '0' },
+    'lease-ttl': { type: 'string', default: '10' },
+    'seed-over': { type: 'string', default: '4' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(`bench:replicas [--replicas 1,2,3] [--duration 10] [--connections 32] [--no-kill]
   [--pg-restart] [--pg-down 5]   stop the local PostgreSQL cluster for N s mid-run (needs root;
-                                 every other user of that server sees the outage too)`);
+                                 every other user of that server sees the outage too)
+bench:replicas --long-connections 200 [--replicas 3] [--lease-ttl 10] [--seed-over 4] [--no-kill]
+  instead of the webhook runs: N Feishu long connections (fake Feishu) over the largest replica
+  count, added over --seed-over s; the replica holding the most is killed, and the report shows
+  the leases per replica before and after and how long the survivors took to take over`);
   process.exit(0);
 }
 const replicaCounts = values.replicas
@@ -78,11 +86,11 @@ const hubEnv = benchHubEnv(db, {
 });
 const children: Child[] = [];
 
-async function startReplica(index: number): Promise<Child> {
+async function startReplica(index: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Child> {
   const child = await spawnNode(
     [`${HUB_DIR}bin/switchboard.mjs`, 'start'],
     /"url":"http:\/\/[^"]+:(\d+)"/,
-    { ...hubEnv, LOG_LEVEL: 'info', SWITCHBOARD_DATA_DIR: join(baseDir, `replica-${index}`) },
+    { ...hubEnv, LOG_LEVEL: 'info', SWITCHBOARD_DATA_DIR: join(baseDir, `replica-${index}`), ...extraEnv },
     HUB_DIR,
   );
   children.push(child);
@@ -275,11 +283,30 @@ function report(runs: ReplicaRun[]): boolean {
 }
 
 let ok = false;
+const longConnections = Number(values['long-connections']);
 try {
-  const runs: ReplicaRun[] = [];
-  for (const count of replicaCounts) runs.push(await run(count));
-  ok = report(runs);
-  if (!ok) console.log('\nINTEGRITY CHECK FAILED');
+  if (longConnections > 0) {
+    const lc = await runLongConnections({
+      db,
+      replicas: Math.max(...replicaCounts),
+      installations: longConnections,
+      seedOverSec: Number(values['seed-over']),
+      leaseTtlMs: Number(values['lease-ttl']) * 1000,
+      kill: !values['no-kill'],
+      timeoutMs: 120_000,
+      startReplica,
+      stopReplica: (child) => stop(child.process),
+      log,
+    });
+    printLongConnections(lc);
+    ok = lc.ok;
+    if (!ok) console.log('\nLONG-CONNECTION CHECK FAILED');
+  } else {
+    const runs: ReplicaRun[] = [];
+    for (const count of replicaCounts) runs.push(await run(count));
+    ok = report(runs);
+    if (!ok) console.log('\nINTEGRITY CHECK FAILED');
+  }
 } finally {
   for (const child of children) await stop(child.process);
   await agent.close();

@@ -2,6 +2,7 @@ import type { EgressLookup } from '@switchboard/core';
 import { ConsoleSessionStore } from '@switchboard/db';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { AgentPools } from './agent-delivery/agent-pools.js';
 import { accountRoutes } from './api/accounts.js';
 import { activityRoutes } from './api/activity.js';
 import { agentHealthRoutes } from './api/agent-health.js';
@@ -89,7 +90,8 @@ export interface HubAppOptions {
   role?: HubRole;
   /**
    * Every outbound HTTP call of channels and agent deliveries goes through this. Default: fetch
-   * whose connections follow `egress`.
+   * whose connections follow `egress` for channels, and keep-alive pools per agent origin (same policy)
+   * for agent deliveries.
    */
   fetch?: typeof globalThis.fetch;
   /** Where workspaces may make the hub connect; default from SWITCHBOARD_EGRESS_ALLOW. */
@@ -186,6 +188,8 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     metrics: pipelineMetrics,
     provisioner,
     ...transport,
+    // Agent deliveries are the hot path: pooled `request`s instead of `fetch` (see AgentPools).
+    ...(options.fetch ? {} : { agentPools: new AgentPools({ egress }) }),
     ...(options.now ? { now: options.now } : {}),
   });
   const role = options.role ?? 'all';

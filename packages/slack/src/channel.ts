@@ -26,7 +26,7 @@ import { postSlackMessage, updateSlackMessage } from './send.js';
 import { SLACK_HEARTBEAT_MS, slackSetupSteps } from './setup-steps.js';
 import { SlackSocketConnection } from './socket-mode.js';
 import { verifySlackRequest } from './verify.js';
-import { createSlackWebClient } from './web-client.js';
+import { createSlackWebClient, type SlackWebClientOptions } from './web-client.js';
 
 export interface SlackChannelOptions {
   /** Per Web API call; defaults to `DEFAULT_SLACK_REQUEST_TIMEOUT_MS`. */
@@ -47,7 +47,8 @@ export class SlackChannel implements Channel {
   readonly webhook?: WebhookHandler;
   readonly #config: SlackChannelConfig;
   readonly #options: SlackChannelOptions;
-  readonly #client: WebClient;
+  readonly #clientOptions: SlackWebClientOptions;
+  #client: WebClient | undefined;
   readonly #logger: Logger;
   readonly #parseContext: SlackParseContext;
   readonly #lookup: ChannelDeps['lookup'];
@@ -70,14 +71,24 @@ export class SlackChannel implements Channel {
         parse: (req) => parseSlackRequest(req, parseContext),
       };
     }
-    this.#client = createSlackWebClient({
+    this.#clientOptions = {
       token: config.bot_token,
       apiBaseUrl: config.api_base_url,
       logger: this.#logger,
       timeoutMs: options.requestTimeoutMs,
       ...(deps.lookup ? { lookup: deps.lookup } : {}),
-    });
+    };
     this.#lookup = deps.lookup;
+  }
+
+  /**
+   * The Web API client, built on first use: a webhook installation that only receives events
+   * (verify and parse) never pays for one (an axios instance and an HTTP agent per installation,
+   * most of what a hub holding thousands of installations kept per installation).
+   */
+  #web(): WebClient {
+    this.#client ??= createSlackWebClient(this.#clientOptions);
+    return this.#client;
   }
 
   capabilities(): Capabilities {
@@ -151,11 +162,11 @@ export class SlackChannel implements Channel {
   }
 
   send(msg: OutboundMessage): Promise<SendResult> {
-    return postSlackMessage(this.#client, msg);
+    return postSlackMessage(this.#web(), msg);
   }
 
   update(platformMessageId: string, msg: OutboundMessage): Promise<SendResult> {
-    return updateSlackMessage(this.#client, platformMessageId, msg);
+    return updateSlackMessage(this.#web(), platformMessageId, msg);
   }
 
   /** Canonical ids are `<org or team>:<user id>` (see fetchSlackProfile). */
@@ -179,7 +190,7 @@ export class SlackChannel implements Channel {
   }
 
   fetchProfile(sender: Sender): Promise<DirectoryProfile> {
-    return fetchSlackProfile(this.#client, sender.id, this.#config.team_id);
+    return fetchSlackProfile(this.#web(), sender.id, this.#config.team_id);
   }
 }
 

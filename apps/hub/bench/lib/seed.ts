@@ -26,6 +26,16 @@ export interface BenchDatabase {
    * its senders bound; only the Feishu run needs it, so the other runs keep no connection open.
    */
   addFeishuInstallation(apiBaseUrl: string): Promise<string>;
+  /**
+   * A writer of more installations of the same Feishu app (one per tenant, each with its own agent,
+   * on a long connection to `apiBaseUrl`, no bindings): the long-connection scale run adds them
+   * while replicas run.
+   */
+  openFeishuTenants(
+    apiBaseUrl: string,
+  ): Promise<{ add(tenantKey: string): Promise<string>; close(): Promise<void> }>;
+  /** A read on the bench database (lease and status counts). */
+  query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   drop(): Promise<void>;
 }
 
@@ -123,6 +133,40 @@ export async function seedBenchDatabase(
         await opened.close();
       }
     },
+    openFeishuTenants: async (apiBaseUrl) => {
+      const opened = await openDatabase({ url: created.url });
+      // The hub's key rule for Feishu (its app route names the tenant): one installation per
+      // tenant of the app, so the tenants of one app do not collide.
+      const stores = createStores(opened.prisma, SecretBox.fromSpec(secretKey), {
+        installationKeys: (_type, config) => ({
+          appKey: String(config.app_id),
+          installationKey: String(config.tenant_key),
+          installationKeyField: 'tenant_key',
+        }),
+      });
+      return {
+        add: async (tenantKey) => {
+          // One installation per agent and channel type: each tenant gets its own agent.
+          const tenantAgent = await stores.agents.create({
+            workspaceId,
+            name: `agent-${tenantKey}`,
+            deliveryUrl: agent.url,
+            deliverySecret: agent.secret,
+          });
+          const installation = await stores.installations.create({
+            workspaceId,
+            agentId: tenantAgent.id,
+            channelType: 'feishu',
+            config: { app_id: FS_APP_ID, mode: 'websocket', tenant_key: tenantKey, api_base_url: apiBaseUrl },
+            secrets: { app_secret: FS_APP_SECRET },
+          });
+          return installation.id;
+        },
+        close: () => opened.close(),
+      };
+    },
+    query: async <R extends Record<string, unknown>>(text: string, values: unknown[] = []) =>
+      (await client.query<R>(text, values)).rows,
     inboxRows: async () => {
       const { rows } = await client.query<{ n: string }>(
         'SELECT count(*) AS n FROM channel_inbound_message_dedup',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { egressRefusal } from '../egress/index.js';
+import type { AgentPools } from './agent-pools.js';
 import type { AgentDeliveryBody } from './delivery-body.js';
-import { AGENT_RESPONSE_LIMIT_BYTES, readCapped } from './read-capped.js';
+import { AGENT_RESPONSE_LIMIT_BYTES, type CappedBody, readCapped } from './read-capped.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody } from './signature.js';
 
 export type { AgentDeliveryBody } from './delivery-body.js';
@@ -12,6 +13,13 @@ export interface AgentDeliveryRequest {
   secret: string | null;
   body: AgentDeliveryBody;
   timeoutMs: number;
+  /**
+   * How the POST travels: the hub's keep-alive pools (`pools`, one per origin; `agentKey` names
+   * the agent, normally its id, so a move to another origin closes the old pool), else `fetch` (an
+   * injected transport), else the global fetch.
+   */
+  pools?: AgentPools;
+  agentKey?: string;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -46,15 +54,9 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
     [DELIVERY_HEADER]: request.body.id,
   };
   headers[SIGNATURE_HEADER] = signBody(request.secret, payload);
-  let response: Response;
+  let answer: { status: number; body: CappedBody };
   try {
-    response = await (request.fetch ?? globalThis.fetch)(request.url, {
-      method: 'POST',
-      headers,
-      body: payload,
-      signal: AbortSignal.timeout(request.timeoutMs),
-      redirect: 'manual',
-    });
+    answer = await send(request, headers, payload);
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
     const refused = egressRefusal(error);
@@ -68,11 +70,11 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
       ...(refused ? { permanent: true as const } : {}),
     };
   }
-  const body = await readCapped(response, AGENT_RESPONSE_LIMIT_BYTES);
-  if (!body.ok) return { ok: false, status: response.status, error: `agent ${body.error}` };
+  const { status, body } = answer;
+  if (!body.ok) return { ok: false, status, error: `agent ${body.error}` };
   const text = body.text;
-  if (response.status < 200 || response.status > 299) {
-    return { ok: false, status: response.status, error: `agent answered HTTP ${response.status}` };
+  if (status < 200 || status > 299) {
+    return { ok: false, status, error: `agent answered HTTP ${status}` };
   }
   let sessionId: string | undefined;
   try {
@@ -81,5 +83,33 @@ export async function postToAgent(request: AgentDeliveryRequest): Promise<AgentD
   } catch {
     // A 2xx with a non-JSON body is still a delivery.
   }
-  return { ok: true, status: response.status, ...(sessionId ? { sessionId } : {}) };
+  return { ok: true, status, ...(sessionId ? { sessionId } : {}) };
+}
+
+/** The POST without following redirects; rejects when no answer came (timeouts are `TimeoutError`). */
+async function send(
+  request: AgentDeliveryRequest,
+  headers: Record<string, string>,
+  payload: string,
+): Promise<{ status: number; body: CappedBody }> {
+  if (request.pools) {
+    return request.pools.post(
+      {
+        agentKey: request.agentKey ?? request.url,
+        url: request.url,
+        headers,
+        payload,
+        timeoutMs: request.timeoutMs,
+      },
+      AGENT_RESPONSE_LIMIT_BYTES,
+    );
+  }
+  const response = await (request.fetch ?? globalThis.fetch)(request.url, {
+    method: 'POST',
+    headers,
+    body: payload,
+    signal: AbortSignal.timeout(request.timeoutMs),
+    redirect: 'manual',
+  });
+  return { status: response.status, body: await readCapped(response, AGENT_RESPONSE_LIMIT_BYTES) };
 }

@@ -33,3 +33,39 @@ export async function readCapped(response: Response, limit: number): Promise<Cap
   }
   return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
 }
+
+/** A Node response body (undici's `request`): chunks, and a way to drop the rest. */
+export interface BodyStream extends AsyncIterable<Uint8Array> {
+  destroy(error?: Error): unknown;
+}
+
+/**
+ * `readCapped` for a Node stream body: `declaredLength` is the content-length header (NaN when
+ * absent). A body beyond the limit is destroyed unread, which also closes its connection.
+ */
+export async function readCappedStream(
+  body: BodyStream,
+  declaredLength: number,
+  limit: number,
+): Promise<CappedBody> {
+  if (Number.isFinite(declaredLength) && declaredLength > limit) {
+    body.destroy();
+    return { ok: false, error: `response body exceeds ${limit} bytes` };
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      total += chunk.byteLength;
+      if (total > limit) {
+        body.destroy();
+        return { ok: false, error: `response body exceeds ${limit} bytes` };
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    // Like `readCapped`: a body cut off after the status line leaves the status to decide.
+    return { ok: true, text: '' };
+  }
+  return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
+}

@@ -1,18 +1,27 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, type Dispatcher, fetch as undiciFetch } from 'undici';
 import { bareHost } from './address.js';
 import type { EgressPolicy } from './policy.js';
 
+/** How a name becomes addresses: the system resolver (`dns.lookup`, so /etc/hosts counts too). */
+export type NameResolver = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolver: NameResolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
+
 /**
  * A lookup that resolves the name and refuses the connection when any resolved address is not
  * allowed. The check runs on the address the socket actually connects to, so a name that
  * resolves to a public address at validation time and to 127.0.0.1 later (DNS rebinding) is
- * still refused.
+ * still refused. `resolve` is the system resolver unless a test stands in for DNS.
  */
-export function guardedLookup(policy: EgressPolicy): LookupFunction {
+export function guardedLookup(policy: EgressPolicy, resolve: NameResolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       for (const entry of addresses) {
         const verdict = policy.checkAddress(hostname, entry.address);
@@ -28,10 +37,15 @@ export function guardedLookup(policy: EgressPolicy): LookupFunction {
   };
 }
 
-/** An undici dispatcher whose every connection is checked against the policy. */
-export function guardedDispatcher(policy: EgressPolicy): Dispatcher {
-  const connectWithLookup = buildConnector({ lookup: guardedLookup(policy) } as buildConnector.BuildOptions);
-  const connect: buildConnector.connector = (options, callback) => {
+/**
+ * An undici connector that opens only connections the policy allows: names through
+ * `guardedLookup`, IP literals judged directly. Every dispatcher of outbound calls uses it.
+ */
+export function guardedConnector(policy: EgressPolicy, resolve?: NameResolver): buildConnector.connector {
+  const connectWithLookup = buildConnector({
+    lookup: guardedLookup(policy, resolve),
+  } as buildConnector.BuildOptions);
+  return (options, callback) => {
     // Node connects to IP literals without a lookup: judge them here.
     const host = bareHost(options.hostname);
     if (isIP(host) !== 0) {
@@ -43,7 +57,11 @@ export function guardedDispatcher(policy: EgressPolicy): Dispatcher {
     }
     connectWithLookup(options, callback);
   };
-  return new Agent({ connect });
+}
+
+/** An undici dispatcher whose every connection is checked against the policy. */
+export function guardedDispatcher(policy: EgressPolicy): Dispatcher {
+  return new Agent({ connect: guardedConnector(policy) });
 }
 
 /** `fetch` whose connections follow the egress policy (no redirects are followed by callers). */

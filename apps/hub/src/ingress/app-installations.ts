@@ -10,6 +10,11 @@ export interface AppInstallation {
 export interface AppInstallations {
   /** Active installations whose config validates, oldest first. */
   installations: AppInstallation[];
+  /**
+   * The same installations by installation key (the config field the app route names), so a
+   * request finds its target without scanning every tenant of the app.
+   */
+  byKey: Map<string, AppInstallation[]>;
   /** Installation keys of active installations whose stored config no longer validates. */
   brokenKeys: Set<string>;
 }
@@ -60,13 +65,19 @@ export class AppInstallationDirectory {
 
   async #load(factory: ChannelFactory, appKey: string): Promise<AppInstallations> {
     const route = factory.appRoute;
-    if (!route) return { installations: [], brokenKeys: new Set() };
+    if (!route) return { installations: [], byKey: new Map(), brokenKeys: new Set() };
     const rows = await this.options.installations.listActiveByAppKey(factory.type, appKey);
     const installations: AppInstallation[] = [];
+    const byKey = new Map<string, AppInstallation[]>();
     const brokenKeys = new Set<string>();
     for (const { secrets, ...record } of rows) {
       try {
-        installations.push({ record, config: validateConfig(factory, { ...record.config, ...secrets }) });
+        const installation = { record, config: validateConfig(factory, { ...record.config, ...secrets }) };
+        installations.push(installation);
+        const key = String(installation.config[route.installationKeyField]);
+        const same = byKey.get(key);
+        if (same) same.push(installation);
+        else byKey.set(key, [installation]);
       } catch (error) {
         brokenKeys.add(String(record.config[route.installationKeyField]));
         this.options.logger.warn(
@@ -75,6 +86,6 @@ export class AppInstallationDirectory {
         );
       }
     }
-    return { installations, brokenKeys };
+    return { installations, byKey, brokenKeys };
   }
 }

@@ -1,5 +1,4 @@
 import {
-  type AppRoute,
   type AppRouteResult,
   type InboundEvent,
   MalformedPayloadError,
@@ -89,7 +88,7 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
       routed = route.route(webhookRequest, verifier.config);
       parts = [];
       for (const target of routed.targets) {
-        const resolved = resolveTarget(route, found, target.installationKey);
+        const resolved = resolveTarget(found, target.installationKey);
         if ('refused' in resolved) {
           options.appMetrics?.refusedTargets.inc({ reason: resolved.refused });
           if (resolved.refused === 'installation_unavailable') unavailable += 1;
@@ -141,13 +140,10 @@ export const appRoutes: FastifyPluginAsync<AppRouteOptions> = async (app, option
 };
 
 function resolveTarget(
-  route: AppRoute,
   found: AppInstallations,
   installationKey: string,
 ): AppInstallation | { refused: RefusedTargetReason } {
-  const matches = found.installations.filter(
-    (installation) => String(installation.config[route.installationKeyField]) === installationKey,
-  );
+  const matches = found.byKey.get(installationKey) ?? [];
   const [only] = matches;
   if (matches.length === 1 && only) return only;
   if (matches.length > 1) return { refused: 'ambiguous_target' };

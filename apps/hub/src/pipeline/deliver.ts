@@ -95,6 +95,7 @@ async function post(
     url: agent.deliveryUrl,
     secret: agent.secret,
     timeoutMs: deps.delivery.timeoutMs,
+    ...(deps.delivery.pools ? { pools: deps.delivery.pools, agentKey: agentId } : {}),
     ...(deps.delivery.fetch ? { fetch: deps.delivery.fetch } : {}),
     body,
   });

@@ -1,6 +1,7 @@
 import type { EgressLookup, Logger, Provisioner } from '@switchboard/core';
 import type { ClaimedInboxRow, ClaimedOutbound } from '@switchboard/db';
 import { AgentDirectory } from '../agent-delivery/agent-directory.js';
+import type { AgentPools } from '../agent-delivery/agent-pools.js';
 import { ChannelHost } from '../channels/host.js';
 import { RetentionJob, retentionFor } from '../jobs/retention.js';
 import { OutboundQueue } from '../outbound/outbound-queue.js';
@@ -20,8 +21,10 @@ export interface PipelineOptions {
   logger: Logger;
   settings: PipelineSettings;
   metrics?: PipelineMetrics;
-  /** Every outbound HTTP call of channels and agent deliveries (tests, egress proxies). */
+  /** Every outbound HTTP call of channels, and of agent deliveries unless `agentPools` is given. */
   fetch?: typeof globalThis.fetch;
+  /** Keep-alive pools for agent deliveries; the pipeline closes them when it stops. */
+  agentPools?: AgentPools;
   /** The egress-checked name lookup for channels whose SDK opens its own sockets. */
   lookup?: EgressLookup;
   /** Creates users for first-contact senders on installations with `auto_provision`. */
@@ -53,11 +56,13 @@ export class Pipeline {
   readonly outbound: OutboundQueue;
   readonly #inboxWorker: WorkerLoop<ClaimedInboxRow>;
   readonly #outboundWorker: WorkerLoop<ClaimedOutbound>;
+  readonly #agentPools: AgentPools | undefined;
 
   constructor(options: PipelineOptions) {
     const { runtime, logger, settings, metrics } = options;
     const { stores } = runtime;
     const agents = new AgentDirectory(stores.agents);
+    this.#agentPools = options.agentPools;
     const now = options.now ?? Date.now;
     this.circuits = new AgentCircuits({ ...settings.delivery.circuit, now });
     const circuits = this.circuits;
@@ -107,7 +112,14 @@ export class Pipeline {
           now,
           logger,
           ...(metrics ? { metrics } : {}),
-          delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },
+          delivery: {
+            ...settings.delivery,
+            ...(options.agentPools
+              ? { pools: options.agentPools }
+              : options.fetch
+                ? { fetch: options.fetch }
+                : {}),
+          },
           ...(provisioning ? { provisioning } : {}),
           staleClaimMs: settings.staleClaimMs,
           binding: {
@@ -168,6 +180,6 @@ export class Pipeline {
 
   async stop(): Promise<void> {
     await Promise.all([this.#inboxWorker.stop(), this.#outboundWorker.stop(), this.retention.stop()]);
-    await this.channels.close();
+    await Promise.all([this.channels.close(), this.#agentPools?.close()]);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger, Provisioner } from '@switchboard/core';
 import type { Stores } from '@switchboard/db';
 import type { AgentDirectory } from '../agent-delivery/agent-directory.js';
+import type { AgentPools } from '../agent-delivery/agent-pools.js';
 import type { ChannelHost } from '../channels/host.js';
 import type { NamespaceBook } from '../identity/namespaces.js';
 import type { BackoffPolicy } from '../retry/backoff.js';
@@ -37,6 +38,8 @@ export interface ProcessEventDeps {
     /** How long a failing agent is retried (unless the agent sets its own). */
     retryBudgetMs: number;
     backoff: BackoffPolicy;
+    /** Keep-alive pools per agent origin (the hub's default); else `fetch`. */
+    pools?: AgentPools;
     fetch?: typeof globalThis.fetch;
   };
 }

@@ -146,17 +146,26 @@ export class StatusReporter {
           );
         }
       }),
-      ...[...patches].map(async ([installationId, patch]) => {
-        try {
-          const written = await this.#options.store.write(installationId, this.#options.replicaId, patch);
-          if (!written) this.#written.delete(installationId);
-        } catch (error) {
-          // Status is advisory: a failed write is retried with the next change, never fatal.
-          this.#written.delete(installationId);
-          this.#options.logger.warn({ installationId, err: (error as Error).message }, 'status write failed');
-        }
-      }),
+      this.#writePatches(patches),
     ]);
+  }
+
+  /** Every dirty installation in one statement (see `InstallationStatusStore.writeMany`). */
+  async #writePatches(patches: Map<string, InstallationStatusPatch>): Promise<void> {
+    let outcome: Awaited<ReturnType<InstallationStatusStore['writeMany']>>;
+    try {
+      outcome = await this.#options.store.writeMany(this.#options.replicaId, patches);
+    } catch (error) {
+      // Status is advisory: a failed write is retried with the next change, never fatal.
+      for (const installationId of patches.keys()) this.#written.delete(installationId);
+      this.#options.logger.warn({ err: (error as Error).message }, 'status write failed');
+      return;
+    }
+    for (const installationId of outcome.gone) this.#written.delete(installationId);
+    for (const { installationId, error } of outcome.failed) {
+      this.#written.delete(installationId);
+      this.#options.logger.warn({ installationId, err: error.message }, 'status write failed');
+    }
   }
 
   #connectionPatch(status: ConnectionStatus): InstallationStatusPatch | undefined {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { generateSecretKey } from '@switchboard/db';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '@switchboard/db/testing';
@@ -90,5 +91,64 @@ describe.each(testDatabaseKinds())('status reporter [%s]', (kind) => {
       state: 'backoff',
       reportedBy: 'replica-r',
     });
+  });
+
+  it('writes many installations in one statement by the rules of a single write', async () => {
+    const store = runtime.stores.installationStatus;
+    const existing = (await seedInstallation(runtime)).id;
+    const fresh = (await seedInstallation(runtime)).id;
+    const gone = randomUUID();
+    await store.write(existing, 'replica-a', {
+      state: 'connected',
+      lastInboundAt: new Date(50_000),
+      reconnects: 1,
+      lastError: { message: 'platform answered 429', hint: 'slow down', at: new Date(40_000) },
+    });
+
+    const outcome = await store.writeMany(
+      'replica-b',
+      new Map([
+        // Older traffic never moves the time back; absent fields keep what is stored.
+        [existing, { lastInboundAt: new Date(10_000), lastOutboundAt: new Date(60_000), reconnects: 2 }],
+        [fresh, { lastInboundAt: new Date(5_000), reconnects: 1, staleSince: null }],
+        [gone, { lastInboundAt: new Date(5_000) }],
+      ]),
+    );
+
+    expect(outcome).toEqual({ gone: [gone], failed: [] });
+    expect(await store.get(existing)).toMatchObject({
+      state: 'connected',
+      reportedBy: 'replica-b',
+      lastInboundAt: new Date(50_000),
+      lastOutboundAt: new Date(60_000),
+      reconnectCount: 3,
+      lastError: 'platform answered 429',
+      lastErrorHint: 'slow down',
+    });
+    expect(await store.get(fresh)).toMatchObject({
+      state: 'webhook',
+      reportedBy: 'replica-b',
+      lastInboundAt: new Date(5_000),
+      lastOutboundAt: null,
+      reconnectCount: 1,
+      lastError: null,
+      staleSince: null,
+    });
+    expect(await store.get(gone)).toBeNull();
+  });
+
+  it('flushes the traffic of many installations at once', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async () => (await seedInstallation(runtime)).id),
+    );
+    const reporter = new StatusReporter({
+      store: runtime.stores.installationStatus,
+      replicaId: 'replica-r',
+      logger: quiet(),
+    });
+    for (const [i, id] of ids.entries()) reporter.inbound(id, new Date(100_000 + i));
+    await reporter.flush();
+    const rows = await runtime.stores.installationStatus.getMany(ids);
+    expect(ids.map((id) => rows.get(id)?.lastInboundAt)).toEqual(ids.map((_, i) => new Date(100_000 + i)));
   });
 });

@@ -27,10 +27,15 @@ export interface FakeAgent {
   next(...behaviours: AgentBehaviour[]): void;
   /** Answers every request this way until changed (default 200). */
   always(behaviour: AgentBehaviour): void;
+  /** TCP connections the hub opened so far, and how many are open now (keep-alive checks). */
+  sockets(): { accepted: number; open: number };
   close(): Promise<void>;
 }
 
-export async function startFakeAgent(secret = 'agent-delivery-secret-0001'): Promise<FakeAgent> {
+export async function startFakeAgent(
+  secret = 'agent-delivery-secret-0001',
+  options: { keepAliveMs?: number } = {},
+): Promise<FakeAgent> {
   const deliveries: Delivery[] = [];
   const ok = new Set<string>();
   const queue: AgentBehaviour[] = [];
@@ -53,6 +58,14 @@ export async function startFakeAgent(secret = 'agent-delivery-secret-0001'): Pro
     res.writeHead(behaviour.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify('sessionId' in behaviour ? { sessionId: behaviour.sessionId } : { ok: true }));
   });
+  // A long keep-alive lets a test tell the hub closing a connection from the server timing it out.
+  if (options.keepAliveMs) server.keepAliveTimeout = options.keepAliveMs;
+  const sockets = { accepted: 0, open: 0 };
+  server.on('connection', (socket) => {
+    sockets.accepted++;
+    sockets.open++;
+    socket.on('close', () => sockets.open--);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -65,6 +78,7 @@ export async function startFakeAgent(secret = 'agent-delivery-secret-0001'): Pro
     always: (behaviour) => {
       standing = behaviour;
     },
+    sockets: () => ({ ...sockets }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

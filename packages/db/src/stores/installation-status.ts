@@ -152,6 +152,125 @@ export class InstallationStatusStore {
     }
   }
 
+  /**
+   * Applies one report per installation (each as `write` would) in one statement: a replica
+   * reporting traffic on thousands of installations writes once per interval, not one interactive
+   * transaction per installation (which held a pool connection per installation and took the
+   * database from ingress). Rows that one statement cannot settle (the batch failed, or another
+   * replica created the row concurrently) are written one by one. Returns the installations that
+   * are gone and those whose write failed.
+   */
+  async writeMany(
+    reportedBy: string,
+    patches: ReadonlyMap<string, InstallationStatusPatch>,
+  ): Promise<{ gone: string[]; failed: Array<{ installationId: string; error: Error }> }> {
+    const result = { gone: [] as string[], failed: [] as Array<{ installationId: string; error: Error }> };
+    if (patches.size === 0) return result;
+    let unsettled: string[];
+    try {
+      const rows = await this.#writeBatch(reportedBy, patches);
+      unsettled = [];
+      for (const row of rows) {
+        if (row.written) continue;
+        if (row.present) unsettled.push(row.id);
+        else result.gone.push(row.id);
+      }
+    } catch {
+      unsettled = [...patches.keys()];
+    }
+    for (const installationId of unsettled) {
+      try {
+        if (!(await this.write(installationId, reportedBy, patches.get(installationId) ?? {})))
+          result.gone.push(installationId);
+      } catch (error) {
+        result.failed.push({ installationId, error: error as Error });
+      }
+    }
+    return result;
+  }
+
+  async #writeBatch(
+    reportedBy: string,
+    patches: ReadonlyMap<string, InstallationStatusPatch>,
+  ): Promise<Array<{ id: string; written: boolean; present: boolean }>> {
+    // Presence flags keep `write`'s rule: a field absent from the patch keeps its stored value.
+    const payload = JSON.stringify(
+      [...patches].map(([installationId, patch]) => ({
+        installation_id: installationId,
+        has_state: patch.state !== undefined,
+        state: patch.state ?? null,
+        has_lease_holder: patch.leaseHolder !== undefined,
+        lease_holder: patch.leaseHolder ?? null,
+        last_inbound_at: patch.lastInboundAt?.toISOString() ?? null,
+        last_outbound_at: patch.lastOutboundAt?.toISOString() ?? null,
+        has_error: patch.lastError !== undefined,
+        last_error: patch.lastError?.message ?? null,
+        last_error_hint: patch.lastError?.hint ?? null,
+        last_error_at: patch.lastError?.at.toISOString() ?? null,
+        reconnects: patch.reconnects ?? 0,
+        has_credentials: patch.credentialsRefused !== undefined,
+        credentials_refused_at: patch.credentialsRefused?.at.toISOString() ?? null,
+        credentials_refused_error: patch.credentialsRefused?.message ?? null,
+        has_stale: patch.staleSince !== undefined,
+        stale_since: patch.staleSince?.toISOString() ?? null,
+      })),
+    );
+    const now = new Date().toISOString();
+    // One snapshot: the UPDATE sees only rows that existed before the statement, so a row the
+    // INSERT creates is not updated (its reconnects are not added twice). A row another replica
+    // created meanwhile is neither inserted nor updated: `written` is false and the caller
+    // writes it alone.
+    return this.db.$queryRaw<Array<{ id: string; written: boolean; present: boolean }>>`
+      WITH p AS (
+        SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS p(
+          installation_id uuid, has_state boolean, state text, has_lease_holder boolean, lease_holder text,
+          last_inbound_at timestamptz, last_outbound_at timestamptz, has_error boolean, last_error text,
+          last_error_hint text, last_error_at timestamptz, reconnects integer, has_credentials boolean,
+          credentials_refused_at timestamptz, credentials_refused_error text, has_stale boolean,
+          stale_since timestamptz)
+      ),
+      inserted AS (
+        INSERT INTO channel_installation_status
+               (installation_id, state, lease_holder, reported_by, last_inbound_at, last_outbound_at,
+                last_error, last_error_hint, last_error_at, reconnect_count, credentials_refused_at,
+                credentials_refused_error, stale_since, updated_at)
+        SELECT p.installation_id, CASE WHEN p.has_state THEN p.state ELSE ${DEFAULT_STATE} END,
+               p.lease_holder, ${reportedBy}, p.last_inbound_at, p.last_outbound_at, p.last_error,
+               p.last_error_hint, p.last_error_at, p.reconnects, p.credentials_refused_at,
+               p.credentials_refused_error, p.stale_since, ${now}::timestamptz
+          FROM p JOIN channel_installation ci ON ci.id = p.installation_id
+        ON CONFLICT (installation_id) DO NOTHING
+        RETURNING installation_id
+      ),
+      updated AS (
+        UPDATE channel_installation_status AS s SET
+               reported_by = ${reportedBy},
+               updated_at = ${now}::timestamptz,
+               state = CASE WHEN p.has_state THEN p.state ELSE s.state END,
+               lease_holder = CASE WHEN p.has_lease_holder THEN p.lease_holder ELSE s.lease_holder END,
+               last_error = CASE WHEN p.has_error THEN p.last_error ELSE s.last_error END,
+               last_error_hint = CASE WHEN p.has_error THEN p.last_error_hint ELSE s.last_error_hint END,
+               last_error_at = CASE WHEN p.has_error THEN p.last_error_at ELSE s.last_error_at END,
+               credentials_refused_at = CASE WHEN p.has_credentials THEN p.credentials_refused_at
+                                             ELSE s.credentials_refused_at END,
+               credentials_refused_error = CASE WHEN p.has_credentials THEN p.credentials_refused_error
+                                                ELSE s.credentials_refused_error END,
+               stale_since = CASE WHEN p.has_stale THEN p.stale_since ELSE s.stale_since END,
+               reconnect_count = s.reconnect_count + p.reconnects,
+               -- Only forward: GREATEST ignores NULL, so an absent time keeps the stored one.
+               last_inbound_at = GREATEST(s.last_inbound_at, p.last_inbound_at),
+               last_outbound_at = GREATEST(s.last_outbound_at, p.last_outbound_at)
+          FROM p
+         WHERE s.installation_id = p.installation_id
+        RETURNING s.installation_id
+      )
+      SELECT p.installation_id::text AS id,
+             (EXISTS (SELECT 1 FROM inserted i WHERE i.installation_id = p.installation_id)
+              OR EXISTS (SELECT 1 FROM updated u WHERE u.installation_id = p.installation_id)) AS written,
+             EXISTS (SELECT 1 FROM channel_installation ci WHERE ci.id = p.installation_id) AS present
+        FROM p`;
+  }
+
   async get(installationId: string): Promise<InstallationStatusRecord | null> {
     const row = await this.db.channelInstallationStatus.findUnique({ where: { installationId } });
     return row ? { ...row, problems: asProblems(row.problems) } : null;
