@@ -116,7 +116,11 @@ export function renderFields(schema: ObjectSchema, options: RenderOptions): Html
         ? 'Secret: stored, never shown. Leave empty to keep it.'
         : 'Secret: stored sealed, never shown again.'
       : '';
-    const hint = [property.description, secretHint].filter(Boolean).join(' ');
+    // Schema descriptions are phrases without a full stop; the secret note is its own sentence.
+    const description = property.description?.trim() ?? '';
+    const sentence =
+      description && secretHint && !/[.!?)]$/.test(description) ? `${description}.` : description;
+    const hint = [sentence, secretHint].filter(Boolean).join(' ');
     const help = hint ? html`<p class="hint" id="${hintId}">${hint}</p>` : null;
     const problems = errors.length
       ? html`<p class="error-text" id="${errorId}">${errors.join('; ')}</p>`

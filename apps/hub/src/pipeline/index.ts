@@ -32,7 +32,7 @@ export interface PipelineOptions {
   activity?: {
     inbound(installationId: string): void;
     outbound(installationId: string): void;
-    /** A send the platform refused for the installation's credentials (an expired token). */
+    /** A platform call (a send, a directory lookup) refused the installation's credentials. */
     credentialsRefused?(installationId: string, message: string): void;
   };
 }
@@ -109,6 +109,9 @@ export class Pipeline {
           ...(metrics ? { metrics } : {}),
           delivery: { ...settings.delivery, ...(options.fetch ? { fetch: options.fetch } : {}) },
           ...(provisioning ? { provisioning } : {}),
+          ...(options.activity?.credentialsRefused
+            ? { onCredentialsRefused: options.activity.credentialsRefused }
+            : {}),
           staleClaimMs: settings.staleClaimMs,
           binding: {
             linkBaseUrl: settings.linkBaseUrl,
