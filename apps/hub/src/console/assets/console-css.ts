@@ -93,5 +93,7 @@ td .actions button { white-space: nowrap; }
 .chart-box canvas { max-width: 100%; }
 .inline-fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
 .inline-fields .field { margin: 0; }
+section.card.connect { margin-top: 1.5rem; }
+section.card.connect > p.hint { margin-bottom: .85rem; }
 .inline-fields input, .inline-fields select { width: 14rem; }
 `;
