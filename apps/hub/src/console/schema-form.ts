@@ -13,6 +13,8 @@ export interface JsonProperty {
   writeOnly?: boolean;
   format?: string;
   minLength?: number;
+  /** The adapter fills the key in while installing (from the platform), when it is left empty. */
+  'x-filled-on-install'?: boolean;
 }
 
 export interface ObjectSchema {
@@ -125,7 +127,10 @@ export function renderFields(schema: ObjectSchema, options: RenderOptions): Html
     const problems = errors.length
       ? html`<p class="error-text" id="${errorId}">${errors.join('; ')}</p>`
       : null;
-    const req = required.has(key) ? html` <span class="req">(required)</span>` : null;
+    const filledIn = property['x-filled-on-install'] === true && !options.editing;
+    const req = required.has(key)
+      ? html` <span class="req">${filledIn ? '(optional: filled in from the platform)' : '(required)'}</span>`
+      : null;
     let input: Html;
     if (kind === 'boolean') {
       const checked = value === true || (value === undefined && property.default === true);
