@@ -5,7 +5,12 @@ import { echoPlugin } from '@switchboard/testkit';
 import { type FakeFeishu, startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
 import { type FakeGithub, startFakeGithub } from '@switchboard/testkit/fakes/github';
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
-import { type FakeWhatsApp, startFakeWhatsApp } from '@switchboard/testkit/fakes/whatsapp';
+import {
+  type FakeWhatsApp,
+  signWhatsAppBody,
+  startFakeWhatsApp,
+  waWebhookBody,
+} from '@switchboard/testkit/fakes/whatsapp';
 import whatsappPlugin from '@switchboard/whatsapp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,6 +246,64 @@ describe('token_revoked from each platform’s real refusal', () => {
     const problem = await tokenRevoked(ids.whatsapp, /\b190\b/);
     expect(problem.message).toMatch(/^WhatsApp/);
     await onConsolePage(ids.whatsapp, problem, 'token-revoked-whatsapp-190');
+  });
+
+  it('WhatsApp Graph error 190 on a media download the agent asks for', async () => {
+    // An accepted send first: the earlier refusal is over.
+    await reply(ids.whatsapp, '4915123456700', 'wa-accepted-1');
+    await eventually(async () => ((await problemsOf(ids.whatsapp)).length === 0 ? true : undefined), 20_000);
+    whatsapp.addMedia('1480000000099', { bytes: new Uint8Array([0xff, 0xd8, 0xff]), mimeType: 'image/jpeg' });
+    const body = waWebhookBody(
+      [
+        {
+          phoneNumberId: WHATSAPP.phone_number_id,
+          messages: [
+            {
+              id: 'wamid.revoked-media-1',
+              raw: {
+                from: '4915123456700',
+                id: 'wamid.revoked-media-1',
+                timestamp: String(Math.floor(Date.now() / 1000)),
+                type: 'image',
+                image: { id: '1480000000099', mime_type: 'image/jpeg', sha256: 'x' },
+              },
+            },
+          ],
+        },
+      ],
+      WHATSAPP.waba_id,
+    );
+    const posted = await fx.hub.request('POST', `/hooks/app/whatsapp/${WHATSAPP.app_id}`, {
+      raw: body,
+      headers: signWhatsAppBody(WHATSAPP.app_secret, body),
+    });
+    expect(posted.status, posted.text).toBe(200);
+    const recorded = await eventually(() =>
+      fx.hub.runtime.database.prisma.channelInboundMessageDedup
+        .findFirst({ where: { installationId: ids.whatsapp }, orderBy: { firstSeenAt: 'desc' } })
+        .then((row) => row ?? undefined),
+    );
+    // The sender is not bound: the hub answers with a binding link. Once that is sent, nothing
+    // else of this event calls Meta, so the refusal below comes from the media download alone.
+    await eventually(() =>
+      [...whatsapp.messages.values()].some((m) => JSON.stringify(m.body).includes('token='))
+        ? true
+        : undefined,
+    );
+    await eventually(async () => {
+      const row = await fx.hub.runtime.database.prisma.channelInboundMessageDedup.findFirst({
+        where: { id: recorded.id },
+      });
+      return row?.state === 'done' ? true : undefined;
+    });
+    whatsapp.expireToken();
+    const media = await api(
+      'GET',
+      `/api/v1/installations/${ids.whatsapp}/deliveries/${recorded.deliveryId}/media/0`,
+    );
+    expect(media.status, media.text).toBe(502);
+    const problem = await tokenRevoked(ids.whatsapp, /\b190\b/);
+    await onConsolePage(ids.whatsapp, problem, 'token-revoked-whatsapp-190-media');
   });
 
   it('Slack invalid_auth', async () => {
