@@ -1,11 +1,12 @@
-import type {
-  AccountEvent,
-  AccountGrant,
-  AccountProvisioner,
-  CreateAccountResult,
-  Logger,
-  PendingAccountRequest,
-  ProvisionedAccount,
+import {
+  type AccountEvent,
+  type AccountGrant,
+  type AccountProvisioner,
+  type CreateAccountResult,
+  isCredentialsRefused,
+  type Logger,
+  type PendingAccountRequest,
+  type ProvisionedAccount,
 } from '@switchboard/core';
 import type { AccountRecord, AccountState, Stores } from '@switchboard/db';
 import type { NamespaceBook } from '../identity/namespaces.js';
@@ -554,7 +555,16 @@ export class AccountProvisioningService {
     const invited = await accounts.listWhere({ installationId, states: ['invited'] });
     const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
     if (lookup.provisioner.reconcile && pending.length > 0) {
-      for (const event of await lookup.provisioner.reconcile(pending)) {
+      let events: AccountEvent[];
+      try {
+        events = await lookup.provisioner.reconcile(pending);
+      } catch (error) {
+        // A revoked token fails every pass alike: the status says so (token_revoked).
+        if (isCredentialsRefused(error)) this.options.credentials?.refused(installationId, error.message);
+        throw error;
+      }
+      this.options.credentials?.accepted(installationId);
+      for (const event of events) {
         if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
       }
     }

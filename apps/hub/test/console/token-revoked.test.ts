@@ -137,7 +137,10 @@ describe('token_revoked from each platform’s real refusal', () => {
     github = await startFakeGithub({
       org: { login: 'acme-revoked', plan: 'team' },
       tokens: githubTokens,
-      users: [{ login: 'rita', id: 301 }],
+      users: [
+        { login: 'rita', id: 301 },
+        { login: 'sam', id: 302 },
+      ],
     });
     fx = await startConsoleFixture('pglite', {
       registry: createChannelRegistry([
@@ -149,6 +152,8 @@ describe('token_revoked from each platform’s real refusal', () => {
       ]),
       statusIntervalMs: 50,
       health: { intervalMs: 50 },
+      // Open invitations are checked often here (production: every 10 minutes).
+      accountReconcile: { intervalMs: 200 },
     });
     ids.slack = await install('slack', {
       signing_secret: 'slack-signing-secret-revoked',
@@ -323,7 +328,10 @@ describe('token_revoked from each platform’s real refusal', () => {
       login: 'rita',
     });
     expect(asked.status, asked.text).toBeLessThan(500);
-    const problem = await tokenRevoked(ids.github, /Bad credentials/);
+    const problem = await tokenRevoked(
+      ids.github,
+      /inviting to the org: GitHub rejected the token: Bad credentials/,
+    );
     expect(problem.message).toMatch(/^GitHub/);
     await onConsolePage(ids.github, problem, 'token-revoked-github-401');
     if (page) await expectAccessible(page);
@@ -331,5 +339,23 @@ describe('token_revoked from each platform’s real refusal', () => {
     const status = await api('GET', '/api/v1/workspaces/acme/status');
     expect(status.text).not.toContain(GITHUB_TOKEN);
     if (page) expect(await page.content()).not.toContain(GITHUB_TOKEN);
+  });
+
+  it('GitHub 401 on the scheduled check of an open invitation', async () => {
+    // A new token works again: an invitation goes out and the problem clears.
+    githubTokens[GITHUB_TOKEN] = 'admin';
+    const person = await fx.hub.runtime.stores.users.create({ username: 'sam' });
+    await fx.hub.runtime.stores.members.upsert(fx.workspace.id, person.id, 'member');
+    const asked = await api('POST', `/api/v1/workspaces/acme/members/${person.id}/accounts`, {
+      installationId: ids.github,
+      login: 'sam',
+    });
+    expect(asked.status, asked.text).toBeLessThan(300);
+    expect(github.invitations.map((i) => i.login)).toContain('sam');
+    await eventually(async () => ((await problemsOf(ids.github)).length === 0 ? true : undefined), 20_000);
+    // Revoked while the invitation is open: nothing is asked of GitHub but the reconcile pass.
+    delete githubTokens[GITHUB_TOKEN];
+    const problem = await tokenRevoked(ids.github, /checking invitations: GitHub rejected the token/);
+    await onConsolePage(ids.github, problem, 'token-revoked-github-401-reconcile');
   });
 });
