@@ -351,7 +351,11 @@ export async function buildHub(options: HubAppOptions): Promise<HubApp> {
     await api.register(deadLetterRoutes, { runtime, wake: () => pipeline.wakeInbox() });
     await api.register(agentHealthRoutes, { runtime, circuits: pipeline.circuits });
     await api.register(outboundRoutes, { runtime, pipeline, egress });
-    await api.register(mediaRoutes, { runtime, pipeline });
+    await api.register(mediaRoutes, {
+      runtime,
+      pipeline,
+      onCredentialsRefused: (id, message) => status.credentialsRefused(id, message),
+    });
     await api.register(outboundMessageListRoutes, { runtime });
     await api.register(activityRoutes, { runtime });
     await api.register(sessionRoutes, { runtime, pipeline });

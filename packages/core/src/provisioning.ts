@@ -265,7 +265,9 @@ export interface AccountProvisioner {
   /**
    * Asks the platform about open requests (the platform may send no event on expiry, and
    * webhooks can be missed) and reports what changed as events. The hub runs it on a schedule,
-   * once across replicas, and after a `joined` event it could not match.
+   * once across replicas, and after a `joined` event it could not match. A refusal of the
+   * installation's credentials throws a `PlatformError` of kind `unauthorized` (the hub's health
+   * monitor reports it as `token_revoked`).
    */
   reconcile?(pending: PendingAccountRequest[], options?: ReconcileOptions): Promise<AccountEvent[]>;
   /** True when the installation asks for expired invitations to be sent again (else surfaced). */

@@ -1,17 +1,18 @@
 import type { Octokit } from '@octokit/rest';
-import type {
-  AccountEvent,
-  AccountGrant,
-  AccountProvisioner,
-  AccountProvisionerStatus,
-  AccountWebhookHandler,
-  ApplyGrantsResult,
-  CreateAccountRequest,
-  CreateAccountResult,
-  Logger,
-  PendingAccountRequest,
-  ProvisionedAccount,
-  ReconcileOptions,
+import {
+  type AccountEvent,
+  type AccountGrant,
+  type AccountProvisioner,
+  type AccountProvisionerStatus,
+  type AccountWebhookHandler,
+  type ApplyGrantsResult,
+  type CreateAccountRequest,
+  type CreateAccountResult,
+  type Logger,
+  type PendingAccountRequest,
+  PlatformError,
+  type ProvisionedAccount,
+  type ReconcileOptions,
 } from '@switchboard/core';
 import type { GithubInviteConfig } from './config.js';
 import { classify, type GithubFailure, isAlreadyMember, status } from './errors.js';
@@ -317,6 +318,20 @@ export class GithubInviteProvisioner implements AccountProvisioner {
    */
   async reconcile(pending: PendingAccountRequest[], options: ReconcileOptions = {}): Promise<AccountEvent[]> {
     if (pending.length === 0) return [];
+    try {
+      return await this.#reconcile(pending, options);
+    } catch (error) {
+      // A revoked token fails every pass the same way: said as the hub's typed refusal, so the
+      // installation's status shows it instead of a warning in the logs only.
+      const failure = classify(error, 'checking invitations');
+      if (failure.credentialsRefused) {
+        throw new PlatformError('unauthorized', failure.message, { status: failure.status, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async #reconcile(pending: PendingAccountRequest[], options: ReconcileOptions): Promise<AccountEvent[]> {
     const open = new Set(
       (await listPendingInvitations(this.octokit, this.#org, this.maxPages)).map((i) => String(i.id)),
     );

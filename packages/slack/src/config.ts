@@ -10,6 +10,12 @@ const slackId = (what: string) =>
     .string()
     .regex(/^[A-Z][A-Z0-9]+$/, { message: `expected a Slack ${what} id such as the ones Slack shows` });
 
+// Installing reads these from Slack (prepare-config.ts): forms say so, and need not ask for them.
+const FILLED_IN = {
+  description: 'Leave empty when installing: the hub reads it from Slack (auth.test) with the bot token.',
+  'x-filled-on-install': true,
+};
+
 /**
  * Installation config. Keys are snake_case like every platform's JSONB config; the hub seals the
  * `secret(...)` fields and never returns them.
@@ -24,11 +30,11 @@ export const slackConfigSchema = z
     app_token: secret(
       z.string().startsWith('xapp-', { message: 'an app-level token starts with xapp-' }),
     ).optional(),
-    app_id: slackId('app'),
+    app_id: slackId('app').meta(FILLED_IN),
     /** The workspace (or Enterprise Grid org) the app is installed in. */
-    team_id: slackId('team'),
+    team_id: slackId('team').meta(FILLED_IN),
     /** The bot user's id (`auth.test` → user_id); its own messages are ignored and mentions of it detected. */
-    bot_user_id: slackId('user'),
+    bot_user_id: slackId('user').meta(FILLED_IN),
     /** `events`: Slack posts to the hub's webhook. `socket`: the adapter opens a WebSocket (Socket Mode). */
     mode: z.enum(['events', 'socket']).default('events'),
     /** Defaults to https://slack.com/api/. */

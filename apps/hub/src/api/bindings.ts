@@ -1,3 +1,4 @@
+import type { RedeemResult } from '@switchboard/db';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAuth } from '../http/auth.js';
@@ -40,6 +41,23 @@ export const bindingRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async 
     },
   );
 
+  const answer = (result: RedeemResult) => {
+    switch (result.status) {
+      case 'bound':
+        return {
+          workspaceId: result.workspaceId,
+          installationId: result.installationId,
+          channelUserId: result.channelUserId,
+        };
+      case 'gone':
+        throw gone('binding_token_gone', 'this binding link is unknown, already used or expired');
+      case 'conflict':
+        throw conflict('already_bound', 'this platform user is bound to another user');
+      case 'not_member':
+        throw forbidden('you are not a member of the workspace this link belongs to');
+    }
+  };
+
   // The redeemer is whoever is signed in: the token only names the platform user to bind.
   app.post(
     '/api/v1/binding-tokens/redeem',
@@ -56,21 +74,37 @@ export const bindingRoutes: FastifyPluginAsync<{ runtime: HubRuntime }> = async 
     async (request) => {
       const principal = await requireAuth(request);
       const { token } = redeemBody.parse(request.body);
-      const result = await runtime.stores.bindingTokens.redeem(token, principal.userId);
-      switch (result.status) {
-        case 'bound':
-          return {
-            workspaceId: result.workspaceId,
-            installationId: result.installationId,
-            channelUserId: result.channelUserId,
-          };
-        case 'gone':
-          throw gone('binding_token_gone', 'this binding link is unknown, already used or expired');
-        case 'conflict':
-          throw conflict('already_bound', 'this platform user is bound to another user');
-        case 'not_member':
-          throw forbidden('you are not a member of the workspace this link belongs to');
-      }
+      return answer(await runtime.stores.bindingTokens.redeem(token, principal.userId));
+    },
+  );
+
+  // The console's "My links" form: a member of :ws binds within :ws only. A token of another
+  // workspace's installation answers 410 like an unknown one, and is not used up.
+  app.post<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/binding-tokens/redeem',
+    {
+      schema: routeDocs({
+        operationId: 'redeemWorkspaceBindingToken',
+        tags: ['bindings'],
+        summary:
+          "Bind the platform user named by a binding token (the code the bot sent) to the calling member, for one of this workspace's installations",
+        params: workspaceParams,
+        body: redeemBody,
+        responses: { 200: bindingRedeemedSchema },
+        errors: [409, 410],
+      }),
+    },
+    async (request) => {
+      const { workspace, principal } = await authorizeWorkspace(
+        runtime,
+        request,
+        request.params.ws,
+        READ_ROLES,
+      );
+      const { token } = redeemBody.parse(request.body);
+      return answer(
+        await runtime.stores.bindingTokens.redeem(token, principal.userId, { workspaceId: workspace.id }),
+      );
     },
   );
 };

@@ -8,6 +8,7 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/errors.js';
+import { reportRefusedCredentials } from '../pipeline/credentials-refused.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { authorizeInstallationCaller, signedRequestLine } from './installation-caller.js';
@@ -34,6 +35,8 @@ const query = z.object({
 export interface MediaRouteOptions {
   runtime: HubRuntime;
   pipeline: Pipeline;
+  /** Told when the platform refused the installation's credentials (installation status). */
+  onCredentialsRefused?(installationId: string, message: string): void;
 }
 
 /** The media refs of a recorded event, with the message they came in (for platforms that need it). */
@@ -58,7 +61,10 @@ function contentDisposition(name: string): string {
  * caller: it comes from the event recorded under the delivery id, looked up within the
  * installation the caller is authorized for, so an agent reads only media of events it was sent.
  */
-export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { runtime, pipeline }) => {
+export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (
+  app,
+  { runtime, pipeline, onCredentialsRefused },
+) => {
   app.get<{ Params: { id: string; deliveryId: string; index: string } }>(
     '/api/v1/installations/:id/deliveries/:deliveryId/media/:index',
     {
@@ -122,6 +128,8 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
           });
         }
         request.log.warn({ err: error, installationId: installation.id }, 'media download failed');
+        // An expired token shows here first when the agent reads media before anything is sent.
+        reportRefusedCredentials({ onCredentialsRefused }, installation.id, error);
         const kind = error instanceof PlatformError ? error.kind : 'transient';
         throw new ApiError(502, 'platform_error', `the platform did not serve the media (${kind})`, { kind });
       }

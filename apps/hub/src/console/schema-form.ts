@@ -13,6 +13,8 @@ export interface JsonProperty {
   writeOnly?: boolean;
   format?: string;
   minLength?: number;
+  /** The adapter fills the key in while installing (from the platform), when it is left empty. */
+  'x-filled-on-install'?: boolean;
 }
 
 export interface ObjectSchema {
@@ -116,12 +118,19 @@ export function renderFields(schema: ObjectSchema, options: RenderOptions): Html
         ? 'Secret: stored, never shown. Leave empty to keep it.'
         : 'Secret: stored sealed, never shown again.'
       : '';
-    const hint = [property.description, secretHint].filter(Boolean).join(' ');
+    // Schema descriptions are phrases without a full stop; the secret note is its own sentence.
+    const description = property.description?.trim() ?? '';
+    const sentence =
+      description && secretHint && !/[.!?)]$/.test(description) ? `${description}.` : description;
+    const hint = [sentence, secretHint].filter(Boolean).join(' ');
     const help = hint ? html`<p class="hint" id="${hintId}">${hint}</p>` : null;
     const problems = errors.length
       ? html`<p class="error-text" id="${errorId}">${errors.join('; ')}</p>`
       : null;
-    const req = required.has(key) ? html` <span class="req">(required)</span>` : null;
+    const filledIn = property['x-filled-on-install'] === true && !options.editing;
+    const req = required.has(key)
+      ? html` <span class="req">${filledIn ? '(optional: filled in from the platform)' : '(required)'}</span>`
+      : null;
     let input: Html;
     if (kind === 'boolean') {
       const checked = value === true || (value === undefined && property.default === true);

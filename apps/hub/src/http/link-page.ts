@@ -106,7 +106,7 @@ export const linkPageRoutes: FastifyPluginAsync<LinkPageOptions> = async (app, o
           '<div class="field"><label for="token">Link token</label>' +
           `<input id="token" name="token" required value="${escapeHtml(token)}"></div>` +
           '<button type="submit">Connect</button></form></section>' +
-          `<p class="muted">Your chat accounts, identities and pending links are listed in the console. ${SIGN_IN}.</p>`,
+          `<p class="muted">Have a console account? ${SIGN_IN} and paste this page's link under “My links” instead: no API token needed.</p>`,
       );
     },
   );

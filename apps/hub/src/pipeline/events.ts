@@ -10,6 +10,7 @@ import {
 } from '@switchboard/core';
 import type { ClaimedInboxRow, InstallationRecord } from '@switchboard/db';
 import type { DeliveryPayload, HubUserRef } from '../agent-delivery/delivery-body.js';
+import { reportRefusedCredentials } from './credentials-refused.js';
 import { deliverEventToAgent } from './deliver.js';
 import { ineligibleReason } from './eligibility.js';
 import { type IdentityOutcome, resolveSender } from './identity.js';
@@ -186,6 +187,7 @@ async function decideMembership(
           provisioning = outcome.reason;
         }
       } catch (error) {
+        reportRefusedCredentials(deps, installation.id, error);
         return {
           kind: 'retry',
           error: errorSummary(error),

@@ -35,7 +35,7 @@ export interface PipelineOptions {
   activity?: {
     inbound(installationId: string): void;
     outbound(installationId: string): void;
-    /** A send the platform refused for the installation's credentials (an expired token). */
+    /** A platform call (a send, a directory lookup) refused the installation's credentials. */
     credentialsRefused?(installationId: string, message: string): void;
   };
 }
@@ -121,6 +121,9 @@ export class Pipeline {
                 : {}),
           },
           ...(provisioning ? { provisioning } : {}),
+          ...(options.activity?.credentialsRefused
+            ? { onCredentialsRefused: options.activity.credentialsRefused }
+            : {}),
           staleClaimMs: settings.staleClaimMs,
           binding: {
             linkBaseUrl: settings.linkBaseUrl,

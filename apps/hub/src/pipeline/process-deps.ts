@@ -29,6 +29,8 @@ export interface ProcessEventDeps {
   staleClaimMs: number;
   /** The identity namespaces and their rules, for resolving senders through the identity graph. */
   namespaces: NamespaceBook;
+  /** Told when a platform call refused the installation's credentials (installation status). */
+  onCredentialsRefused?(installationId: string, message: string): void;
   /** Absent: installations with `auto_provision` fall back to binding links. */
   provisioning?: { provisioner: Provisioner; profiles: ProfileCache };
   delivery: {

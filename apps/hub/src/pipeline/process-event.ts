@@ -10,6 +10,7 @@ import type { AuditEntry, ClaimedInboxRow, InstallationRecord } from '@switchboa
 import type { ChannelHost } from '../channels/host.js';
 import { fullJitterDelay } from '../retry/backoff.js';
 import { offerBindingLink } from './binding-link.js';
+import { reportRefusedCredentials } from './credentials-refused.js';
 import { deliverToAgent } from './deliver.js';
 import { ineligibleReason, isLinkCommand } from './eligibility.js';
 import { decideEvent, isSubscribed } from './events.js';
@@ -64,6 +65,7 @@ export async function processInboxRow(row: ClaimedInboxRow, deps: ProcessEventDe
       { err: error, installationId: row.installationId, eventId: row.platformEventId },
       'event processing failed',
     );
+    reportRefusedCredentials(deps, row.installationId, error);
     settlement = { kind: 'retry', error: errorSummary(error), deadReason: 'processing_failed' };
   }
   await settlePersistently(row, deps, record, settlement);
@@ -155,6 +157,7 @@ async function decide(
         platformEventId: row.platformEventId,
       });
     } catch (error) {
+      reportRefusedCredentials(deps, installation.id, error);
       // The message waits for a later attempt; it is never delivered as somebody else.
       return {
         kind: 'retry',

@@ -1,11 +1,12 @@
-import type {
-  AccountEvent,
-  AccountGrant,
-  AccountProvisioner,
-  CreateAccountResult,
-  Logger,
-  PendingAccountRequest,
-  ProvisionedAccount,
+import {
+  type AccountEvent,
+  type AccountGrant,
+  type AccountProvisioner,
+  type CreateAccountResult,
+  isCredentialsRefused,
+  type Logger,
+  type PendingAccountRequest,
+  type ProvisionedAccount,
 } from '@switchboard/core';
 import type { AccountRecord, AccountState, Stores } from '@switchboard/db';
 import type { NamespaceBook } from '../identity/namespaces.js';
@@ -554,17 +555,22 @@ export class AccountProvisioningService {
     const invited = await accounts.listWhere({ installationId, states: ['invited'] });
     const pending = invited.flatMap((row) => pendingRequest(row) ?? []);
     if (lookup.provisioner.reconcile && pending.length > 0) {
+      let events: AccountEvent[] = [];
       try {
-        for (const event of await lookup.provisioner.reconcile(pending)) {
-          if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
-        }
+        events = await lookup.provisioner.reconcile(pending);
+        this.options.credentials?.accepted(installationId);
       } catch (error) {
+        // A revoked token fails every pass alike: the status says so (token_revoked).
+        if (isCredentialsRefused(error)) this.options.credentials?.refused(installationId, error.message);
         // A failed read (a rate limit, a fault, an org that stopped answering) must not hold back
         // the due grants and retries below: each of those asks the platform on its own.
         this.options.logger.warn(
           { installationId, err: error },
           'reconciling invited rows failed; the next pass asks again',
         );
+      }
+      for (const event of events) {
+        if ((await this.handleEvent(installationId, event)) === 'applied') changed += 1;
       }
     }
     // Grants that failed when the account became active (a rate limit, a team renamed since).

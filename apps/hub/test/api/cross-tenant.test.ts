@@ -1,4 +1,5 @@
 import { testDatabaseKinds } from '@switchboard/db/testing';
+import { signSlackRequest } from '@switchboard/testkit/fakes/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressPolicy } from '../../src/egress/index.js';
 import { type HubFixture, startHubFixture } from '../support/hub-fixture.js';
@@ -122,6 +123,142 @@ describe.each(testDatabaseKinds())('cross-tenant isolation [%s]', (kind) => {
       'active',
     );
     expect((await hub.runtime.stores.apiTokens.get(b.workspaceId, bTokenId)).revokedAt).toBeNull();
+  });
+
+  it("refuses the other tenant's status, activity and outbound routes, and its data is in no answer", async () => {
+    // Tenant B has traffic: an inbound event, a delivered decision and a queued reply.
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T0BTEAM01',
+      api_app_id: 'A0BAPP001',
+      event_id: 'Ev0TENANTB1',
+      event_time: 1_760_000_000,
+      event: {
+        type: 'message',
+        channel_type: 'im',
+        channel: 'D0BCHAT01',
+        user: 'U0BPERSON',
+        text: 'tenant b private text',
+        ts: '1760000000.000100',
+        team: 'T0BTEAM01',
+      },
+    });
+    const hook = await hub.request('POST', `/hooks/${bInstallationId}`, {
+      raw: event,
+      headers: signSlackRequest(SLACK_SECRETS.signing_secret, event),
+    });
+    expect(hook.status, hook.text).toBe(200);
+    await hub.runtime.stores.audit.record({
+      workspaceId: b.workspaceId,
+      installationId: bInstallationId,
+      channelType: 'slack',
+      platformEventId: 'Ev0TENANTB1',
+      reason: 'delivered',
+    });
+    const reply = await hub.request('POST', `/api/v1/installations/${bInstallationId}/messages`, {
+      token: b.token,
+      body: { target: { chatId: 'D0BCHAT01' }, text: 'tenant b private reply', idempotencyKey: 'b-1' },
+    });
+    expect(reply.status, reply.text).toBe(202);
+    const bOutboundId = reply.body.id as string;
+    // B's own admin sees it all: the calls below are refused for who makes them, not for emptiness.
+    const own = await hub.request('GET', '/api/v1/workspaces/tenant-b/activity/messages', { token: b.token });
+    expect(own.body.minutes).toEqual([
+      expect.objectContaining({ installationId: bInstallationId, inbound: 1, delivered: 1 }),
+    ]);
+    const ownOutbound = await hub.request('GET', '/api/v1/workspaces/tenant-b/outbound-messages', {
+      token: b.token,
+    });
+    expect(ownOutbound.body.items.map((m: { id: string }) => m.id)).toEqual([bOutboundId]);
+
+    const secrets = [
+      b.workspaceId,
+      bInstallationId,
+      bOutboundId,
+      'Ev0TENANTB1',
+      'D0BCHAT01',
+      'tenant b private',
+      'U0BPERSON',
+      'T0BTEAM01',
+    ];
+    const noLeak = (what: string, text: string) => {
+      for (const secret of secrets)
+        expect({ what, leaks: text.includes(secret) }).toEqual({ what, leaks: false });
+    };
+
+    // A's admin with B's slug, B's workspace id, or A's slug with B's installation and message ids.
+    const refused: string[] = [
+      '/api/v1/workspaces/tenant-b/activity/messages',
+      '/api/v1/workspaces/tenant-b/activity/messages?window=24h',
+      '/api/v1/workspaces/tenant-b/activity/reasons',
+      '/api/v1/workspaces/tenant-b/status',
+      '/api/v1/workspaces/tenant-b/outbound-messages',
+      `/api/v1/workspaces/tenant-b/outbound-messages?installationId=${bInstallationId}`,
+      `/api/v1/workspaces/${b.workspaceId}/activity/messages`,
+      `/api/v1/workspaces/${b.workspaceId}/activity/reasons`,
+      `/api/v1/workspaces/${b.workspaceId}/status`,
+      `/api/v1/workspaces/${b.workspaceId}/outbound-messages`,
+      `/api/v1/workspaces/tenant-b/installations/${bInstallationId}/status`,
+      `/api/v1/workspaces/tenant-a/installations/${bInstallationId}/status`,
+      `/api/v1/installations/${bInstallationId}/messages/${bOutboundId}`,
+    ];
+    for (const path of refused) {
+      const res = await hub.request('GET', path, { token: a.token });
+      expect({ path, refused: [403, 404].includes(res.status) }).toEqual({ path, refused: true });
+      noLeak(path, res.text);
+    }
+    const send = await hub.request('POST', `/api/v1/installations/${bInstallationId}/messages`, {
+      token: a.token,
+      body: { target: { chatId: 'D0BCHAT01' }, text: 'from a', idempotencyKey: 'a-into-b' },
+    });
+    expect([403, 404]).toContain(send.status);
+
+    // A's own answers (and a filter naming B's installation) hold nothing of B.
+    const mine = [
+      '/api/v1/workspaces/tenant-a/activity/messages',
+      '/api/v1/workspaces/tenant-a/activity/messages?window=24h',
+      '/api/v1/workspaces/tenant-a/activity/reasons',
+      '/api/v1/workspaces/tenant-a/status',
+      '/api/v1/workspaces/tenant-a/outbound-messages',
+      `/api/v1/workspaces/tenant-a/outbound-messages?installationId=${bInstallationId}`,
+    ];
+    for (const path of mine) {
+      const res = await hub.request('GET', path, { token: a.token });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      noLeak(path, res.text);
+    }
+    const aActivity = await hub.request('GET', '/api/v1/workspaces/tenant-a/activity/messages', {
+      token: a.token,
+    });
+    expect(aActivity.body.minutes).toEqual([]);
+    const aReasons = await hub.request('GET', '/api/v1/workspaces/tenant-a/activity/reasons', {
+      token: a.token,
+    });
+    expect(aReasons.body.reasons).toEqual([]);
+
+    // The other way round: B's token on A's slug; and B's plain member on B's admin-only routes.
+    for (const path of [
+      '/api/v1/workspaces/tenant-a/activity/messages',
+      '/api/v1/workspaces/tenant-a/activity/reasons',
+      '/api/v1/workspaces/tenant-a/status',
+      '/api/v1/workspaces/tenant-a/outbound-messages',
+    ]) {
+      const res = await hub.request('GET', path, { token: b.token });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+    const bMemberToken = (
+      await hub.runtime.stores.apiTokens.issue({ userId: bUser.id, workspaceId: b.workspaceId })
+    ).token;
+    for (const path of [
+      '/api/v1/workspaces/tenant-b/activity/messages',
+      '/api/v1/workspaces/tenant-b/activity/reasons',
+      '/api/v1/workspaces/tenant-b/status',
+      '/api/v1/workspaces/tenant-b/outbound-messages',
+    ]) {
+      const res = await hub.request('GET', path, { token: bMemberToken });
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      noLeak(path, res.text.replace(b.workspaceId, ''));
+    }
   });
 
   it("adds nobody without consent: another workspace's user, by username or by email, gets an invitation", async () => {

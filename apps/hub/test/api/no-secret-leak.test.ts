@@ -235,6 +235,12 @@ describe.each(testDatabaseKinds())('no secret ever leaves the hub [%s]', (kind) 
     await call('POST', '/api/v1/binding-tokens/redeem', '/api/v1/binding-tokens/redeem', {
       token: 'sbl_unknown',
     });
+    await call(
+      'POST',
+      '/api/v1/workspaces/{ws}/binding-tokens/redeem',
+      '/api/v1/workspaces/leak-ws/binding-tokens/redeem',
+      { token: 'sbl_unknown' },
+    );
     await call('DELETE', '/api/v1/workspaces/{ws}/installations/{id}', instPath);
     await call(
       'DELETE',

@@ -41,6 +41,7 @@ export interface HubFixtureOptions {
   rateLimit?: HubAppOptions['rateLimit'];
   statusIntervalMs?: number;
   health?: HubAppOptions['health'];
+  accountReconcile?: HubAppOptions['accountReconcile'];
 }
 
 export interface HubFixture {
@@ -100,6 +101,7 @@ export async function startHubFixture(
     checkResponses: true,
     ...(options.statusIntervalMs ? { statusIntervalMs: options.statusIntervalMs } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.accountReconcile ? { accountReconcile: options.accountReconcile } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -9,7 +9,9 @@ import type { BindingStore } from './bindings.js';
 // - expiry is computed by the database clock, so replicas with skewed clocks agree;
 // - single use: consuming happens in the same transaction that binds, under a row lock;
 // - the identity that redeems is the authenticated caller, never something in the token;
-// - a 409 (bound to someone else) or 403 (not a member) does not burn the token.
+// - a 409 (bound to someone else) or 403 (not a member) does not burn the token;
+// - redeemed within a workspace (the console's form), a token of another workspace's installation
+//   answers as unknown and stays usable: the page a member is on never binds elsewhere.
 
 export const BINDING_TOKEN_TTL_SECONDS = 15 * 60;
 /** At most one live token per channel user per this many seconds (no link spam). */
@@ -57,7 +59,7 @@ export class BindingTokenStore {
     });
   }
 
-  async redeem(token: string, userId: string): Promise<RedeemResult> {
+  async redeem(token: string, userId: string, scope: { workspaceId?: string } = {}): Promise<RedeemResult> {
     return this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<
         Array<{ id: string; installation_id: string; channel_type: string; channel_user_id: string }>
@@ -73,6 +75,8 @@ export class BindingTokenStore {
         select: { workspaceId: true, status: true },
       });
       if (installation?.status !== 'active') return { status: 'gone' } as const;
+      if (scope.workspaceId !== undefined && installation.workspaceId !== scope.workspaceId)
+        return { status: 'gone' } as const;
       const member = await tx.workspaceMember.findUnique({
         where: { workspaceId_userId: { workspaceId: installation.workspaceId, userId } },
         select: { userId: true },

@@ -1,7 +1,8 @@
-// Draws the activity page's charts with Chart.js (served beside it as /console/assets/chart.umd.min.js):
-// each <canvas data-chart="messages|reasons" data-src="..."> fetches its JSON from the console
-// (same origin, the session cookie) and draws it. The numbers are also in the tables beside the
-// charts, for screen readers and for anyone without scripts.
+// Draws the console's charts with Chart.js (served beside it as /console/assets/chart.umd.min.js):
+// each <canvas data-chart="messages|reasons|traffic" data-src="..."> fetches its JSON from the
+// console (same origin, the session cookie) and draws it, again every data-refresh-ms (default
+// 30 s). The numbers are also in text beside the charts (tables, or the element named by
+// data-summary), for screen readers and for anyone without scripts.
 export const ACTIVITY_CHARTS_JS = `'use strict';
 (function () {
   // Per installation a pair: received, delivered (dashed too, so equal lines stay apart).
@@ -81,6 +82,67 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
     });
   }
 
+  // The home page's small chart: every installation of the workspace added up, two lines.
+  function drawTraffic(canvas, data) {
+    var since = Date.parse(data.since);
+    var count = Math.max(1, Math.ceil((Date.now() - since) / MINUTE));
+    var sums = { inbound: {}, delivered: {} };
+    var totals = { inbound: 0, delivered: 0 };
+    data.minutes.forEach(function (m) {
+      var at = Date.parse(m.minute);
+      sums.inbound[at] = (sums.inbound[at] || 0) + m.inbound;
+      sums.delivered[at] = (sums.delivered[at] || 0) + m.delivered;
+      totals.inbound += m.inbound;
+      totals.delivered += m.delivered;
+    });
+    var colours = { inbound: '#1d5fbf', delivered: '#17663a' };
+    var datasets = ['inbound', 'delivered'].map(function (kind) {
+      var points = [];
+      for (var i = 0; i < count; i++) {
+        var at = since + i * MINUTE;
+        points.push({ x: at, y: sums[kind][at] || 0 });
+      }
+      return {
+        label: kind === 'inbound' ? 'received' : 'delivered',
+        data: points,
+        borderColor: colours[kind],
+        backgroundColor: colours[kind],
+        borderDash: kind === 'delivered' ? [6, 4] : [],
+        borderWidth: 2,
+        // A dot on every minute with traffic: one message in an hour is still visible.
+        pointRadius: function (context) { return context.raw && context.raw.y > 0 ? 3 : 0; },
+        tension: 0.2
+      };
+    });
+    var summary = document.getElementById(canvas.getAttribute('data-summary') || '');
+    if (summary) {
+      summary.textContent = totals.inbound + ' received, ' + totals.delivered + ' delivered to agents in the last hour.';
+    }
+    canvas.setAttribute('data-inbound', String(totals.inbound));
+    canvas.setAttribute('data-delivered', String(totals.delivered));
+    return new Chart(canvas, {
+      type: 'line',
+      data: { datasets: datasets },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        parsing: false,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: {
+          x: {
+            type: 'linear', min: since, max: since + (count - 1) * MINUTE,
+            ticks: { callback: clock, stepSize: 10 * MINUTE, maxRotation: 0 }
+          },
+          y: { beginAtZero: true, suggestedMax: 2, ticks: { precision: 0 } }
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxHeight: 2 } },
+          tooltip: { callbacks: { title: function (items) { return items.length ? clock(items[0].parsed.x) : ''; } } }
+        }
+      }
+    });
+  }
+
   function drawReasons(canvas, data) {
     // A bar per reason at a readable height, however many reasons there are.
     canvas.parentNode.style.height = Math.max(6, 2.2 * data.reasons.length + 3) + 'rem';
@@ -107,7 +169,7 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
     });
   }
 
-  var DRAW = { messages: drawMessages, reasons: drawReasons };
+  var DRAW = { messages: drawMessages, reasons: drawReasons, traffic: drawTraffic };
 
   function load(canvas) {
     var draw = DRAW[canvas.getAttribute('data-chart')];
@@ -129,10 +191,12 @@ export const ACTIVITY_CHARTS_JS = `'use strict';
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    var canvases = document.querySelectorAll('canvas[data-chart]');
-    canvases.forEach(load);
-    // Live enough for an operator watching traffic, cheap enough for the API's rate limit.
-    if (canvases.length) setInterval(function () { canvases.forEach(load); }, 30000);
+    document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
+      load(canvas);
+      // Live enough for an operator watching traffic, cheap enough for the API's rate limit.
+      var every = Number(canvas.getAttribute('data-refresh-ms')) || 30000;
+      setInterval(function () { load(canvas); }, Math.max(every, 2000));
+    });
   });
 })();
 `;

@@ -91,7 +91,13 @@ td .actions button { white-space: nowrap; }
 .filters input[type=datetime-local] { width: 15.5rem; }
 .chart-box { position: relative; height: 18rem; margin: .75rem 0 1rem; }
 .chart-box canvas { max-width: 100%; }
+.chart-box.small { height: 9.5rem; margin: .25rem 0 .5rem; }
+section.card.traffic { margin-top: 1.25rem; max-width: 48rem; }
+.traffic-head { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
+.traffic-head h2 { margin: 0; }
 .inline-fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
 .inline-fields .field { margin: 0; }
+section.card.connect { margin-top: 1.5rem; }
+section.card.connect > p.hint { margin-bottom: .85rem; }
 .inline-fields input, .inline-fields select { width: 14rem; }
 `;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type ApiFailure, issuesOf } from '../api.js';
 import type { PageContext } from '../context.js';
 import { type Html, type HtmlValue, html } from '../html.js';
-import { csrfField, notice, sendHtml, sendPage } from '../layout.js';
+import { csrfField, notice, renderPage, sendHtml, sendPage } from '../layout.js';
 import { type ConsoleDeps, formOf, workspacePage } from '../routing.js';
 import {
   type FieldErrors,
@@ -14,6 +14,7 @@ import {
 } from '../schema-form.js';
 import { apiAction, button, uuidParam } from './actions.js';
 import { ago, when } from './format.js';
+import { trafficCard } from './traffic-card.js';
 
 interface ChannelType {
   type: string;
@@ -286,12 +287,23 @@ export const installationPages: FastifyPluginAsync<ConsoleDeps> = async (app) =>
 <p class="muted">Live: this table refreshes every second from the status API.</p>
 <table aria-label="Installations"><thead><tr><th>Channel</th><th>State</th><th>Lease holder</th><th>Last inbound</th><th>Last outbound</th><th>Problems</th><th>Last error</th><th>Reconnects</th></tr></thead>
 ${await statusRows(context)}</table>
+${await trafficCard(context)}
 <h2>Install a channel</h2>
 <div class="actions">${types.map(
         (t) =>
           html`<a class="button secondary" href="${context.path(`installations/new?type=${encodeURIComponent(t.type)}`)}">${t.displayName}</a>`,
       )}</div>`;
-      return sendPage(reply, 200, context.page('Installations', 'installations', body));
+      return sendPage(
+        reply,
+        200,
+        renderPage(
+          {
+            ...context.chrome('Installations', 'installations'),
+            scripts: ['chart.umd.min.js', 'activity-charts.js'],
+          },
+          body,
+        ),
+      );
     }),
   );
 
