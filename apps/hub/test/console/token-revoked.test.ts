@@ -330,7 +330,8 @@ describe('token_revoked from each platform’s real refusal', () => {
     expect(asked.status, asked.text).toBeLessThan(500);
     const problem = await tokenRevoked(
       ids.github,
-      /inviting to the org: GitHub rejected the token: Bad credentials/,
+      // The first call for a username reads the user, so that is the one GitHub refuses.
+      /reading the user rita: GitHub rejected the token: Bad credentials/,
     );
     expect(problem.message).toMatch(/^GitHub/);
     await onConsolePage(ids.github, problem, 'token-revoked-github-401');
