@@ -234,7 +234,14 @@ async function hubIngressOnly(): Promise<ServerRun> {
  * The hub (workers on) taking WhatsApp webhook posts at the app route, `WA_BATCH` messages each,
  * signed as Meta signs them; reported per message, with the same acked-vs-recorded check.
  */
+/** Each run after the workers-off one starts on an empty inbox, so its workers serve only its load. */
+async function discardBacklog(name: string): Promise<void> {
+  const discarded = await db.discardBacklog();
+  if (discarded > 0) log(`${name}: marked ${discarded} undelivered events of earlier runs done`);
+}
+
 async function hubWhatsApp(): Promise<ServerRun> {
+  await discardBacklog(`hub (whatsapp, ${WA_BATCH}/post)`);
   const child = await spawnNode(
     [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start', '--role', 'all'],
     HUB_LISTENING,
@@ -268,6 +275,7 @@ async function hubFeishu(): Promise<FeishuRun> {
     botOpenId: FS_BOT,
   });
   try {
+    await discardBacklog(name);
     await db.addFeishuInstallation(feishu.url);
     const child = await spawnNode(
       [...profile, `${HUB_DIR}bin/switchboard.mjs`, 'start', '--role', 'all'],

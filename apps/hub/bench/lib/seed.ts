@@ -22,6 +22,11 @@ export interface BenchDatabase {
   /** Rows in the inbox (channel_inbound_message_dedup): one per recorded event. */
   inboxRows(): Promise<number>;
   /**
+   * Marks every undelivered inbox row done and returns how many: a run that measures delivery
+   * must not first drain what an earlier run left (the workers-off run delivers nothing).
+   */
+  discardBacklog(): Promise<number>;
+  /**
    * Adds a Feishu installation (long connection to `apiBaseUrl`) to the same workspace and agent,
    * its senders bound; only the Feishu run needs it, so the other runs keep no connection open.
    */
@@ -172,6 +177,13 @@ export async function seedBenchDatabase(
         'SELECT count(*) AS n FROM channel_inbound_message_dedup',
       );
       return Number(rows[0]?.n ?? 0);
+    },
+    discardBacklog: async () => {
+      const result = await client.query(
+        `UPDATE channel_inbound_message_dedup SET state = 'done', finished_at = now()
+          WHERE state IN ('pending', 'processing', 'failed')`,
+      );
+      return result.rowCount ?? 0;
     },
     drop: async () => {
       await client.end();
