@@ -173,6 +173,13 @@ export interface ChannelFactory<C extends Record<string, unknown> = Record<strin
    */
   readonly heartbeatMs?: number;
   /**
+   * Whether an installation with this stored config (its non-secret fields, not yet validated)
+   * holds a long connection, e.g. `config.mode === 'socket'`. Lets the hub skip decrypting and
+   * building a channel for every installation just to ask; it must agree with the channel's
+   * `capabilities()`. Without it the hub asks a probe channel.
+   */
+  holdsLongConnection?(config: Readonly<Record<string, unknown>>): boolean;
+  /**
    * What an operator does in the platform's own settings to point it at this installation, one
    * short step each, e.g. `Event Subscriptions → Request URL: <webhookUrl>`. Shown beside the
    * webhook URL in the console.

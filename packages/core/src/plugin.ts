@@ -92,6 +92,9 @@ function factoryProblems(kind: string, value: unknown, index: number): string[] 
   ) {
     problems.push(`${named}: heartbeatMs must be a positive number of milliseconds when present`);
   }
+  if (value.holdsLongConnection !== undefined && typeof value.holdsLongConnection !== 'function') {
+    problems.push(`${named}: holdsLongConnection must be a function when present`);
+  }
   if (value.appRoute !== undefined) problems.push(...appRouteProblems(named, value.appRoute));
   return problems;
 }

@@ -241,6 +241,8 @@ export function createFeishuChannelFactory(options: FeishuChannelOptions = {}): 
     prepareConfig: prepareFeishuConfig,
     appRoute: feishuAppRoute,
     heartbeatMs: FEISHU_HEARTBEAT_MS,
+    // `websocket` is the schema's default, so a config without a mode holds a connection.
+    holdsLongConnection: (config) => config.mode === undefined || config.mode === 'websocket',
     setupSteps: feishuSetupSteps,
   };
 }

@@ -217,6 +217,7 @@ export function createSlackChannelFactory(options: SlackChannelOptions = {}): Sl
     create: (config, deps) => new SlackChannel(config, deps, options),
     prepareConfig: prepareSlackConfig,
     heartbeatMs: SLACK_HEARTBEAT_MS,
+    holdsLongConnection: (config) => config.mode === 'socket',
     setupSteps: slackSetupSteps,
   };
 }

@@ -24,6 +24,25 @@ interface RawRow {
 }
 
 /**
+ * The stored non-secret configs of some installations, by id: one query, no decryption. The
+ * supervisor asks them of installations it has not seen yet, to learn which hold long connections.
+ */
+export async function loadConfigs(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.$queryRaw<Array<{ id: string; config: unknown }>>`
+    SELECT id::text AS id, config FROM channel_installation WHERE id = ANY(${ids as string[]}::uuid[])`;
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      row.config !== null && typeof row.config === 'object' ? (row.config as Record<string, unknown>) : {},
+    ]),
+  );
+}
+
+/**
  * One query per scan for every installation a replica could hold. The workspace and agent are
  * checked explicitly rather than trusting the cascade, so an installation orphaned by any future
  * soft delete is never connected.

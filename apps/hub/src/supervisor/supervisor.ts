@@ -1,12 +1,12 @@
 // The scan loop: every `scanEveryMs`, compare the database's active long-connection installations
 // with the slots this replica has, create slots for new ones, reconcile the rest, and retire the
 // slots of installations that were revoked or deleted.
-import { type Logger, NotFoundError } from '@switchboard/core';
+import { Capability, type ChannelFactory, has, type Logger, NotFoundError } from '@switchboard/core';
 import type { InstallationWithSecrets } from '@switchboard/db';
 import type { HubRuntime } from '../runtime/open-runtime.js';
 import { type ChannelTransport, describeInstallation } from './channel-spec.js';
 import { InstallationSlot, type SlotEnvironment } from './installation-slot.js';
-import { type InventoryRow, loadInventory } from './inventory.js';
+import { type InventoryRow, loadConfigs, loadInventory } from './inventory.js';
 import type { ConnectionStatus } from './status.js';
 
 export interface SupervisorLoopOptions {
@@ -86,6 +86,8 @@ export class SupervisorLoop {
   async #scan(): Promise<void> {
     const rows = await loadInventory(this.#runtime.database.prisma);
     if (this.#stopped) return;
+    await this.#skipWebhookOnly(rows);
+    if (this.#stopped) return;
     const live = new Set<string>();
     await Promise.all(rows.map((row) => this.#reconcileRow(row, live)));
     // Stopping skips rows mid-scan, so `live` is incomplete: retiring from it would release leases
@@ -103,6 +105,44 @@ export class SupervisorLoop {
         return slot.retire({ release: true });
       }),
     );
+  }
+
+  /**
+   * Installations not seen before whose type can answer from the stored config (or can never hold
+   * a long connection) are marked webhook-only from one query, without decrypting or building a
+   * channel each: at startup with 10,000 webhook installations that was most of the first scan.
+   */
+  async #skipWebhookOnly(rows: InventoryRow[]): Promise<void> {
+    const registry = this.#runtime.registry;
+    const unseen = rows.filter(
+      (row) =>
+        !this.#slots.has(row.id) &&
+        this.#webhookOnly.get(row.id) !== row.updatedAt &&
+        registry.has(row.channelType),
+    );
+    const byConfig: InventoryRow[] = [];
+    for (const row of unseen) {
+      const factory = registry.get(row.channelType);
+      if (neverHoldsLongConnection(factory)) this.#webhookOnly.set(row.id, row.updatedAt);
+      else if (factory.holdsLongConnection) byConfig.push(row);
+    }
+    if (byConfig.length === 0) return;
+    let configs: Map<string, Record<string, unknown>>;
+    try {
+      configs = await loadConfigs(
+        this.#runtime.database.prisma,
+        byConfig.map((row) => row.id),
+      );
+    } catch (error) {
+      // The rows are then looked at one by one, as before.
+      this.#logger.warn({ err: (error as Error).message }, 'could not read installation configs');
+      return;
+    }
+    for (const row of byConfig) {
+      const config = configs.get(row.id);
+      const holds = registry.get(row.channelType).holdsLongConnection;
+      if (config && holds && !holds(config)) this.#webhookOnly.set(row.id, row.updatedAt);
+    }
   }
 
   async #reconcileRow(row: InventoryRow, live: Set<string>): Promise<void> {
@@ -178,4 +218,9 @@ export class SupervisorLoop {
     this.#warned.add(key);
     this.#logger.warn(fields, message);
   }
+}
+
+/** A type whose declared capabilities (the union over its configs) lack a long connection. */
+function neverHoldsLongConnection(factory: ChannelFactory): boolean {
+  return factory.capabilities !== undefined && !has(factory.capabilities, Capability.LongConnection);
 }

@@ -15,6 +15,8 @@ import { z } from 'zod';
 
 export const FAKE_LONG = 'fake-long';
 export const FAKE_WEBHOOK = 'fake-webhook';
+/** Webhook-only, and its factory says so from the stored config (`holdsLongConnection`). */
+export const FAKE_WEBHOOK_BY_CONFIG = 'fake-webhook-by-config';
 
 const configSchema = z.object({
   /** `ok` connects, `throw` rejects, `hang` never settles. */
@@ -25,6 +27,8 @@ const configSchema = z.object({
 export type FakeConfig = z.infer<typeof configSchema>;
 
 export interface InstallationRecordings {
+  /** Channel instances built for the installation (probes included). */
+  created: number;
   connectCalls: number;
   disconnectCalls: number;
   /** Instances connected right now, across every supervisor sharing this world. */
@@ -41,7 +45,15 @@ export class FakeWorld {
   of(installationId: string): InstallationRecordings {
     let entry = this.#byInstallation.get(installationId);
     if (!entry) {
-      entry = { connectCalls: 0, disconnectCalls: 0, active: 0, maxActive: 0, tokens: [], contexts: [] };
+      entry = {
+        created: 0,
+        connectCalls: 0,
+        disconnectCalls: 0,
+        active: 0,
+        maxActive: 0,
+        tokens: [],
+        contexts: [],
+      };
       this.#byInstallation.set(installationId, entry);
     }
     return entry;
@@ -65,6 +77,7 @@ class FakeLongChannel implements Channel {
     type: string,
   ) {
     this.type = type;
+    recordings.created++;
   }
 
   capabilities(): Capabilities {
@@ -98,11 +111,13 @@ class FakeLongChannel implements Channel {
 
 export function createFakeFactory(
   world: FakeWorld,
-  options: { type?: string; longConnection?: boolean } = {},
+  options: { type?: string; longConnection?: boolean; answersFromConfig?: boolean } = {},
 ): ChannelFactory<FakeConfig> {
   const type = options.type ?? FAKE_LONG;
+  const longConnection = options.longConnection ?? true;
   return {
     type,
+    ...(options.answersFromConfig ? { holdsLongConnection: () => longConnection } : {}),
     displayName: 'Fake long connection',
     configSchema,
     create: (config, deps) =>

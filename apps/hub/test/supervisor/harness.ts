@@ -2,7 +2,13 @@ import { type InboundEvent, Registry } from '@switchboard/core';
 import { type Database, SecretBox } from '@switchboard/db';
 import { createHubRuntime, type HubRuntime } from '../../src/runtime/open-runtime.js';
 import { type Supervisor, type SupervisorOptions, startSupervisor } from '../../src/supervisor/index.js';
-import { captureLogger, createFakeFactory, FAKE_WEBHOOK, type FakeWorld } from './fake-long-connection.js';
+import {
+  captureLogger,
+  createFakeFactory,
+  FAKE_WEBHOOK,
+  FAKE_WEBHOOK_BY_CONFIG,
+  type FakeWorld,
+} from './fake-long-connection.js';
 
 /** Lease timings short enough for tests; assertions never depend on them, only waits do. */
 export const fastTimings = { leaseTtlMs: 1_000, renewEveryMs: 250, scanEveryMs: 50 } as const;
@@ -10,7 +16,14 @@ export const fastTimings = { leaseTtlMs: 1_000, renewEveryMs: 250, scanEveryMs: 
 export function fakeRegistry(world: FakeWorld): Registry {
   return new Registry()
     .register(createFakeFactory(world))
-    .register(createFakeFactory(world, { type: FAKE_WEBHOOK, longConnection: false }));
+    .register(createFakeFactory(world, { type: FAKE_WEBHOOK, longConnection: false }))
+    .register(
+      createFakeFactory(world, {
+        type: FAKE_WEBHOOK_BY_CONFIG,
+        longConnection: false,
+        answersFromConfig: true,
+      }),
+    );
 }
 
 export function runtimeFor(database: Database, secretKey: string, world: FakeWorld): HubRuntime {

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '@switc
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HubRuntime } from '../../src/runtime/open-runtime.js';
 import type { Supervisor } from '../../src/supervisor/index.js';
-import { FAKE_WEBHOOK, FakeWorld } from './fake-long-connection.js';
+import { FAKE_WEBHOOK, FAKE_WEBHOOK_BY_CONFIG, FakeWorld } from './fake-long-connection.js';
 import { leaseRow, runtimeFor, type StartedSupervisor, seedInstallation, start } from './harness.js';
 
 const wait = { timeout: 15_000, interval: 20 };
@@ -82,6 +82,20 @@ describe.each(testDatabaseKinds())('long-connection supervisor [%s]', (kind) => 
     );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.fields.channelType).toBe('no-such-platform');
+  });
+
+  it('builds no channel for an installation its factory calls webhook-only from the stored config', async () => {
+    const byConfig = await installation({ channelType: FAKE_WEBHOOK_BY_CONFIG });
+    const probed = await installation({ channelType: FAKE_WEBHOOK });
+    const marker = await installation();
+    const { supervisor } = supervise();
+    await vi.waitFor(() => expect(supervisor.status(marker.id)?.state).toBe('connected'), wait);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Without the factory's answer the supervisor builds one probe channel to ask; with it, none.
+    expect(world.of(probed.id).created).toBe(1);
+    expect(world.of(byConfig.id).created).toBe(0);
+    expect(supervisor.status(byConfig.id)).toBeUndefined();
+    expect((await leaseRow(runtime, byConfig.id))?.lease_owner).toBeNull();
   });
 
   it('reports an invalid config as a status error instead of connecting', async () => {

@@ -1,4 +1,10 @@
-import { Capability, checkDeclaredCapabilities, has, parseInboundMessage } from '@switchboard/core';
+import {
+  Capability,
+  checkDeclaredCapabilities,
+  has,
+  parseInboundMessage,
+  secretKeys,
+} from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import { createChannelUnderTest, recordingContext } from './harness.js';
 import type { ChannelConformanceOptions, ConformancePlatform } from './options.js';
@@ -14,6 +20,19 @@ export function describeCapabilityChecks<C extends Record<string, unknown>>(
     it('implements exactly the members its capabilities declare', () => {
       expect(checkDeclaredCapabilities(createChannelUnderTest(options))).toEqual([]);
     });
+
+    const holds = options.factory.holdsLongConnection;
+    if (holds) {
+      it('answers holdsLongConnection from the stored config as its channel declares it', () => {
+        // What the hub stores in plain: the config without its secret fields.
+        const secrets = new Set(secretKeys(options.factory.configSchema));
+        const stored = Object.fromEntries(
+          Object.entries(options.validConfig).filter(([key]) => !secrets.has(key)),
+        );
+        const declared = has(createChannelUnderTest(options).capabilities(), Capability.LongConnection);
+        expect(holds(stored)).toBe(declared);
+      });
+    }
   });
 }
 
