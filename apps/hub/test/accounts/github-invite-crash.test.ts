@@ -168,8 +168,16 @@ describe.runIf(postgresTestUrl())('GitHub webhook work left by a killed hub proc
         source: 'provisioned',
       });
     }
-    // The delivery is finished now: its work is off the claim and recorded once.
-    const [claim] = await claims();
+    // The delivery is finished once its outcome is recorded, a moment after the work it applied:
+    // then its work is off the claim and recorded once.
+    const claim = await vi.waitFor(
+      async () => {
+        const [current] = await claims();
+        if (!current?.finished_at) throw new Error('delivery not finished yet');
+        return current;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     expect(claim).toMatchObject({ pending_events: null, finished_at: expect.any(Date) });
     const { entries } = await stores.audit.list({ workspaceId, reason: 'account_delivery', limit: 10 });
     expect(entries).toHaveLength(1);

@@ -1,4 +1,3 @@
-import { testDatabaseKinds } from '@switchboard/db/testing';
 import { type FakeFeishu, startFakeFeishu } from '@switchboard/testkit/fakes/feishu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAgent, startFakeAgent } from '../support/fake-agent.js';
@@ -19,7 +18,10 @@ import {
  * The supervisor, not the SDK, owns a Feishu connection's staleness: the fake keeps the socket
  * open but stops answering pings, and the hub must notice from the missing pongs alone.
  */
-describe.each(testDatabaseKinds())('a Feishu connection whose pongs stop [%s]', (kind) => {
+// Staleness is the supervisor's timers, not SQL: one database kind is enough (the lease code has
+// its own suites on both).
+describe('a Feishu connection whose pongs stop [pglite]', () => {
+  const kind = 'pglite';
   let hub: HubFixture;
   let feishu: FakeFeishu;
   let agent: FakeAgent;
