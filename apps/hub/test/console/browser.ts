@@ -63,3 +63,16 @@ export async function expectAccessible(page: Page): Promise<void> {
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   expect(serious).toEqual([]);
 }
+
+/** Clicks the page's one button of that name and waits for the page it leads to. */
+export async function submit(page: Page, name: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
+}
+
+/** Signs in on the console's sign-in form with the fixtures' password. */
+export async function signIn(page: Page, hubUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${hubUrl}/console`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await submit(page, 'Sign in');
+}

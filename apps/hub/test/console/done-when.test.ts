@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBodySignature } from '../../src/agent-delivery/signature.js';
 import { type HubProcess, runCli, startHubProcess } from '../support/hub-process.js';
@@ -17,6 +17,7 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  submit,
 } from './browser.js';
 
 const TEAM = 'T0DONEWHN';
@@ -80,10 +81,6 @@ function directMessage(eventId: string, text: string) {
       team: TEAM,
     },
   };
-}
-
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
 }
 
 /**

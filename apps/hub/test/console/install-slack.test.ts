@@ -1,5 +1,5 @@
 import { type FakeSlack, startFakeSlack } from '@switchboard/testkit/fakes/slack';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
@@ -8,14 +8,12 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  signIn,
+  submit,
 } from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const BOT_TOKEN = 'xoxb-console-good-token';
-
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
-}
 
 /** The issue's scenario: Slack from the schema form with a wrong token first, against a fake Slack. */
 describe.runIf(runBrowserSuite)('installing Slack from the console form in Chromium', () => {
@@ -53,10 +51,7 @@ describe.runIf(runBrowserSuite)('installing Slack from the console form in Chrom
 
   it('shows Slack’s refusal of a wrong bot token beside that field, then installs with the right one', async () => {
     const page = await (await newContext(browser)).newPage();
-    await page.goto(`${fx.hub.url}/console`);
-    await page.getByLabel('Username').fill(fx.owner.username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, 'Sign in');
+    await signIn(page, fx.hub.url, fx.owner.username, PASSWORD);
     await page.getByRole('link', { name: 'Slack' }).click();
     await page.waitForURL(/type=slack/);
     await page.getByLabel('signing secret').fill('slack-signing-secret');
@@ -81,10 +76,7 @@ describe.runIf(runBrowserSuite)('installing Slack from the console form in Chrom
 
   it('shows a Socket Mode installation turn connected, parks it, and unparks it', async () => {
     const page = await (await newContext(browser)).newPage();
-    await page.goto(`${fx.hub.url}/console`);
-    await page.getByLabel('Username').fill(fx.owner.username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, 'Sign in');
+    await signIn(page, fx.hub.url, fx.owner.username, PASSWORD);
     await page.goto(`${fx.hub.url}/console/w/acme/installations/new?type=slack`);
     await page.getByLabel('signing secret').fill('slack-signing-secret');
     await page.getByLabel('bot token').fill(BOT_TOKEN);

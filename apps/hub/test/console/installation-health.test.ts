@@ -9,12 +9,9 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  signIn,
 } from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
-
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
-}
 
 /** A problem the health monitor found, and the platform's setup steps, as an operator sees them. */
 describe.runIf(runBrowserSuite)('installation health and setup steps in Chromium', () => {
@@ -47,10 +44,7 @@ describe.runIf(runBrowserSuite)('installation health and setup steps in Chromium
     installationId = installed.body.id;
     browser = await launchChromium();
     page = await (await newContext(browser)).newPage();
-    await page.goto(`${fx.hub.url}/console`);
-    await page.getByLabel('Username').fill(fx.owner.username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, 'Sign in');
+    await signIn(page, fx.hub.url, fx.owner.username, PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();

@@ -8,14 +8,12 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  signIn,
+  submit,
 } from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const SECRET = 'echo-signing-secret';
-
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
-}
 
 describe.runIf(runBrowserSuite)('console installations in Chromium', () => {
   let fx: ConsoleFixture;
@@ -32,10 +30,7 @@ describe.runIf(runBrowserSuite)('console installations in Chromium', () => {
     expect(agent.status, agent.text).toBe(201);
     browser = await launchChromium();
     page = await (await newContext(browser)).newPage();
-    await page.goto(`${fx.hub.url}/console`);
-    await page.getByLabel('Username').fill(fx.owner.username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, 'Sign in');
+    await signIn(page, fx.hub.url, fx.owner.username, PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();

@@ -18,14 +18,12 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  signIn,
+  submit,
 } from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const MO_SLACK = 'U0MOSLACK1';
-
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
-}
 
 describe('codeFrom', () => {
   it('takes the token out of the link the bot sent, or the code alone', () => {
@@ -105,10 +103,7 @@ describe.runIf(runBrowserSuite)('a member’s My links page binds a chat account
 
     browser = await launchChromium();
     page = await (await newContext(browser)).newPage();
-    await page.goto(`${fx.hub.url}/console`);
-    await page.getByLabel('Username').fill(fx.member.username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, 'Sign in');
+    await signIn(page, fx.hub.url, fx.member.username, PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();

@@ -9,6 +9,7 @@ import {
   newContext,
   runBrowserSuite,
   screenshot,
+  submit,
 } from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
@@ -20,10 +21,6 @@ async function signIn(page: Page, base: string, username: string, password = PAS
 }
 
 /** Clicks a submit button and waits for the page it leads to. */
-async function submit(page: Page, name: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
-}
-
 describe.runIf(runBrowserSuite)('console sign-in in Chromium', () => {
   let fx: ConsoleFixture;
   let browser: Browser;

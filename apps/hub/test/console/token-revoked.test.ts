@@ -18,7 +18,14 @@ import { createChannelRegistry } from '../../src/channels/registry.js';
 import { fastGithubInvitePlugin } from '../accounts/github-plugin.js';
 import { APP_ID, APP_SECRET, BOT, feishuMessage, TENANT } from '../feishu/feishu-support.js';
 import { eventually } from '../support/slack-scenario.js';
-import { expectAccessible, launchChromium, newContext, runBrowserSuite, screenshot } from './browser.js';
+import {
+  expectAccessible,
+  launchChromium,
+  newContext,
+  runBrowserSuite,
+  screenshot,
+  signIn,
+} from './browser.js';
 import { type ConsoleFixture, PASSWORD, startConsoleFixture } from './console-fixture.js';
 
 const FEISHU_ENCRYPT_KEY = 'feishu-encrypt-key-revoked';
@@ -182,10 +189,7 @@ describe('token_revoked from each platform’s real refusal', () => {
     if (runBrowserSuite) {
       browser = await launchChromium();
       page = await (await newContext(browser)).newPage();
-      await page.goto(`${fx.hub.url}/console`);
-      await page.getByLabel('Username').fill(fx.owner.username);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await signIn(page, fx.hub.url, fx.owner.username, PASSWORD);
     }
   });
   afterAll(async () => {
