@@ -56,7 +56,7 @@ export class Connection {
   /** True once the channel called `reportAlive` on this connection: it reports its heartbeat. */
   reportsAlive = false;
   /** The heartbeat interval the platform last announced through `reportAlive`; kept across reconnects. */
-  heartbeatIntervalMs?: number;
+  #heartbeatIntervalMs?: number;
   readonly spec: ChannelSpec;
   readonly #options: ConnectionOptions;
   // Every attempt gets an epoch; callbacks from a superseded attempt (a late connect, a late
@@ -123,7 +123,7 @@ export class Connection {
         if (epoch !== this.#epoch) return;
         const intervalMs = heartbeat?.intervalMs;
         if (intervalMs !== undefined && Number.isFinite(intervalMs) && intervalMs > 0) {
-          this.heartbeatIntervalMs = intervalMs;
+          this.#heartbeatIntervalMs = intervalMs;
         }
         this.reportsAlive = true;
         this.#sawLife();
@@ -153,9 +153,14 @@ export class Connection {
     logger.info({ installationId: spec.installationId }, 'long connection established');
   }
 
+  /** The heartbeat interval in force: the platform's last announced one, else its factory's. */
+  heartbeatInterval(): number | undefined {
+    return this.#heartbeatIntervalMs ?? this.spec.heartbeatMs;
+  }
+
   /** How long a connection that reports its heartbeat may stay silent: a few missed intervals. */
   staleAfterMs(): number | undefined {
-    const interval = this.heartbeatIntervalMs ?? this.spec.heartbeatMs;
+    const interval = this.heartbeatInterval();
     return interval ? interval * this.#options.missedHeartbeats : undefined;
   }
 

@@ -103,7 +103,7 @@ export class InstallationSlot {
   // The connection's watchdog restarts it once it misses a few intervals; this shows the moment
   // in between, when one interval has passed without a sign of life.
   #stale(connection: Connection | undefined, state: ConnectionStatus['state']): Date | undefined {
-    const intervalMs = connection?.heartbeatIntervalMs ?? this.#spec?.heartbeatMs;
+    const intervalMs = connection?.heartbeatInterval();
     const aliveAt = connection?.lastAliveAt;
     if (state !== 'connected' || !connection?.reportsAlive || !intervalMs || !aliveAt) {
       this.#staleSince = undefined;
